@@ -1,0 +1,197 @@
+package io.rocks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one rock behaves. Immutable; build one with {@link #builder()} or start from {@link
+ * #defaults()} and change what differs.
+ *
+ * <p>A silent cut (packets vanish, no FIN, no RST) is detected after {@code heartbeatInterval *
+ * failureSensitivity} without any byte from the peer; each side sends a heartbeat whenever it has
+ * sent nothing for one interval.
+ *
+ * @param heartbeatInterval how often an idle connection proves it is alive
+ * @param failureSensitivity how many silent intervals mean the connection is dead (at least 1)
+ * @param reconnectTimeout how long a suspended rock waits for recovery before it fails
+ * @param backoffInitial the first pause between reconnection attempts
+ * @param backoffCap the longest pause between reconnection attempts
+ * @param connectTimeout the time limit for one TCP connect
+ * @param handshakeTimeout the time limit for establishing or resuming a rock over a TCP connection
+ * @param inFlightCapacity bytes written but not yet acknowledged that a rock holds before {@code
+ *     write} blocks; memory grows to it only as needed
+ * @param receiveWindow bytes received but not yet read by the application that a rock accepts from
+ *     the peer; the peer stops sending at this limit
+ * @param listeners listeners installed on every rock built with these options
+ */
+public record RockOptions(
+    Duration heartbeatInterval,
+    int failureSensitivity,
+    Duration reconnectTimeout,
+    Duration backoffInitial,
+    Duration backoffCap,
+    Duration connectTimeout,
+    Duration handshakeTimeout,
+    int inFlightCapacity,
+    int receiveWindow,
+    List<RockListener> listeners) {
+
+  /** The smallest accepted buffer size: the window every rock grants before it has said otherwise. */
+  public static final int MIN_BUFFER_BYTES = 64 * 1024;
+
+  private static final RockOptions DEFAULTS =
+      new RockOptions(
+          Duration.ofMillis(500),
+          3,
+          Duration.ofHours(24),
+          Duration.ofMillis(20),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(3),
+          Duration.ofSeconds(3),
+          1 << 20,
+          1 << 20,
+          List.of());
+
+  /** Validates every field; throws {@link IllegalArgumentException} naming the bad one. */
+  public RockOptions {
+    positive("heartbeatInterval", heartbeatInterval);
+    positive("reconnectTimeout", reconnectTimeout);
+    positive("backoffInitial", backoffInitial);
+    positive("backoffCap", backoffCap);
+    positive("connectTimeout", connectTimeout);
+    positive("handshakeTimeout", handshakeTimeout);
+    if (failureSensitivity < 1) {
+      throw new IllegalArgumentException(
+          "failureSensitivity must be at least 1, was " + failureSensitivity);
+    }
+    if (backoffCap.compareTo(backoffInitial) < 0) {
+      throw new IllegalArgumentException(
+          "backoffCap (" + backoffCap + ") is shorter than backoffInitial (" + backoffInitial + ")");
+    }
+    if (inFlightCapacity < MIN_BUFFER_BYTES) {
+      throw new IllegalArgumentException(
+          "inFlightCapacity must be at least " + MIN_BUFFER_BYTES + " bytes, was " + inFlightCapacity);
+    }
+    if (receiveWindow < MIN_BUFFER_BYTES) {
+      throw new IllegalArgumentException(
+          "receiveWindow must be at least " + MIN_BUFFER_BYTES + " bytes, was " + receiveWindow);
+    }
+    listeners = List.copyOf(listeners);
+  }
+
+  /** Returns the built-in defaults: a silent cut is detected within 1.5 s; outages of 24 h heal. */
+  public static RockOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** Returns a builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return new Builder(DEFAULTS);
+  }
+
+  /** Returns a builder that starts from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Returns how long a connection may stay silent before the rock suspends. */
+  public Duration failureDetectionTime() {
+    return heartbeatInterval.multipliedBy(failureSensitivity);
+  }
+
+  private static void positive(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, was " + value);
+    }
+  }
+
+  /** Builds {@link RockOptions}; not thread-safe. */
+  public static final class Builder {
+    private Duration heartbeatInterval;
+    private int failureSensitivity;
+    private Duration reconnectTimeout;
+    private Duration backoffInitial;
+    private Duration backoffCap;
+    private Duration connectTimeout;
+    private Duration handshakeTimeout;
+    private int inFlightCapacity;
+    private int receiveWindow;
+    private List<RockListener> listeners;
+
+    private Builder(RockOptions from) {
+      heartbeatInterval = from.heartbeatInterval;
+      failureSensitivity = from.failureSensitivity;
+      reconnectTimeout = from.reconnectTimeout;
+      backoffInitial = from.backoffInitial;
+      backoffCap = from.backoffCap;
+      connectTimeout = from.connectTimeout;
+      handshakeTimeout = from.handshakeTimeout;
+      inFlightCapacity = from.inFlightCapacity;
+      receiveWindow = from.receiveWindow;
+      listeners = from.listeners;
+    }
+
+    public Builder heartbeatInterval(Duration value) {
+      heartbeatInterval = value;
+      return this;
+    }
+
+    public Builder failureSensitivity(int value) {
+      failureSensitivity = value;
+      return this;
+    }
+
+    public Builder reconnectTimeout(Duration value) {
+      reconnectTimeout = value;
+      return this;
+    }
+
+    public Builder backoff(Duration initial, Duration cap) {
+      backoffInitial = initial;
+      backoffCap = cap;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration value) {
+      connectTimeout = value;
+      return this;
+    }
+
+    public Builder handshakeTimeout(Duration value) {
+      handshakeTimeout = value;
+      return this;
+    }
+
+    public Builder inFlightCapacity(int byteCount) {
+      inFlightCapacity = byteCount;
+      return this;
+    }
+
+    public Builder receiveWindow(int byteCount) {
+      receiveWindow = byteCount;
+      return this;
+    }
+
+    public Builder listeners(List<RockListener> value) {
+      listeners = value;
+      return this;
+    }
+
+    /** Returns the options; throws {@link IllegalArgumentException} naming a bad value. */
+    public RockOptions build() {
+      return new RockOptions(
+          heartbeatInterval,
+          failureSensitivity,
+          reconnectTimeout,
+          backoffInitial,
+          backoffCap,
+          connectTimeout,
+          handshakeTimeout,
+          inFlightCapacity,
+          receiveWindow,
+          listeners);
+    }
+  }
+}

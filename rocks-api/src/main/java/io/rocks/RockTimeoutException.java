@@ -1,0 +1,52 @@
+package io.rocks;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * The rock stayed suspended longer than its reconnect timeout and gave up. Each failed reconnection
+ * attempt's error is attached with {@link #addSuppressed} (the most recent ones, if there were
+ * many).
+ */
+public final class RockTimeoutException extends RockException {
+  private final RockId rockId;
+  private final InetSocketAddress peer;
+  private final Duration suspendedFor;
+  private final int attempts;
+
+  public RockTimeoutException(
+      RockId rockId, InetSocketAddress peer, Duration suspendedFor, int attempts, Throwable cause) {
+    super(
+        "rock "
+            + rockId
+            + " to "
+            + peer
+            + " gave up after "
+            + suspendedFor.toMillis()
+            + " ms suspended and "
+            + attempts
+            + " reconnection attempt(s); raise the reconnect timeout if outages last longer",
+        cause);
+    this.rockId = rockId;
+    this.peer = peer;
+    this.suspendedFor = suspendedFor;
+    this.attempts = attempts;
+  }
+
+  public RockId rockId() {
+    return rockId;
+  }
+
+  public InetSocketAddress peer() {
+    return peer;
+  }
+
+  public Duration suspendedFor() {
+    return suspendedFor;
+  }
+
+  /** Returns the number of reconnection attempts made (0 on the accepting side, which waits). */
+  public int attempts() {
+    return attempts;
+  }
+}

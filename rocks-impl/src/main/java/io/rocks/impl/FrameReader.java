@@ -1,0 +1,206 @@
+package io.rocks.impl;
+
+import io.rocks.RockProtocolException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Decodes handshake messages and frames from one underlying connection.
+ *
+ * <p>A read that times out ({@link java.net.SocketTimeoutException}) consumes nothing that was not
+ * parsed: bytes already buffered stay, and calling {@link #nextFrame()} again continues where it
+ * stopped. This lets the reader loop use a short socket timeout to watch for silence.
+ *
+ * <p>The buffer starts small and grows to the largest frame seen, so an idle connection costs
+ * little. Not thread-safe: owned by the connection's reader thread (or the handshake thread before
+ * it).
+ */
+final class FrameReader {
+  private static final int INITIAL_BUFFER_BYTES = 1024;
+  private static final int MAX_BUFFER_BYTES = Wire.DATA_HEADER_BYTES + Wire.MAX_DATA_PAYLOAD;
+
+  private final InputStream in;
+  private byte[] buf = new byte[INITIAL_BUFFER_BYTES];
+  private int pos;
+  private int limit;
+  private long lastByteNanos = System.nanoTime();
+
+  // Fields of the last parsed frame or message.
+  byte type;
+  long offset;
+  int length;
+  long received;
+  long windowLimit;
+  int flags;
+  /** Index in {@link #buffer()} where the DATA payload or handshake body starts. */
+  int bodyStart;
+
+  FrameReader(InputStream in) {
+    this.in = in;
+  }
+
+  /** Returns the buffer holding the last frame's payload; valid until the next call. */
+  byte[] buffer() {
+    return buf;
+  }
+
+  /** Returns {@link System#nanoTime()} when a byte last arrived on this connection. */
+  long lastByteNanos() {
+    return lastByteNanos;
+  }
+
+  /**
+   * Reads one handshake message and returns its type; its body is at {@link #bodyStart}. A REJECT's
+   * message is available from {@link #rejectMessage()}.
+   */
+  byte nextHandshake() throws IOException {
+    ensure(Wire.HANDSHAKE_HEADER_BYTES);
+    int magic = getInt(pos);
+    if (magic != Wire.MAGIC) {
+      throw new RockProtocolException(
+          String.format("not a rocks peer: expected magic 0x%08x, got 0x%08x", Wire.MAGIC, magic));
+    }
+    byte version = buf[pos + 4];
+    byte messageType = buf[pos + 5];
+    if (version != Wire.VERSION && messageType != Wire.REJECT) {
+      throw new UnsupportedVersionException(version);
+    }
+    int bodyBytes = Wire.handshakeBodyBytes(messageType);
+    if (bodyBytes < 0) {
+      throw new RockProtocolException("unknown handshake message type " + Wire.typeName(messageType));
+    }
+    ensure(Wire.HANDSHAKE_HEADER_BYTES + bodyBytes);
+    if (messageType == Wire.REJECT) {
+      bodyBytes += buf[pos + Wire.HANDSHAKE_HEADER_BYTES + 1] & 0xff;
+      ensure(Wire.HANDSHAKE_HEADER_BYTES + bodyBytes);
+    }
+    type = messageType;
+    bodyStart = pos + Wire.HANDSHAKE_HEADER_BYTES;
+    length = bodyBytes;
+    pos += Wire.HANDSHAKE_HEADER_BYTES + bodyBytes;
+    return messageType;
+  }
+
+  /** Returns a copy of {@code count} bytes of the last message's body from {@code at}. */
+  byte[] bodyBytes(int at, int count) {
+    return Arrays.copyOfRange(buf, bodyStart + at, bodyStart + at + count);
+  }
+
+  long bodyLong(int at) {
+    return getLong(bodyStart + at);
+  }
+
+  int bodyInt(int at) {
+    return getInt(bodyStart + at);
+  }
+
+  /** Returns the reason and text of the last REJECT. */
+  String rejectMessage() {
+    int textLength = buf[bodyStart + 1] & 0xff;
+    return new String(buf, bodyStart + 2, textLength, StandardCharsets.UTF_8);
+  }
+
+  byte rejectReason() {
+    return buf[bodyStart];
+  }
+
+  /** Reads one frame and returns its type; fields are set as the type needs. */
+  byte nextFrame() throws IOException {
+    ensure(1);
+    byte frameType = buf[pos];
+    switch (frameType) {
+      case Wire.DATA -> {
+        ensure(Wire.DATA_HEADER_BYTES);
+        long dataOffset = getLong(pos + 1);
+        int dataLength = getInt(pos + 9);
+        if (dataLength <= 0 || dataLength > Wire.MAX_DATA_PAYLOAD) {
+          throw new RockProtocolException(
+              "DATA length " + dataLength + " outside 1.." + Wire.MAX_DATA_PAYLOAD);
+        }
+        if (dataOffset < 0) {
+          throw new RockProtocolException("DATA offset " + dataOffset + " is negative");
+        }
+        ensure(Wire.DATA_HEADER_BYTES + dataLength);
+        offset = dataOffset;
+        length = dataLength;
+        bodyStart = pos + Wire.DATA_HEADER_BYTES;
+        pos += Wire.DATA_HEADER_BYTES + dataLength;
+      }
+      case Wire.ACK -> {
+        ensure(Wire.ACK_BYTES);
+        received = getLong(pos + 1);
+        windowLimit = getLong(pos + 9);
+        flags = buf[pos + 17] & 0xff;
+        if (received < 0 || windowLimit < received) {
+          throw new RockProtocolException(
+              "ACK received " + received + " window limit " + windowLimit + " are inconsistent");
+        }
+        pos += Wire.ACK_BYTES;
+      }
+      case Wire.FIN -> {
+        ensure(Wire.FIN_BYTES);
+        offset = getLong(pos + 1);
+        if (offset < 0) {
+          throw new RockProtocolException("FIN offset " + offset + " is negative");
+        }
+        pos += Wire.FIN_BYTES;
+      }
+      case Wire.CLOSE -> pos += Wire.CLOSE_BYTES;
+      default -> throw new RockProtocolException("unknown frame type " + Wire.typeName(frameType));
+    }
+    type = frameType;
+    return frameType;
+  }
+
+  /** Makes at least {@code count} unparsed bytes available, reading as needed. */
+  private void ensure(int count) throws IOException {
+    if (limit - pos >= count) {
+      return;
+    }
+    if (buf.length - pos < count) {
+      if (count > MAX_BUFFER_BYTES) {
+        throw new IllegalStateException("frame larger than the reader buffer: " + count);
+      }
+      byte[] target = buf;
+      if (buf.length < count) {
+        target = new byte[Math.min(MAX_BUFFER_BYTES, Math.max(count, buf.length * 2))];
+      }
+      System.arraycopy(buf, pos, target, 0, limit - pos);
+      limit -= pos;
+      pos = 0;
+      buf = target;
+    }
+    while (limit - pos < count) {
+      int n = in.read(buf, limit, buf.length - limit);
+      if (n < 0) {
+        throw new EOFException("connection closed by the peer's end");
+      }
+      limit += n;
+      lastByteNanos = System.nanoTime();
+    }
+  }
+
+  private int getInt(int at) {
+    return ((buf[at] & 0xff) << 24)
+        | ((buf[at + 1] & 0xff) << 16)
+        | ((buf[at + 2] & 0xff) << 8)
+        | (buf[at + 3] & 0xff);
+  }
+
+  private long getLong(int at) {
+    return ((long) getInt(at) << 32) | (getInt(at + 4) & 0xffffffffL);
+  }
+
+  /** The peer speaks a protocol version this side does not. */
+  static final class UnsupportedVersionException extends RockProtocolException {
+    final byte version;
+
+    UnsupportedVersionException(byte version) {
+      super("peer speaks rocks protocol version " + version + "; this side speaks " + Wire.VERSION);
+      this.version = version;
+    }
+  }
+}

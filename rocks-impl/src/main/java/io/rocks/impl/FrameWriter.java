@@ -1,0 +1,112 @@
+package io.rocks.impl;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes handshake messages and frames into a growable buffer and writes them with one call, so a
+ * batch of frames costs one system call.
+ *
+ * <p>Not thread-safe: owned by one thread at a time (the handshake thread, then the connection's
+ * writer thread). {@link #flushTo} blocks in socket I/O and must never run under a lock.
+ */
+final class FrameWriter {
+  private byte[] buf = new byte[256];
+  private int size;
+
+  int size() {
+    return size;
+  }
+
+  void handshakeHeader(byte type) {
+    putInt(Wire.MAGIC);
+    putByte(Wire.VERSION);
+    putByte(type);
+  }
+
+  void reject(byte reason, String message) {
+    byte[] text = message.getBytes(StandardCharsets.UTF_8);
+    int textLength = Math.min(255, text.length);
+    handshakeHeader(Wire.REJECT);
+    putByte(reason);
+    putByte((byte) textLength);
+    putBytes(text, 0, textLength);
+  }
+
+  /**
+   * Appends a DATA header for {@code length} bytes at {@code offset}, reserves room for the payload,
+   * and returns the index in {@link #buffer()} where the payload must be copied.
+   */
+  int dataFrame(long offset, int length) {
+    ensure(Wire.DATA_HEADER_BYTES + length);
+    putByte(Wire.DATA);
+    putLong(offset);
+    putInt(length);
+    int at = size;
+    size += length;
+    return at;
+  }
+
+  void ack(long received, long windowLimit, boolean finReceived) {
+    putByte(Wire.ACK);
+    putLong(received);
+    putLong(windowLimit);
+    putByte((byte) (finReceived ? Wire.ACK_FLAG_FIN_RECEIVED : 0));
+  }
+
+  void fin(long offset) {
+    putByte(Wire.FIN);
+    putLong(offset);
+  }
+
+  void close() {
+    putByte(Wire.CLOSE);
+  }
+
+  byte[] buffer() {
+    return buf;
+  }
+
+  /** Writes everything buffered to {@code out}, flushes it, and empties the buffer. Blocks. */
+  void flushTo(OutputStream out) throws IOException {
+    if (size == 0) {
+      return;
+    }
+    out.write(buf, 0, size);
+    out.flush();
+    size = 0;
+  }
+
+  void putByte(byte value) {
+    ensure(1);
+    buf[size++] = value;
+  }
+
+  void putBytes(byte[] src, int off, int len) {
+    ensure(len);
+    System.arraycopy(src, off, buf, size, len);
+    size += len;
+  }
+
+  void putInt(int value) {
+    ensure(4);
+    buf[size++] = (byte) (value >>> 24);
+    buf[size++] = (byte) (value >>> 16);
+    buf[size++] = (byte) (value >>> 8);
+    buf[size++] = (byte) value;
+  }
+
+  void putLong(long value) {
+    putInt((int) (value >>> 32));
+    putInt((int) value);
+  }
+
+  private void ensure(int count) {
+    if (buf.length - size < count) {
+      byte[] grown = new byte[Math.max(buf.length * 2, size + count)];
+      System.arraycopy(buf, 0, grown, 0, size);
+      buf = grown;
+    }
+  }
+}

@@ -1,0 +1,1055 @@
+package io.rocks.impl;
+
+import io.rocks.Rock;
+import io.rocks.RockException;
+import io.rocks.RockId;
+import io.rocks.RockListener;
+import io.rocks.RockOptions;
+import io.rocks.RockProtocolException;
+import io.rocks.RockState;
+import io.rocks.RockStats;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The state of one rock, shared by the application threads that read and write it, the reader and
+ * writer threads of its current {@link Connection}, and its {@link Supervisor}.
+ *
+ * <p>Everything mutable is guarded by {@link #lock}, a {@link ReentrantLock} (never a monitor, so
+ * virtual threads blocked on it do not pin their carrier). No socket I/O happens while it is held:
+ * threads copy bytes under the lock and do I/O after releasing it.
+ *
+ * <p>Byte accounting, per direction, in absolute 64-bit stream offsets:
+ *
+ * <pre>
+ *  sending:   acked <= sent <= written      out ring holds [acked, written)
+ *  receiving: consumed <= received           in ring holds [consumed, received)
+ * </pre>
+ *
+ * The peer may send up to its window limit ({@code consumed + receiveWindow}); the reader always
+ * drains the socket, so heartbeats and acknowledgements flow even when the application reads
+ * nothing.
+ */
+final class RealRock implements Rock {
+  private static final Logger log = LogManager.getLogger(RealRock.class);
+
+  enum Role {
+    CONNECTOR,
+    ACCEPTOR
+  }
+
+  final RockId id;
+  final Role role;
+  private final RockOptions options;
+  private final EventDispatcher events;
+  private final List<RockListener> listeners = new CopyOnWriteArrayList<>();
+  /** Called once when the rock reaches a terminal state; releases registry entries. */
+  private final Consumer<RealRock> onTerminated;
+
+  final ReentrantLock lock = new ReentrantLock();
+  /** Signalled when bytes arrive for the application, or input ends. */
+  private final Condition readable = lock.newCondition();
+  /** Signalled when the in-flight buffer frees space, or output can no longer be written. */
+  private final Condition writable = lock.newCondition();
+  /** Signalled when the writer thread may have frames to send. */
+  private final Condition sendable = lock.newCondition();
+  /** Signalled on every state change; the supervisor waits on it. */
+  final Condition stateChanged = lock.newCondition();
+
+  // All fields below are guarded by lock.
+  private RockState state;
+  private ResumeKey key;
+  private InetSocketAddress peer;
+  private InetSocketAddress localAddress;
+  private Connection connection;
+  private long generation;
+  private IOException failure;
+
+  private final ByteRing outRing;
+  private long acked;
+  private long sent;
+  private long highestSent;
+  private long written;
+  private long peerWindowLimit = Wire.INITIAL_WINDOW;
+  /** Offset of our FIN once output is shut down, else -1. */
+  private long finAt = -1;
+  private boolean finSentOnConnection;
+  private boolean finAcked;
+  private boolean closeSent;
+
+  private final ByteRing inRing;
+  private long received;
+  private long consumed;
+  /** Offset of the peer's FIN once received, else -1. */
+  private long peerFinAt = -1;
+  private boolean peerClosed;
+  private long ackSentReceived = -1;
+  private long advertisedLimit;
+  private boolean finAckSent;
+
+  private boolean appClosed;
+  private boolean inputShutdown;
+  private boolean outputShutdown;
+
+  private int suspensions;
+  private long suspendedSinceNanos;
+  private long suspendedTotalNanos;
+  private long retransmitted;
+  private long retransmitUntil;
+
+  /**
+   * The connecting side's key agreement, until WELCOME arrives; then null. Set before the first
+   * reader thread starts, then read and cleared only by that thread.
+   */
+  volatile Handshake.ClientSetup clientSetup;
+
+  /** Read timeout for the application, in milliseconds; 0 waits forever. */
+  private volatile int soTimeoutMillis;
+
+  RealRock(
+      RockId id,
+      Role role,
+      RockOptions options,
+      InetSocketAddress peer,
+      RockState initialState,
+      Consumer<RealRock> onTerminated) {
+    this.id = id;
+    this.role = role;
+    this.options = options;
+    this.peer = peer;
+    this.state = initialState;
+    this.onTerminated = onTerminated;
+    this.events = new EventDispatcher(id.toString());
+    this.outRing = new ByteRing(options.inFlightCapacity());
+    this.inRing = new ByteRing(options.receiveWindow());
+    this.advertisedLimit = Wire.INITIAL_WINDOW;
+    listeners.addAll(options.listeners());
+  }
+
+  // ---------------------------------------------------------------- Rock
+
+  @Override
+  public RockId id() {
+    return id;
+  }
+
+  @Override
+  public RockState state() {
+    lock.lock();
+    try {
+      return state;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public InetSocketAddress peer() {
+    lock.lock();
+    try {
+      return peer;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public RockStats stats() {
+    lock.lock();
+    try {
+      long suspendedNanos = suspendedTotalNanos;
+      if (state == RockState.SUSPENDED) {
+        suspendedNanos += System.nanoTime() - suspendedSinceNanos;
+      }
+      return new RockStats(
+          written, acked, received, retransmitted, suspensions, Duration.ofNanos(suspendedNanos));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public RockOptions options() {
+    return options;
+  }
+
+  @Override
+  public void addListener(RockListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void removeListener(RockListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public String toString() {
+    return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
+  }
+
+  // ---------------------------------------------------------------- application side
+
+  /** Reads into {@code dst}; blocks until a byte arrives, input ends, or the read timeout passes. */
+  int read(byte[] dst, int off, int len) throws IOException {
+    java.util.Objects.checkFromIndexSize(off, len, dst.length);
+    if (len == 0) {
+      return 0;
+    }
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(soTimeoutMillis);
+    long deadline = System.nanoTime() + timeoutNanos;
+    lock.lock();
+    try {
+      while (true) {
+        if (appClosed) {
+          throw new SocketException("Socket closed");
+        }
+        if (inputShutdown) {
+          return -1;
+        }
+        if (inRing.size() > 0) {
+          int n = Math.min(len, inRing.size());
+          inRing.peek(0, dst, off, n);
+          inRing.discard(n);
+          consumed += n;
+          if (windowUpdateDue()) {
+            sendable.signalAll();
+          }
+          return n;
+        }
+        if (peerFinAt >= 0 && received == peerFinAt) {
+          return -1;
+        }
+        if (state == RockState.FAILED) {
+          throw rethrowable(failure);
+        }
+        if (state == RockState.CLOSED) {
+          return -1;
+        }
+        if (timeoutNanos == 0) {
+          readable.await();
+        } else {
+          long remaining = deadline - System.nanoTime();
+          if (remaining <= 0) {
+            throw new SocketTimeoutException("Read timed out");
+          }
+          readable.awaitNanos(remaining);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while reading rock " + id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int available() {
+    lock.lock();
+    try {
+      return inputShutdown || appClosed ? 0 : inRing.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Copies {@code src} into the in-flight buffer; blocks while it is full (until the peer
+   * acknowledges, or the rock fails or is closed). Returns once every byte is buffered: like a
+   * plain socket, a return says nothing about delivery.
+   */
+  void write(byte[] src, int off, int len) throws IOException {
+    java.util.Objects.checkFromIndexSize(off, len, src.length);
+    lock.lock();
+    try {
+      while (len > 0) {
+        if (appClosed) {
+          throw new SocketException("Socket closed");
+        }
+        if (outputShutdown) {
+          throw new SocketException("Socket output is shutdown");
+        }
+        if (state == RockState.FAILED) {
+          throw rethrowable(failure);
+        }
+        if (peerClosed || state == RockState.CLOSED) {
+          throw new SocketException("Broken pipe: rock " + id + " was closed by the peer " + peer);
+        }
+        int n = Math.min(len, outRing.free());
+        if (n == 0) {
+          writable.await();
+          continue;
+        }
+        outRing.append(src, off, n);
+        written += n;
+        off += n;
+        len -= n;
+        sendable.signalAll();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while writing rock " + id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void shutdownOutput() {
+    lock.lock();
+    try {
+      if (!outputShutdown) {
+        outputShutdown = true;
+        finAt = written;
+        sendable.signalAll();
+        writable.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void shutdownInput() {
+    lock.lock();
+    try {
+      if (!inputShutdown) {
+        inputShutdown = true;
+        inRing.discard(inRing.size());
+        consumed = received;
+        sendable.signalAll();
+        readable.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isOutputShutdown() {
+    lock.lock();
+    try {
+      return outputShutdown;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isInputShutdown() {
+    lock.lock();
+    try {
+      return inputShutdown;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isAppClosed() {
+    lock.lock();
+    try {
+      return appClosed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Closes the rock for the application. Never blocks: what was written is still delivered in the
+   * background (across recoveries, within the reconnect timeout), followed by the close.
+   */
+  void close() {
+    lock.lock();
+    try {
+      if (appClosed) {
+        return;
+      }
+      appClosed = true;
+      if (!outputShutdown) {
+        outputShutdown = true;
+        finAt = written;
+      }
+      inputShutdown = true;
+      inRing.discard(inRing.size());
+      consumed = received;
+      readable.signalAll();
+      writable.signalAll();
+      sendable.signalAll();
+      stateChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    finishIfDone();
+  }
+
+  /** Closes at once, dropping undelivered bytes (SO_LINGER 0). Tells the peer if connected. */
+  void abort() {
+    lock.lock();
+    try {
+      appClosed = true;
+      inputShutdown = true;
+      outputShutdown = true;
+      inRing.discard(inRing.size());
+    } finally {
+      lock.unlock();
+    }
+    terminate(RockState.CLOSED, null);
+  }
+
+  void soTimeout(int millis) {
+    soTimeoutMillis = millis;
+  }
+
+  int soTimeout() {
+    return soTimeoutMillis;
+  }
+
+  InetSocketAddress localAddress() {
+    lock.lock();
+    try {
+      return localAddress;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- handshake side
+
+  /** Returns what this side has received, for a resume exchange. */
+  long receivedCount() {
+    lock.lock();
+    try {
+      return received;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean peerFinReceived() {
+    lock.lock();
+    try {
+      return peerFinAt >= 0 && received == peerFinAt;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  ResumeKey key() {
+    lock.lock();
+    try {
+      return key;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records the key of an established rock. The connecting side calls it when WELCOME arrives. */
+  void established(ResumeKey resumeKey, long peerWindow) {
+    lock.lock();
+    try {
+      key = resumeKey;
+      peerWindowLimit = Math.max(peerWindowLimit, peerWindow);
+      if (state == RockState.CONNECTING) {
+        setState(RockState.CONNECTED);
+      }
+      sendable.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    post(l -> l.connected(this));
+  }
+
+  boolean isEstablished() {
+    lock.lock();
+    try {
+      return key != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Makes {@code next} the rock's connection. {@code peerReceived} is how much the peer holds of
+   * our stream (retransmission starts there); {@code peerFinReceived} says it also has our FIN.
+   * Closes the previous connection, if any. Throws if the peer's counts are impossible, which fails
+   * the rock.
+   */
+  void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed)
+      throws IOException {
+    Connection previous;
+    long retransmitting;
+    Duration suspendedFor = Duration.ZERO;
+    lock.lock();
+    try {
+      if (state.isTerminal()) {
+        next.close();
+        throw new RockException("rock " + id + " is " + state);
+      }
+      if (peerReceived < acked || peerReceived > highestSent) {
+        RockProtocolException error =
+            new RockProtocolException(
+                "rock "
+                    + id
+                    + ": peer claims to have received "
+                    + peerReceived
+                    + " bytes, but "
+                    + acked
+                    + " were acknowledged and "
+                    + highestSent
+                    + " sent");
+        failLocked(error);
+        next.close();
+        throw error;
+      }
+      if (peerHasFin && (finAt < 0 || peerReceived != finAt)) {
+        RockProtocolException error =
+            new RockProtocolException("rock " + id + ": peer claims a FIN that was never sent");
+        failLocked(error);
+        next.close();
+        throw error;
+      }
+      previous = connection;
+      generation++;
+      connection = next;
+      localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
+      if (role == Role.CONNECTOR) {
+        peer = next.remote();
+      }
+      releaseAcked(peerReceived);
+      sent = peerReceived;
+      retransmitting = highestSent - peerReceived;
+      retransmitUntil = highestSent;
+      finSentOnConnection = peerHasFin;
+      if (peerHasFin) {
+        finAcked = true;
+      }
+      ackSentReceived = -1; // the first frames on a new connection include an ACK
+      if (resumed) {
+        if (state == RockState.SUSPENDED) {
+          long suspendedNanos = System.nanoTime() - suspendedSinceNanos;
+          suspendedTotalNanos += suspendedNanos;
+          suspendedFor = Duration.ofNanos(suspendedNanos);
+        } else {
+          suspensions++; // the peer saw a failure this side had not noticed yet
+        }
+      }
+      if (state != RockState.CONNECTING) {
+        setState(RockState.CONNECTED); // a new rock stays CONNECTING until its handshake completes
+      }
+      sendable.signalAll();
+      startThreads(next, generation);
+    } finally {
+      lock.unlock();
+    }
+    if (previous != null) {
+      previous.close();
+    }
+    if (resumed) {
+      Duration finalSuspendedFor = suspendedFor;
+      log.info(
+          "rock {} resumed with {} after {} ms; retransmitting {} bytes",
+          id,
+          next,
+          finalSuspendedFor.toMillis(),
+          retransmitting);
+      post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
+    }
+    finishIfDone();
+  }
+
+  private void startThreads(Connection conn, long gen) {
+    Thread.ofVirtual().name("rock-reader-" + id).start(() -> readLoop(conn, gen));
+    Thread.ofVirtual().name("rock-writer-" + id).start(() -> writeLoop(conn, gen));
+  }
+
+  // ---------------------------------------------------------------- connection threads
+
+  private void readLoop(Connection conn, long gen) {
+    FrameReader reader = conn.reader;
+    long detectionNanos = options.failureDetectionTime().toNanos();
+    long handshakeNanos = options.handshakeTimeout().toNanos();
+    long startNanos = System.nanoTime();
+    try {
+      conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
+      if (role == Role.CONNECTOR && !isEstablished()) {
+        awaitWelcome(conn, startNanos, handshakeNanos);
+      }
+      while (true) {
+        byte type;
+        try {
+          type = reader.nextFrame();
+        } catch (SocketTimeoutException timeout) {
+          long silentNanos = System.nanoTime() - reader.lastByteNanos();
+          if (silentNanos >= detectionNanos) {
+            throw new SocketTimeoutException(
+                "no bytes from the peer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
+          }
+          if (!isCurrent(gen)) {
+            return;
+          }
+          continue;
+        }
+        if (!onFrame(reader, type, gen)) {
+          return;
+        }
+      }
+    } catch (RockProtocolException e) {
+      log.warn("rock {}: closing connection {}: {}", id, conn, e.getMessage());
+      fail(gen, e);
+    } catch (IOException e) {
+      connectionFailed(gen, e);
+    } catch (RuntimeException e) {
+      log.error("rock {}: reader failed unexpectedly", id, e);
+      fail(gen, new RockException("rock " + id + ": internal error in reader", e));
+    }
+  }
+
+  private void awaitWelcome(Connection conn, long startNanos, long handshakeNanos)
+      throws IOException {
+    while (true) {
+      try {
+        byte type = conn.reader.nextHandshake();
+        Handshake.clientWelcome(this, conn.reader, type);
+        return;
+      } catch (SocketTimeoutException timeout) {
+        if (System.nanoTime() - startNanos >= handshakeNanos) {
+          throw new SocketTimeoutException(
+              "no answer to the rock handshake within " + options.handshakeTimeout().toMillis() + " ms");
+        }
+      }
+    }
+  }
+
+  /** Applies one frame under the lock. Returns false if this connection is no longer current. */
+  private boolean onFrame(FrameReader reader, byte type, long gen) throws RockProtocolException {
+    boolean finished = false;
+    lock.lock();
+    try {
+      if (gen != generation) {
+        return false;
+      }
+      switch (type) {
+        case Wire.DATA -> onData(reader);
+        case Wire.ACK -> finished = onAck(reader);
+        case Wire.FIN -> onFin(reader.offset);
+        case Wire.CLOSE -> {
+          peerClosed = true;
+          writable.signalAll();
+          readable.signalAll();
+          finished = true;
+        }
+        default -> throw new RockProtocolException("unexpected frame " + Wire.typeName(type));
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (finished) {
+      finishIfDone();
+    }
+    return true;
+  }
+
+  private void onData(FrameReader reader) throws RockProtocolException {
+    long offset = reader.offset;
+    long end = offset + reader.length;
+    if (offset > received) {
+      throw new RockProtocolException(
+          "DATA at offset " + offset + " leaves a gap after " + received + " received bytes");
+    }
+    if (end <= received) {
+      return; // already received on an earlier connection
+    }
+    int skip = (int) (received - offset);
+    int count = reader.length - skip;
+    if (peerFinAt >= 0) {
+      throw new RockProtocolException("DATA after the peer's FIN at " + peerFinAt);
+    }
+    if (inputShutdown) {
+      received += count;
+      consumed += count;
+    } else {
+      if (end > consumed + inRing.capacity()) {
+        throw new RockProtocolException(
+            "DATA up to " + end + " overruns the window limit " + (consumed + inRing.capacity()));
+      }
+      inRing.append(reader.buffer(), reader.bodyStart + skip, count);
+      received += count;
+      readable.signalAll();
+    }
+    if (received - ackSentReceived >= ackThreshold()) {
+      sendable.signalAll();
+    }
+  }
+
+  private boolean onAck(FrameReader reader) throws RockProtocolException {
+    long peerReceived = reader.received;
+    if (peerReceived > highestSent) {
+      throw new RockProtocolException(
+          "ACK for " + peerReceived + " bytes, but only " + highestSent + " were sent");
+    }
+    if (peerReceived < acked) {
+      throw new RockProtocolException(
+          "ACK went backwards from " + acked + " to " + peerReceived);
+    }
+    releaseAcked(peerReceived);
+    if (sent < acked) {
+      sent = acked;
+    }
+    if (reader.windowLimit > peerWindowLimit) {
+      peerWindowLimit = reader.windowLimit;
+      sendable.signalAll();
+    }
+    if ((reader.flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
+      if (finAt < 0 || acked != finAt) {
+        throw new RockProtocolException("ACK of a FIN that was never sent");
+      }
+      finAcked = true;
+      sendable.signalAll();
+      return true;
+    }
+    return false;
+  }
+
+  private void onFin(long offset) throws RockProtocolException {
+    if (peerFinAt >= 0) {
+      if (offset != peerFinAt) {
+        throw new RockProtocolException("FIN moved from " + peerFinAt + " to " + offset);
+      }
+      return;
+    }
+    if (offset != received) {
+      throw new RockProtocolException("FIN at " + offset + " but " + received + " bytes received");
+    }
+    peerFinAt = offset;
+    readable.signalAll();
+    sendable.signalAll();
+  }
+
+  private void releaseAcked(long upTo) {
+    if (upTo > acked) {
+      outRing.discard((int) (upTo - acked));
+      acked = upTo;
+      writable.signalAll();
+    }
+  }
+
+  private void writeLoop(Connection conn, long gen) {
+    FrameWriter frames = new FrameWriter();
+    long heartbeatNanos = options.heartbeatInterval().toNanos();
+    long lastSendNanos = 0; // send at once: the first ACK announces our window on this connection
+    try {
+      while (true) {
+        boolean finishAfter;
+        lock.lock();
+        try {
+          while (true) {
+            if (gen != generation) {
+              return;
+            }
+            boolean heartbeatDue = System.nanoTime() - lastSendNanos >= heartbeatNanos;
+            finishAfter = fillFrames(frames, heartbeatDue);
+            if (frames.size() > 0) {
+              break;
+            }
+            long waitNanos = heartbeatNanos - (System.nanoTime() - lastSendNanos);
+            sendable.awaitNanos(Math.max(waitNanos, 1));
+          }
+        } finally {
+          lock.unlock();
+        }
+        frames.flushTo(conn.out);
+        lastSendNanos = System.nanoTime();
+        if (finishAfter) {
+          finishIfDone();
+        }
+      }
+    } catch (InterruptedException e) {
+      connectionFailed(gen, new InterruptedIOException("writer interrupted"));
+    } catch (IOException e) {
+      connectionFailed(gen, e);
+    } catch (RuntimeException e) {
+      log.error("rock {}: writer failed unexpectedly", id, e);
+      fail(gen, new RockException("rock " + id + ": internal error in writer", e));
+    }
+  }
+
+  /**
+   * Under the lock, appends whatever is due on the current connection: an ACK (or heartbeat), DATA
+   * up to the peer's window, FIN, CLOSE. Returns true if the rock may be finished once these frames
+   * are written.
+   */
+  private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
+    boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
+    long limit = consumed + inRing.capacity();
+    boolean ackDue =
+        heartbeatDue
+            || received - ackSentReceived >= ackThreshold()
+            || windowUpdateDue()
+            || (peerFin && !finAckSent)
+            || (ackSentReceived < 0);
+    if (ackDue) {
+      frames.ack(received, limit, peerFin);
+      ackSentReceived = received;
+      advertisedLimit = limit;
+      finAckSent = peerFin;
+    }
+    long sendLimit = Math.min(written, peerWindowLimit);
+    int batchBytes = 0;
+    while (sent < sendLimit && batchBytes < 2 * Wire.MAX_DATA_PAYLOAD) {
+      int n = (int) Math.min(Wire.MAX_DATA_PAYLOAD, sendLimit - sent);
+      int at = frames.dataFrame(sent, n);
+      outRing.peek((int) (sent - acked), frames.buffer(), at, n);
+      if (sent < retransmitUntil) {
+        retransmitted += Math.min(n, retransmitUntil - sent);
+      }
+      sent += n;
+      highestSent = Math.max(highestSent, sent);
+      batchBytes += n;
+    }
+    if (finAt >= 0 && sent == finAt && !finSentOnConnection && !finAcked) {
+      frames.fin(finAt);
+      finSentOnConnection = true;
+      highestSent = Math.max(highestSent, sent);
+    }
+    if (appClosed && finAcked && !peerFin && !closeSent) {
+      frames.close();
+      closeSent = true;
+      return true;
+    }
+    return peerFin && finAcked && finAckSent;
+  }
+
+  private long ackThreshold() {
+    return Math.min(64 * 1024, inRing.capacity() / 4);
+  }
+
+  private boolean windowUpdateDue() {
+    return consumed + inRing.capacity() - advertisedLimit >= inRing.capacity() / 4;
+  }
+
+  // ---------------------------------------------------------------- failure and recovery
+
+  boolean isCurrent(long gen) {
+    lock.lock();
+    try {
+      return gen == generation && !state.isTerminal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The connection of generation {@code gen} failed: suspend, unless a newer connection already
+   * replaced it or the rock was never established (then the rock fails: there is no key to resume
+   * with).
+   */
+  void connectionFailed(long gen, IOException cause) {
+    Connection broken;
+    lock.lock();
+    try {
+      if (gen != generation || state.isTerminal()) {
+        return;
+      }
+      if (key == null) {
+        failLocked(
+            new RockException(
+                "rock " + id + " to " + peer + " failed before it was established: " + cause.getMessage(),
+                cause));
+        broken = connection;
+        connection = null;
+      } else {
+        broken = connection;
+        connection = null;
+        generation++;
+        suspensions++;
+        suspendedSinceNanos = System.nanoTime();
+        setState(RockState.SUSPENDED);
+        log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
+        post(l -> l.suspended(this, cause));
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (broken != null) {
+      broken.close();
+    }
+    if (isTerminalNow()) {
+      onTerminated.accept(this);
+    }
+  }
+
+  /** Fails the rock for good, if {@code gen} is still current. */
+  void fail(long gen, IOException cause) {
+    lock.lock();
+    try {
+      if (gen != generation) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    terminate(RockState.FAILED, cause);
+  }
+
+  /** Fails the rock for good, whatever its connection. */
+  void fail(IOException cause) {
+    terminate(RockState.FAILED, cause);
+  }
+
+  long suspendedSinceNanos() {
+    lock.lock();
+    try {
+      return suspendedSinceNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns true if the peer already has everything this side will ever send, FIN included. */
+  boolean deliveredEverything() {
+    lock.lock();
+    try {
+      return finAt >= 0 && acked == finAt && (finAcked || peerFinAt >= 0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void failLocked(IOException cause) {
+    failure = cause;
+    generation++;
+    setState(RockState.FAILED);
+    readable.signalAll();
+    writable.signalAll();
+    log.warn("rock {} to {} failed: {}", id, peer, cause.getMessage());
+    post(l -> l.failed(this, cause));
+  }
+
+  /**
+   * Moves to a terminal state, closes the connection and frees the buffers. Safe to call more than
+   * once; the first call wins.
+   */
+  void terminate(RockState terminal, IOException cause) {
+    Connection last;
+    boolean sendClose;
+    lock.lock();
+    try {
+      if (state.isTerminal()) {
+        return;
+      }
+      last = connection;
+      connection = null;
+      sendClose = terminal == RockState.CLOSED && last != null && !closeSent && !peerClosed;
+      if (terminal == RockState.FAILED) {
+        failLocked(cause);
+      } else {
+        generation++;
+        setState(RockState.CLOSED);
+        readable.signalAll();
+        writable.signalAll();
+        post(l -> l.closed(this));
+      }
+      outRing.discard(outRing.size());
+    } finally {
+      lock.unlock();
+    }
+    if (last != null) {
+      if (sendClose) {
+        sendCloseQuietly(last);
+      }
+      last.close();
+    }
+    onTerminated.accept(this);
+  }
+
+  private static void sendCloseQuietly(Connection conn) {
+    // Best effort on an abort: the socket may be dead, and the peer learns of the close either way.
+    try {
+      conn.socket.setSoTimeout(100);
+      FrameWriter frames = new FrameWriter();
+      frames.close();
+      frames.flushTo(conn.out);
+    } catch (IOException ignored) {
+      // The peer will find the rock gone when it tries to resume.
+    }
+  }
+
+  /**
+   * Ends the rock in order when both directions are done: our FIN is acknowledged and the peer's
+   * FIN received (and its acknowledgement written), or the application closed and the peer was
+   * told with CLOSE, or the peer sent CLOSE.
+   */
+  private void finishIfDone() {
+    boolean done;
+    lock.lock();
+    try {
+      boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
+      done =
+          !state.isTerminal()
+              && ((finAcked && peerFin && finAckSent)
+                  || (appClosed && finAcked && closeSent)
+                  || (peerClosed && (appClosed || acked == written)));
+    } finally {
+      lock.unlock();
+    }
+    if (done) {
+      terminate(RockState.CLOSED, null);
+    }
+  }
+
+  private boolean isTerminalNow() {
+    lock.lock();
+    try {
+      return state.isTerminal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  RockState stateLocked() {
+    return state;
+  }
+
+  boolean appClosedLocked() {
+    return appClosed;
+  }
+
+  private void setState(RockState next) {
+    if (state != next) {
+      state = next;
+      stateChanged.signalAll();
+    }
+  }
+
+  void post(Consumer<RockListener> event) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    List<RockListener> snapshot = List.copyOf(listeners);
+    events.post(
+        () -> {
+          for (RockListener listener : snapshot) {
+            try {
+              event.accept(listener);
+            } catch (Throwable t) {
+              log.warn("rock {}: listener {} threw; the rock carries on", id, listener, t);
+            }
+          }
+        });
+  }
+
+  /** Returns the failure to throw to the application: always of the rocks exception family. */
+  private IOException rethrowable(IOException stored) {
+    return stored instanceof RockException
+        ? stored
+        : new RockException("rock " + id + " failed: " + stored.getMessage(), stored);
+  }
+}

@@ -1,0 +1,348 @@
+package io.rocks.impl;
+
+import io.rocks.RockId;
+import io.rocks.RockOptions;
+import io.rocks.RockServerSocket;
+import io.rocks.RockSocket;
+import io.rocks.RockState;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Accepts rocks, and resumes the ones it accepted.
+ *
+ * <p>One virtual thread runs the accept loop. It takes a handshake permit before each {@code
+ * accept()}, so at most {@link #MAX_PENDING_HANDSHAKES} connections are in their handshake at once
+ * however fast they arrive, and hands each accepted connection to a virtual thread of its own. A
+ * HELLO makes a new rock, which waits in the accept queue (at most {@code backlog}) for {@link
+ * #accept}; a RESUME finds its rock in {@link #rocks} and, once the peer proved it holds the key,
+ * gives it the new connection.
+ */
+final class RealRockServerSocket extends RockServerSocket {
+  private static final Logger log = LogManager.getLogger(RealRockServerSocket.class);
+  static final int MAX_PENDING_HANDSHAKES = 256;
+
+  private final ServerSocket listener;
+  private final RockOptions options;
+  private final int backlog;
+  /** Every live rock this server accepted, by id. Entries leave when the rock ends. */
+  private final ConcurrentHashMap<RockId, RealRock> rocks = new ConcurrentHashMap<>();
+  private final Semaphore handshakePermits = new Semaphore(MAX_PENDING_HANDSHAKES);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition acceptable = lock.newCondition();
+  /** New rocks not yet accepted. Guarded by lock. */
+  private final ArrayDeque<RealRock> acceptQueue = new ArrayDeque<>();
+  /** Guarded by lock. */
+  private boolean closed;
+
+  private volatile int soTimeoutMillis;
+
+  RealRockServerSocket(InetSocketAddress local, int backlog, RockOptions options)
+      throws IOException {
+    this.options = options;
+    this.backlog = backlog > 0 ? backlog : 50;
+    this.listener = new ServerSocket();
+    try {
+      listener.setReuseAddress(true);
+      listener.bind(local, Math.max(this.backlog, MAX_PENDING_HANDSHAKES));
+    } catch (IOException e) {
+      listener.close();
+      throw e;
+    }
+    Thread.ofVirtual().name("rocks-accept-" + listener.getLocalPort()).start(this::acceptLoop);
+  }
+
+  @Override
+  public RockSocket accept() throws IOException {
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(soTimeoutMillis);
+    long deadline = System.nanoTime() + timeoutNanos;
+    RealRock rock;
+    lock.lock();
+    try {
+      while (acceptQueue.isEmpty()) {
+        if (closed) {
+          throw new SocketException("Socket is closed");
+        }
+        if (timeoutNanos == 0) {
+          acceptable.await();
+        } else {
+          long remaining = deadline - System.nanoTime();
+          if (remaining <= 0) {
+            throw new SocketTimeoutException("Accept timed out");
+          }
+          acceptable.awaitNanos(remaining);
+        }
+      }
+      rock = acceptQueue.poll();
+      acceptable.signalAll();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted in accept");
+    } finally {
+      lock.unlock();
+    }
+    return new RealRockSocket(rock);
+  }
+
+  /** Returns how many rocks this server holds, connected or suspended. */
+  int liveRocks() {
+    return rocks.size();
+  }
+
+  private void acceptLoop() {
+    try {
+      while (true) {
+        handshakePermits.acquire();
+        Socket socket;
+        try {
+          socket = listener.accept();
+        } catch (IOException e) {
+          handshakePermits.release();
+          if (isClosed()) {
+            return;
+          }
+          log.warn("rocks server {}: accept failed: {}", listener.getLocalSocketAddress(), e.toString());
+          continue;
+        }
+        Thread.ofVirtual()
+            .name("rocks-handshake-" + socket.getRemoteSocketAddress())
+            .start(
+                () -> {
+                  try {
+                    handshake(socket);
+                  } finally {
+                    handshakePermits.release();
+                  }
+                });
+      }
+    } catch (InterruptedException e) {
+      log.warn("rocks server {}: accept loop interrupted", listener.getLocalSocketAddress());
+    }
+  }
+
+  private void handshake(Socket socket) {
+    Connection conn = null;
+    try {
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      conn = new Connection(socket);
+      byte type;
+      try {
+        type = conn.reader.nextHandshake();
+      } catch (FrameReader.UnsupportedVersionException e) {
+        Handshake.reject(conn, Wire.REJECT_UNSUPPORTED_VERSION, "this server speaks rocks version " + Wire.VERSION);
+        throw e;
+      }
+      switch (type) {
+        case Wire.HELLO -> establish(conn);
+        case Wire.RESUME -> resume(conn);
+        default ->
+            throw new io.rocks.RockProtocolException(
+                "expected HELLO or RESUME, got " + Wire.typeName(type));
+      }
+    } catch (Handshake.BadProofException e) {
+      log.warn("rocks server {}: {}", listener.getLocalSocketAddress(), e.getMessage());
+      closeQuietly(conn, socket);
+    } catch (IOException | RuntimeException e) {
+      log.info(
+          "rocks server {}: handshake with {} failed: {}",
+          listener.getLocalSocketAddress(),
+          socket.getRemoteSocketAddress(),
+          e.toString());
+      closeQuietly(conn, socket);
+    }
+  }
+
+  private void establish(Connection conn) throws IOException {
+    Handshake.Hello hello = Handshake.readHello(conn.reader);
+    if (rocks.containsKey(hello.id())) {
+      Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
+      throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+    }
+    ResumeKey key = Handshake.sendWelcome(conn, hello, options.receiveWindow());
+    RealRock rock =
+        new RealRock(
+            hello.id(),
+            RealRock.Role.ACCEPTOR,
+            options,
+            conn.remote(),
+            RockState.CONNECTED,
+            ended -> rocks.remove(ended.id, ended));
+    if (rocks.putIfAbsent(hello.id(), rock) != null) {
+      throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+    }
+    rock.established(key, hello.window());
+    rock.attach(conn, 0, false, false);
+    Supervisor.start(rock, null);
+    enqueue(rock);
+  }
+
+  private void enqueue(RealRock rock) {
+    lock.lock();
+    try {
+      while (acceptQueue.size() >= backlog && !closed) {
+        acceptable.awaitUninterruptibly();
+      }
+      if (!closed) {
+        acceptQueue.add(rock);
+        acceptable.signalAll();
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    rock.abort();
+  }
+
+  private void resume(Connection conn) throws IOException {
+    byte[] idBytes = conn.reader.bodyBytes(0, Wire.ID_BYTES);
+    RockId id = new RockId(Handshake.longAt(idBytes, 0), Handshake.longAt(idBytes, 8));
+    byte[] clientNonce = conn.reader.bodyBytes(Wire.ID_BYTES, Wire.NONCE_BYTES);
+    RealRock rock = rocks.get(id);
+    if (rock == null || rock.state().isTerminal()) {
+      Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
+      throw new io.rocks.RockProtocolException("RESUME of unknown rock " + id);
+    }
+    Handshake.serverResume(rock, conn, clientNonce);
+  }
+
+  private static void closeQuietly(Connection conn, Socket socket) {
+    if (conn != null) {
+      conn.close();
+    } else {
+      Handshake.closeQuietly(socket);
+    }
+  }
+
+  /**
+   * Stops listening. Rocks not yet accepted are closed; suspended rocks fail, since their peers can
+   * no longer come back. Connected rocks carry on until their next failure.
+   */
+  @Override
+  public void close() throws IOException {
+    List<RealRock> unaccepted;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      unaccepted = List.copyOf(acceptQueue);
+      acceptQueue.clear();
+      acceptable.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    listener.close();
+    for (RealRock rock : unaccepted) {
+      rock.abort();
+    }
+    for (RealRock rock : rocks.values()) {
+      if (rock.state() == RockState.SUSPENDED) {
+        rock.fail(
+            new io.rocks.RockException(
+                "rock " + rock.id + ": the server socket that accepted it was closed"));
+      }
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void bind(SocketAddress endpoint) throws IOException {
+    throw new SocketException("Already bound");
+  }
+
+  @Override
+  public void bind(SocketAddress endpoint, int backlog) throws IOException {
+    throw new SocketException("Already bound");
+  }
+
+  @Override
+  public boolean isBound() {
+    return true;
+  }
+
+  @Override
+  public InetAddress getInetAddress() {
+    return listener.getInetAddress();
+  }
+
+  @Override
+  public int getLocalPort() {
+    return listener.getLocalPort();
+  }
+
+  @Override
+  public SocketAddress getLocalSocketAddress() {
+    return listener.getLocalSocketAddress();
+  }
+
+  @Override
+  public ServerSocketChannel getChannel() {
+    return null;
+  }
+
+  @Override
+  public void setSoTimeout(int timeout) throws SocketException {
+    if (timeout < 0) {
+      throw new IllegalArgumentException("timeout < 0");
+    }
+    soTimeoutMillis = timeout;
+  }
+
+  @Override
+  public int getSoTimeout() {
+    return soTimeoutMillis;
+  }
+
+  @Override
+  public void setReuseAddress(boolean on) throws SocketException {
+    listener.setReuseAddress(on);
+  }
+
+  @Override
+  public boolean getReuseAddress() throws SocketException {
+    return listener.getReuseAddress();
+  }
+
+  @Override
+  public void setReceiveBufferSize(int size) throws SocketException {
+    listener.setReceiveBufferSize(size);
+  }
+
+  @Override
+  public int getReceiveBufferSize() throws SocketException {
+    return listener.getReceiveBufferSize();
+  }
+
+  @Override
+  public String toString() {
+    return "RockServerSocket[" + listener.getLocalSocketAddress() + "]";
+  }
+}

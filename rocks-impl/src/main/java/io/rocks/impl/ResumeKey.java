@@ -1,0 +1,113 @@
+package io.rocks.impl;
+
+import io.rocks.RockId;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The secret both sides derive when a rock is established, and the proofs made with it when the rock
+ * resumes.
+ *
+ * <p>The key is HKDF-SHA256 (RFC 5869) of the X25519 shared secret, salted with both setup nonces
+ * and bound to the rock id and both public keys. A resume proof is HMAC-SHA256 under this key over a
+ * role label, the rock id, both fresh resume nonces and the prover's received count, so a proof
+ * recorded on one attempt is worthless on any other.
+ *
+ * <p>Immutable after construction and safe to share; the key bytes never leave this class and are
+ * never printed.
+ */
+final class ResumeKey {
+  static final int PROOF_BYTES = 32;
+  private static final byte[] KEY_INFO = "rocks/1 resume key".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SERVER_LABEL = "rocks/1 server".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CLIENT_LABEL = "rocks/1 client".getBytes(StandardCharsets.US_ASCII);
+
+  private final SecretKeySpec key;
+
+  private ResumeKey(byte[] keyBytes) {
+    this.key = new SecretKeySpec(keyBytes, "HmacSHA256");
+    Arrays.fill(keyBytes, (byte) 0);
+  }
+
+  /** Derives the key; zeroes {@code sharedSecret} before returning. */
+  static ResumeKey derive(
+      byte[] sharedSecret,
+      RockId id,
+      byte[] clientPublic,
+      byte[] serverPublic,
+      byte[] clientNonce,
+      byte[] serverNonce) {
+    try {
+      byte[] salt = concat(clientNonce, serverNonce);
+      byte[] prk = hmac(salt, sharedSecret);
+      Arrays.fill(sharedSecret, (byte) 0);
+      byte[] info = concat(KEY_INFO, idBytes(id), clientPublic, serverPublic, new byte[] {1});
+      byte[] okm = hmac(prk, info); // HKDF-Expand, one block: 32 bytes
+      Arrays.fill(prk, (byte) 0);
+      return new ResumeKey(okm);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+
+  byte[] serverProof(RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
+    return proof(SERVER_LABEL, id, clientNonce, serverNonce, received, fin);
+  }
+
+  byte[] clientProof(RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
+    return proof(CLIENT_LABEL, id, clientNonce, serverNonce, received, fin);
+  }
+
+  /** Compares in time independent of where the proofs differ. */
+  static boolean matches(byte[] expected, byte[] actual) {
+    return MessageDigest.isEqual(expected, actual);
+  }
+
+  @Override
+  public String toString() {
+    return "ResumeKey[redacted]";
+  }
+
+  private byte[] proof(
+      byte[] label, RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      mac.update(label);
+      mac.update(idBytes(id));
+      mac.update(clientNonce);
+      mac.update(serverNonce);
+      mac.update(ByteBuffer.allocate(9).putLong(received).put((byte) (fin ? 1 : 0)).array());
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+
+  private static byte[] hmac(byte[] keyBytes, byte[] data) throws GeneralSecurityException {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(keyBytes, "HmacSHA256"));
+    return mac.doFinal(data);
+  }
+
+  static byte[] idBytes(RockId id) {
+    return ByteBuffer.allocate(16).putLong(id.high()).putLong(id.low()).array();
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int length = 0;
+    for (byte[] part : parts) {
+      length += part.length;
+    }
+    ByteBuffer out = ByteBuffer.allocate(length);
+    for (byte[] part : parts) {
+      out.put(part);
+    }
+    return out.array();
+  }
+}

@@ -1,0 +1,198 @@
+package io.rocks.impl;
+
+import io.rocks.RockException;
+import io.rocks.RockOptions;
+import io.rocks.RockProtocolException;
+import io.rocks.RockState;
+import io.rocks.RockTimeoutException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Watches one rock and recovers it when it is suspended.
+ *
+ * <p>The connecting side reconnects to the peer's last known address with capped exponential
+ * backoff and full jitter until the rock resumes or its reconnect timeout passes. The accepting side
+ * only waits: its peer comes back through the server socket. When the timeout passes the rock fails
+ * with {@link RockTimeoutException}.
+ *
+ * <p>Runs on one virtual thread per rock for the rock's whole life. It blocks on the rock's
+ * condition and in connect and handshake I/O, never while holding the rock's lock.
+ */
+final class Supervisor implements Runnable {
+  private static final Logger log = LogManager.getLogger(Supervisor.class);
+  /** How many attempt errors a timeout keeps as suppressed exceptions. */
+  private static final int KEPT_ERRORS = 8;
+
+  private final RealRock rock;
+  private final Dialer dialer;
+
+  /** Opens TCP connections for reconnection attempts; the connecting side's only. */
+  interface Dialer {
+    Socket dial(InetSocketAddress address, Duration timeout) throws IOException;
+  }
+
+  Supervisor(RealRock rock, Dialer dialer) {
+    this.rock = rock;
+    this.dialer = dialer;
+  }
+
+  static void start(RealRock rock, Dialer dialer) {
+    Thread.ofVirtual().name("rock-supervisor-" + rock.id).start(new Supervisor(rock, dialer));
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (awaitSuspension()) {
+        if (rock.role == RealRock.Role.CONNECTOR) {
+          reconnect();
+        } else {
+          awaitPeer();
+        }
+      }
+    } catch (InterruptedException e) {
+      rock.fail(new RockException("rock " + rock.id + ": supervisor interrupted"));
+    }
+  }
+
+  /** Blocks until the rock is suspended (returns true) or terminal (returns false). */
+  private boolean awaitSuspension() throws InterruptedException {
+    rock.lock.lock();
+    try {
+      while (true) {
+        RockState state = rock.stateLocked();
+        if (state.isTerminal()) {
+          return false;
+        }
+        if (state == RockState.SUSPENDED) {
+          return true;
+        }
+        rock.stateChanged.await();
+      }
+    } finally {
+      rock.lock.unlock();
+    }
+  }
+
+  private void reconnect() throws InterruptedException {
+    RockOptions options = rock.options();
+    long since = rock.suspendedSinceNanos();
+    long deadline = since + options.reconnectTimeout().toNanos();
+    Deque<IOException> errors = new ArrayDeque<>();
+    int attempt = 0;
+    while (rock.state() == RockState.SUSPENDED) {
+      if (System.nanoTime() - deadline >= 0) {
+        giveUp(since, attempt, errors);
+        return;
+      }
+      attempt++;
+      InetSocketAddress address = rock.peer();
+      Socket socket = null;
+      try {
+        socket = dialer.dial(address, options.connectTimeout());
+        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+        Handshake.clientResume(rock, new Connection(socket));
+        return;
+      } catch (Handshake.RejectedException e) {
+        if (socket != null) {
+          Handshake.closeQuietly(socket);
+        }
+        if (e.reason == Wire.REJECT_UNKNOWN_ROCK && rock.deliveredEverything()) {
+          // The peer finished and forgot the rock after our last acknowledgement was lost.
+          rock.terminate(RockState.CLOSED, null);
+        } else {
+          rock.fail(e);
+        }
+        return;
+      } catch (IOException e) {
+        if (socket != null) {
+          Handshake.closeQuietly(socket);
+        }
+        if (rock.state().isTerminal()) {
+          return;
+        }
+        if (errors.size() == KEPT_ERRORS) {
+          errors.removeFirst();
+        }
+        errors.addLast(e);
+        int attemptNumber = attempt;
+        log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, attempt, address, e.toString());
+        rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
+        if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
+          log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, attempt, address, e.getMessage());
+        }
+      }
+      pause(backoffNanos(options, attempt), deadline);
+    }
+  }
+
+  private void awaitPeer() throws InterruptedException {
+    long since = rock.suspendedSinceNanos();
+    long deadline = since + rock.options().reconnectTimeout().toNanos();
+    rock.lock.lock();
+    try {
+      while (rock.stateLocked() == RockState.SUSPENDED) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          break;
+        }
+        rock.stateChanged.awaitNanos(remaining);
+      }
+      if (rock.stateLocked() != RockState.SUSPENDED) {
+        return;
+      }
+    } finally {
+      rock.lock.unlock();
+    }
+    giveUp(since, 0, new ArrayDeque<>());
+  }
+
+  private void giveUp(long sinceNanos, int attempts, Deque<IOException> errors) {
+    Duration suspendedFor = Duration.ofNanos(System.nanoTime() - sinceNanos);
+    RockTimeoutException timeout =
+        new RockTimeoutException(
+            rock.id, rock.peer(), suspendedFor, attempts, errors.isEmpty() ? null : errors.getLast());
+    for (IOException error : errors) {
+      timeout.addSuppressed(error);
+    }
+    rock.fail(timeout);
+  }
+
+  /** Waits up to {@code pauseNanos}, but not past the deadline; wakes early if the rock changes. */
+  private void pause(long pauseNanos, long deadline) throws InterruptedException {
+    long until = Math.min(System.nanoTime() + pauseNanos, deadline);
+    rock.lock.lock();
+    try {
+      while (rock.stateLocked() == RockState.SUSPENDED) {
+        long remaining = until - System.nanoTime();
+        if (remaining <= 0) {
+          return;
+        }
+        rock.stateChanged.awaitNanos(remaining);
+      }
+    } finally {
+      rock.lock.unlock();
+    }
+  }
+
+  /** Capped exponential backoff with full jitter, never below the initial pause. */
+  static long backoffNanos(RockOptions options, int attempt) {
+    long initial = options.backoffInitial().toNanos();
+    long cap = options.backoffCap().toNanos();
+    long ceiling = initial << Math.min(attempt - 1, 30);
+    if (ceiling <= 0 || ceiling > cap) {
+      ceiling = cap;
+    }
+    return initial + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initial + 1));
+  }
+
+}

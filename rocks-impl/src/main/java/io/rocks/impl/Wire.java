@@ -1,0 +1,84 @@
+package io.rocks.impl;
+
+/**
+ * The constants of the rocks wire protocol, version 1. {@code docs/PROTOCOL.md} describes the
+ * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
+ * their layout.
+ */
+final class Wire {
+  private Wire() {}
+
+  /** "ROCK", the first four bytes of every handshake message. */
+  static final int MAGIC = 0x524f434b;
+
+  static final byte VERSION = 1;
+  static final int HANDSHAKE_HEADER_BYTES = 6;
+  static final int NONCE_BYTES = 16;
+  static final int ID_BYTES = 16;
+
+  // Handshake message types.
+  static final byte HELLO = 1;
+  static final byte WELCOME = 2;
+  static final byte RESUME = 3;
+  static final byte CHALLENGE = 4;
+  static final byte PROOF = 5;
+  static final byte REJECT = 6;
+
+  // Frame types, after the handshake.
+  static final byte DATA = 0x10;
+  static final byte ACK = 0x11;
+  static final byte FIN = 0x12;
+  static final byte CLOSE = 0x13;
+
+  static final int DATA_HEADER_BYTES = 1 + 8 + 4;
+  static final int ACK_BYTES = 1 + 8 + 8 + 1;
+  static final int FIN_BYTES = 1 + 8;
+  static final int CLOSE_BYTES = 1;
+
+  /** The largest DATA payload; a larger length is a protocol error. */
+  static final int MAX_DATA_PAYLOAD = 64 * 1024;
+
+  /**
+   * The window every receiver grants before it has said otherwise, so a client may pipeline this
+   * many bytes behind its HELLO.
+   */
+  static final int INITIAL_WINDOW = 64 * 1024;
+
+  /** ACK flag: the sender of the ACK has received the peer's FIN. */
+  static final int ACK_FLAG_FIN_RECEIVED = 1;
+
+  // REJECT reasons.
+  static final byte REJECT_UNSUPPORTED_VERSION = 1;
+  static final byte REJECT_UNKNOWN_ROCK = 2;
+  static final byte REJECT_BAD_PROOF = 3;
+  static final byte REJECT_DUPLICATE_ID = 4;
+  static final byte REJECT_BUSY = 5;
+
+  static int handshakeBodyBytes(byte type) {
+    return switch (type) {
+      case HELLO -> ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + 4;
+      case WELCOME -> KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + 4;
+      case RESUME -> ID_BYTES + NONCE_BYTES;
+      case CHALLENGE -> NONCE_BYTES + 8 + 1 + ResumeKey.PROOF_BYTES;
+      case PROOF -> 8 + 1 + ResumeKey.PROOF_BYTES;
+      case REJECT -> 2; // reason, message length; the message follows
+      default -> -1;
+    };
+  }
+
+  static String typeName(byte type) {
+    return switch (type) {
+      case HELLO -> "HELLO";
+      case WELCOME -> "WELCOME";
+      case RESUME -> "RESUME";
+      case CHALLENGE -> "CHALLENGE";
+      case PROOF -> "PROOF";
+      case REJECT -> "REJECT";
+      case DATA -> "DATA";
+      case ACK -> "ACK";
+      case FIN -> "FIN";
+      case CLOSE -> "CLOSE";
+      default -> String.format("0x%02x", type);
+    };
+  }
+}

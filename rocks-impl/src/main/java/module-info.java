@@ -1,0 +1,8 @@
+/** The implementation of rocks; applications reach it only through {@code io.rocks.Rocks}. */
+module io.rocks.impl {
+  requires io.rocks.api;
+  requires org.apache.logging.log4j;
+
+  provides io.rocks.spi.RocksProvider with
+      io.rocks.impl.RealRocksProvider;
+}

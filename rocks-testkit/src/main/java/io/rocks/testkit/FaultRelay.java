@@ -1,0 +1,220 @@
+package io.rocks.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A TCP relay on loopback that stands between a client and a server and breaks the link on demand,
+ * the way real networks do:
+ *
+ * <ul>
+ *   <li>{@link #cutSilently()}: packets vanish. Nothing more is forwarded on current links and new
+ *       connections are accepted but never forwarded; neither end sees a FIN or RST.
+ *   <li>{@link #reset()}: every current link is closed with a TCP reset on both ends.
+ *   <li>{@link #delay(Duration)}: each chunk waits this long before it is forwarded.
+ *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut stay dead and
+ *       are closed, as their lost bytes cannot be recovered by TCP any more.
+ * </ul>
+ *
+ * <p>Each link is served by two virtual threads, one per direction. Control methods may be called
+ * from any thread and never block on I/O. {@link #close()} stops everything and is safe to call more
+ * than once.
+ */
+public final class FaultRelay implements AutoCloseable {
+  private static final Logger log = LogManager.getLogger(FaultRelay.class);
+
+  private final ServerSocket listener;
+  private final InetSocketAddress target;
+  private final Set<Link> links = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicInteger cuts = new AtomicInteger();
+  private final AtomicLong forwardedBytes = new AtomicLong();
+  private volatile boolean cut;
+  private volatile long delayNanos;
+  private volatile boolean closed;
+
+  /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
+  public FaultRelay(InetSocketAddress target) throws IOException {
+    this.target = target;
+    this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+    Thread.ofVirtual().name("fault-relay-accept").start(this::acceptLoop);
+  }
+
+  /** Returns the address clients connect to. */
+  public InetSocketAddress address() {
+    return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
+  }
+
+  /** Makes packets vanish on every current and future link until {@link #restore()}. */
+  public void cutSilently() {
+    cut = true;
+    cuts.incrementAndGet();
+    for (Link link : links) {
+      link.cut = true;
+    }
+  }
+
+  /** Closes every current link with a TCP reset on both ends. New connections still work. */
+  public void reset() {
+    cuts.incrementAndGet();
+    for (Link link : links) {
+      link.close(true);
+    }
+  }
+
+  /** Delays every forwarded chunk by {@code delay}; {@link Duration#ZERO} removes the delay. */
+  public void delay(Duration delay) {
+    delayNanos = delay.toNanos();
+  }
+
+  /** Ends a silent cut: links cut so far are closed, new ones are forwarded. */
+  public void restore() {
+    cut = false;
+    for (Link link : links) {
+      if (link.cut) {
+        link.close(false);
+      }
+    }
+  }
+
+  /** Returns how many links are open now. */
+  public int openLinks() {
+    return links.size();
+  }
+
+  /** Returns how many connections the relay has accepted. */
+  public int acceptedConnections() {
+    return accepted.get();
+  }
+
+  /** Returns how many faults ({@link #cutSilently()} and {@link #reset()} calls) were injected. */
+  public int faultsInjected() {
+    return cuts.get();
+  }
+
+  /** Returns the bytes forwarded in both directions so far. */
+  public long forwardedBytes() {
+    return forwardedBytes.get();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // Closing is best effort.
+    }
+    for (Link link : links) {
+      link.close(false);
+    }
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = listener.accept();
+      } catch (IOException e) {
+        if (!closed) {
+          log.warn("fault relay: accept failed: {}", e.toString());
+        }
+        return;
+      }
+      accepted.incrementAndGet();
+      Thread.ofVirtual().name("fault-relay-link").start(() -> open(client));
+    }
+  }
+
+  private void open(Socket client) {
+    Link link = new Link(client);
+    links.add(link);
+    if (cut) {
+      link.cut = true; // accepted into the void: the connect succeeds, nothing gets through
+      return;
+    }
+    try {
+      Socket server = new Socket();
+      server.setTcpNoDelay(true);
+      server.connect(target, 5_000);
+      client.setTcpNoDelay(true);
+      link.server = server;
+      Thread.ofVirtual().name("fault-relay-up").start(() -> pump(link, client, server));
+      Thread.ofVirtual().name("fault-relay-down").start(() -> pump(link, server, client));
+    } catch (IOException e) {
+      log.debug("fault relay: cannot reach {}: {}", target, e.toString());
+      link.close(false);
+    }
+  }
+
+  private void pump(Link link, Socket from, Socket to) {
+    byte[] buf = new byte[32 * 1024];
+    try {
+      InputStream in = from.getInputStream();
+      OutputStream out = to.getOutputStream();
+      while (true) {
+        int n = in.read(buf);
+        if (n < 0) {
+          if (!link.cut) {
+            to.shutdownOutput();
+          }
+          return;
+        }
+        long delay = delayNanos;
+        if (delay > 0) {
+          Thread.sleep(Duration.ofNanos(delay)); // the injected latency itself
+        }
+        if (link.cut) {
+          continue; // the bytes vanish; keep reading so neither end sees back-pressure change
+        }
+        out.write(buf, 0, n);
+        forwardedBytes.addAndGet(n);
+      }
+    } catch (IOException | InterruptedException e) {
+      link.close(false);
+    }
+  }
+
+  /** One relayed connection. Fields are written by control threads and read by pump threads. */
+  private final class Link {
+    final Socket client;
+    volatile Socket server;
+    volatile boolean cut;
+
+    Link(Socket client) {
+      this.client = client;
+    }
+
+    void close(boolean withReset) {
+      links.remove(this);
+      closeSocket(client, withReset);
+      Socket s = server;
+      if (s != null) {
+        closeSocket(s, withReset);
+      }
+    }
+
+    private void closeSocket(Socket socket, boolean withReset) {
+      try {
+        if (withReset) {
+          socket.setSoLinger(true, 0); // close() then sends RST instead of FIN
+        }
+        socket.close();
+      } catch (IOException ignored) {
+        // Already closed.
+      }
+    }
+  }
+}
