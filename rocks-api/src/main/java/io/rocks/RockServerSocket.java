@@ -2,7 +2,6 @@ package io.rocks;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.SocketImpl;
 
 /**
  * A {@link ServerSocket} that accepts rocks. Besides handing out new rocks, it is where suspended
@@ -10,9 +9,12 @@ import java.net.SocketImpl;
  * from, so closing the server socket makes its suspended rocks fail.
  */
 public abstract class RockServerSocket extends ServerSocket {
-  /** For implementations; the subclass serves every method itself. */
+  /**
+   * For implementations; the subclass serves every method itself, so the unbound socket this
+   * constructor makes is never bound and holds no file descriptor.
+   */
   protected RockServerSocket() throws IOException {
-    super((SocketImpl) null);
+    super();
   }
 
   /**

@@ -59,6 +59,8 @@ final class RealRock implements Rock {
   private final Consumer<RealRock> onTerminated;
 
   final ReentrantLock lock = new ReentrantLock();
+  /** Held by an application thread for a whole {@link #write} call; taken before {@link #lock}. */
+  private final ReentrantLock writeLock = new ReentrantLock();
   /** Signalled when bytes arrive for the application, or input ends. */
   private final Condition readable = lock.newCondition();
   /** Signalled when the in-flight buffer frees space, or output can no longer be written. */
@@ -272,6 +274,7 @@ final class RealRock implements Rock {
    */
   void write(byte[] src, int off, int len) throws IOException {
     java.util.Objects.checkFromIndexSize(off, len, src.length);
+    writeLock.lock(); // one write call's bytes stay together even when it waits for space
     lock.lock();
     try {
       while (len > 0) {
@@ -303,6 +306,7 @@ final class RealRock implements Rock {
       throw new InterruptedIOException("interrupted while writing rock " + id);
     } finally {
       lock.unlock();
+      writeLock.unlock();
     }
   }
 
@@ -566,8 +570,8 @@ final class RealRock implements Rock {
   }
 
   private void startThreads(Connection conn, long gen) {
-    Thread.ofVirtual().name("rock-reader-" + id).start(() -> readLoop(conn, gen));
-    Thread.ofVirtual().name("rock-writer-" + id).start(() -> writeLoop(conn, gen));
+    RockThreads.start("rock-reader-" + id, () -> readLoop(conn, gen));
+    RockThreads.start("rock-writer-" + id, () -> writeLoop(conn, gen));
   }
 
   // ---------------------------------------------------------------- connection threads

@@ -46,7 +46,7 @@ final class Supervisor implements Runnable {
   }
 
   static void start(RealRock rock, Dialer dialer) {
-    Thread.ofVirtual().name("rock-supervisor-" + rock.id).start(new Supervisor(rock, dialer));
+    RockThreads.start("rock-supervisor-" + rock.id, new Supervisor(rock, dialer));
   }
 
   @Override

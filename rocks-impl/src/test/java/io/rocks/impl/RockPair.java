@@ -1,0 +1,57 @@
+package io.rocks.impl;
+
+import io.rocks.RockOptions;
+import io.rocks.RockServerSocket;
+import io.rocks.RockSocket;
+import io.rocks.Rocks;
+import io.rocks.testkit.FaultRelay;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * A rock server on loopback, a {@link FaultRelay} in front of it, and one client rock connected
+ * through the relay. Closing it closes all three.
+ */
+final class RockPair implements AutoCloseable {
+  final RockServerSocket server;
+  final FaultRelay relay;
+  final RockSocket client;
+  final RockSocket accepted;
+
+  RockPair(RockOptions clientOptions, RockOptions serverOptions) throws IOException {
+    server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), serverOptions);
+    relay =
+        new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+    client = Rocks.connect(relay.address(), clientOptions);
+    server.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
+    accepted = server.accept();
+  }
+
+  RockPair(RockOptions options) throws IOException {
+    this(options, options);
+  }
+
+  RealRock clientRock() {
+    return (RealRock) client.rock();
+  }
+
+  RealRock serverRock() {
+    return (RealRock) accepted.rock();
+  }
+
+  @Override
+  public void close() throws IOException {
+    abort(client);
+    abort(accepted);
+    relay.close();
+    server.close();
+  }
+
+  private static void abort(Socket socket) throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+}

@@ -1,0 +1,81 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rocks.RockOptions;
+import io.rocks.RockState;
+import io.rocks.testkit.Await;
+import io.rocks.testkit.Transfer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Exact delivery through an in-process relay that cuts and resets the link many times. */
+class RockTransferTest {
+  private static final long MIB = 1024 * 1024;
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void deliversEveryByteBothWaysAcrossTwentyFailures() throws Exception {
+    long bytesEachWay = 32 * MIB;
+    int faults = 20;
+    try (RockPair pair = new RockPair(RockOptions.defaults());
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      AtomicLong clientReceived = new AtomicLong();
+      AtomicLong serverReceived = new AtomicLong();
+      Future<Transfer.Digest> clientSent = pool.submit(() -> sendThenShutdown(pair.client, bytesEachWay, 1));
+      Future<Transfer.Digest> serverSent = pool.submit(() -> sendThenShutdown(pair.accepted, bytesEachWay, 2));
+      Future<Transfer.Digest> clientGot = pool.submit(() -> Transfer.receive(pair.client.getInputStream(), clientReceived));
+      Future<Transfer.Digest> serverGot = pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), serverReceived));
+
+      long step = 2 * bytesEachWay / (faults + 2);
+      for (int fault = 0; fault < faults; fault++) {
+        long target = (fault + 1) * step;
+        Await.until(Duration.ofMinutes(2), "progress to " + target + " bytes before fault " + fault,
+            () -> clientReceived.get() + serverReceived.get() >= target
+                && pair.clientRock().state() == RockState.CONNECTED);
+        int suspensionsBefore = pair.clientRock().stats().suspensions();
+        String kind = fault % 2 == 0 ? "reset" : "silent cut";
+        if (fault % 2 == 0) {
+          pair.relay.reset();
+        } else {
+          pair.relay.cutSilently();
+        }
+        Await.until(Duration.ofSeconds(20), "client suspends after " + kind + " " + fault,
+            () -> pair.clientRock().stats().suspensions() > suspensionsBefore);
+        pair.relay.restore();
+      }
+
+      Transfer.Digest expectedClient = Transfer.expected(bytesEachWay, 1, 64 * 1024);
+      Transfer.Digest expectedServer = Transfer.expected(bytesEachWay, 2, 64 * 1024);
+      assertEquals(expectedClient, clientSent.get(3, TimeUnit.MINUTES));
+      assertEquals(expectedServer, serverSent.get(3, TimeUnit.MINUTES));
+      assertEquals(expectedClient, serverGot.get(3, TimeUnit.MINUTES));
+      assertEquals(expectedServer, clientGot.get(3, TimeUnit.MINUTES));
+      assertEquals(faults, pair.relay.faultsInjected());
+      assertEquals(faults, pair.clientRock().stats().suspensions());
+      assertEquals(bytesEachWay, pair.clientRock().stats().bytesAcknowledged());
+      assertEquals(bytesEachWay, pair.serverRock().stats().bytesAcknowledged());
+    }
+  }
+
+  static Transfer.Digest sendThenShutdown(Socket socket, long bytes, long seed) throws Exception {
+    OutputStream out = socket.getOutputStream();
+    Transfer.Digest digest = Transfer.send(out, bytes, seed, 64 * 1024, new AtomicLong());
+    socket.shutdownOutput();
+    return digest;
+  }
+
+  static Transfer.Digest receiveAll(Socket socket) throws Exception {
+    InputStream in = socket.getInputStream();
+    return Transfer.receive(in, new AtomicLong());
+  }
+}

@@ -1,0 +1,25 @@
+package io.rocks.testkit;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/** Waits for a condition with a deadline, polling; the alternative to sleeping and hoping. */
+public final class Await {
+  private Await() {}
+
+  /**
+   * Blocks until {@code condition} holds, polling every 10 ms. Throws {@link TimeoutException} naming
+   * {@code what} if it does not hold within {@code timeout}.
+   */
+  public static void until(Duration timeout, String what, BooleanSupplier condition)
+      throws TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new TimeoutException("not within " + timeout.toMillis() + " ms: " + what);
+      }
+      Thread.sleep(10); // a poll interval, not a guess at timing: the condition decides
+    }
+  }
+}

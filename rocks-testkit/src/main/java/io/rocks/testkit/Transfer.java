@@ -1,0 +1,82 @@
+package io.rocks.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Moves seeded pseudo-random bytes through a stream and fingerprints them with SHA-256, so a test
+ * can prove that what arrived is exactly what was sent: no byte lost, duplicated or reordered.
+ *
+ * <p>Each method blocks in stream I/O on the calling thread until it is done.
+ */
+public final class Transfer {
+  private Transfer() {}
+
+  /** What one side sent or received: a byte count and the SHA-256 of those bytes, in hex. */
+  public record Digest(long bytes, String sha256) {}
+
+  /**
+   * Writes {@code byteCount} bytes generated from {@code seed} in writes of {@code chunkBytes},
+   * adding each write to {@code progress}, and returns their digest. Does not close the stream.
+   */
+  public static Digest send(
+      OutputStream out, long byteCount, long seed, int chunkBytes, AtomicLong progress)
+      throws IOException {
+    MessageDigest sha = sha256();
+    SplittableRandom random = new SplittableRandom(seed);
+    byte[] chunk = new byte[chunkBytes];
+    long remaining = byteCount;
+    while (remaining > 0) {
+      int n = (int) Math.min(chunk.length, remaining);
+      random.nextBytes(chunk);
+      out.write(chunk, 0, n);
+      sha.update(chunk, 0, n);
+      remaining -= n;
+      progress.addAndGet(n);
+    }
+    return new Digest(byteCount, HexFormat.of().formatHex(sha.digest()));
+  }
+
+  /** Returns the digest {@link #send} computes for the same arguments, without sending. */
+  public static Digest expected(long byteCount, long seed, int chunkBytes) {
+    MessageDigest sha = sha256();
+    SplittableRandom random = new SplittableRandom(seed);
+    byte[] chunk = new byte[chunkBytes];
+    long remaining = byteCount;
+    while (remaining > 0) {
+      int n = (int) Math.min(chunk.length, remaining);
+      random.nextBytes(chunk);
+      sha.update(chunk, 0, n);
+      remaining -= n;
+    }
+    return new Digest(byteCount, HexFormat.of().formatHex(sha.digest()));
+  }
+
+  /** Reads until end of stream, adding each read to {@code progress}, and returns the digest. */
+  public static Digest receive(InputStream in, AtomicLong progress) throws IOException {
+    MessageDigest sha = sha256();
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      sha.update(buf, 0, n);
+      total += n;
+      progress.addAndGet(n);
+    }
+    return new Digest(total, HexFormat.of().formatHex(sha.digest()));
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}
