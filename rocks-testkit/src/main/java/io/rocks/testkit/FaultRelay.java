@@ -1,5 +1,6 @@
 package io.rocks.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,8 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -44,6 +47,8 @@ public final class FaultRelay implements AutoCloseable {
   private volatile boolean cut;
   private volatile long delayNanos;
   private volatile boolean closed;
+  private final List<byte[]> recordings = new CopyOnWriteArrayList<>();
+  private volatile int recordBytes;
 
   /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
   public FaultRelay(InetSocketAddress target) throws IOException {
@@ -87,6 +92,19 @@ public final class FaultRelay implements AutoCloseable {
         link.close(false);
       }
     }
+  }
+
+  /**
+   * Records the first {@code byteCount} bytes each later link carries from client to server, as an
+   * on-path observer would see them.
+   */
+  public void recordUpstream(int byteCount) {
+    recordBytes = byteCount;
+  }
+
+  /** Returns the recorded client-to-server prefixes, one per link, in the order links ended. */
+  public List<byte[]> upstreamRecordings() {
+    return List.copyOf(recordings);
   }
 
   /** Returns how many links are open now. */
@@ -151,16 +169,17 @@ public final class FaultRelay implements AutoCloseable {
       server.connect(target, 5_000);
       client.setTcpNoDelay(true);
       link.server = server;
-      Thread.ofVirtual().name("fault-relay-up").start(() -> pump(link, client, server));
-      Thread.ofVirtual().name("fault-relay-down").start(() -> pump(link, server, client));
+      Thread.ofVirtual().name("fault-relay-up").start(() -> pump(link, client, server, recordBytes));
+      Thread.ofVirtual().name("fault-relay-down").start(() -> pump(link, server, client, 0));
     } catch (IOException e) {
       log.debug("fault relay: cannot reach {}: {}", target, e.toString());
       link.close(false);
     }
   }
 
-  private void pump(Link link, Socket from, Socket to) {
+  private void pump(Link link, Socket from, Socket to, int recordLimit) {
     byte[] buf = new byte[32 * 1024];
+    ByteArrayOutputStream record = new ByteArrayOutputStream();
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
@@ -181,9 +200,16 @@ public final class FaultRelay implements AutoCloseable {
         }
         out.write(buf, 0, n);
         forwardedBytes.addAndGet(n);
+        if (record.size() < recordLimit) {
+          record.write(buf, 0, Math.min(n, recordLimit - record.size()));
+        }
       }
     } catch (IOException | InterruptedException e) {
       link.close(false);
+    } finally {
+      if (recordLimit > 0) {
+        recordings.add(record.toByteArray());
+      }
     }
   }
 

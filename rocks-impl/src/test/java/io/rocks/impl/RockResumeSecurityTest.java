@@ -1,0 +1,164 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rocks.RockId;
+import io.rocks.RockOptions;
+import io.rocks.RockState;
+import io.rocks.testkit.Await;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Resumption is authenticated: an id alone, a wrong key, or a recorded exchange gets nowhere, and
+ * the real rock is not disturbed.
+ */
+class RockResumeSecurityTest {
+  private static final int RESUME_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.RESUME);
+  private static final int CHALLENGE_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.CHALLENGE);
+  private static final int PROOF_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.PROOF);
+
+  @Test
+  @Timeout(60)
+  void rejectsForgedResumeWithObservedIdAndRealRockCarriesOn() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      RockFailureTest.echoOnce(pair);
+      try (Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        attacker.setSoTimeout(10_000);
+        attacker.getOutputStream().write(resume(pair.client.rock().id(), randomBytes(16)));
+        DataInputStream in = new DataInputStream(attacker.getInputStream());
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        in.readFully(challenge);
+        assertEquals(Wire.CHALLENGE, challenge[5]);
+        // A proof made without the key: any 32 bytes.
+        attacker.getOutputStream().write(proof(0, randomBytes(32)));
+        assertRejected(in, Wire.REJECT_BAD_PROOF);
+      }
+      assertEquals(RockState.CONNECTED, pair.serverRock().state());
+      assertEquals(0, pair.serverRock().stats().suspensions());
+      RockFailureTest.echoOnce(pair);
+      // The real peer still resumes after a real failure.
+      pair.relay.reset();
+      Await.until(Duration.ofSeconds(30), "real rock resumes",
+          () -> pair.clientRock().stats().suspensions() == 1
+              && pair.clientRock().state() == RockState.CONNECTED);
+      RockFailureTest.echoOnce(pair);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void rejectsResumeOfGuessedId() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      try (Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        attacker.setSoTimeout(10_000);
+        RockId guess = new RockId(ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
+        attacker.getOutputStream().write(resume(guess, randomBytes(16)));
+        assertRejected(new DataInputStream(attacker.getInputStream()), Wire.REJECT_UNKNOWN_ROCK);
+      }
+      RockFailureTest.echoOnce(pair);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void rejectsReplayOfRecordedResumeExchange() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      RockFailureTest.echoOnce(pair);
+      pair.relay.recordUpstream(RESUME_BYTES + PROOF_BYTES);
+      pair.relay.reset(); // the client resumes over a link an observer records
+      Await.until(Duration.ofSeconds(30), "first resume",
+          () -> pair.clientRock().stats().suspensions() == 1
+              && pair.clientRock().state() == RockState.CONNECTED);
+      RockFailureTest.echoOnce(pair);
+      pair.relay.reset(); // ends the recorded link
+      Await.until(Duration.ofSeconds(30), "second resume and recording",
+          () -> pair.clientRock().stats().suspensions() == 2
+              && pair.clientRock().state() == RockState.CONNECTED
+              && !pair.relay.upstreamRecordings().isEmpty());
+      List<byte[]> recordings = pair.relay.upstreamRecordings();
+      byte[] recorded = recordings.get(0);
+      assertEquals(RESUME_BYTES + PROOF_BYTES, recorded.length);
+      assertEquals(Wire.RESUME, recorded[5]);
+      assertEquals(Wire.PROOF, recorded[RESUME_BYTES + 5]);
+      int serverSuspensions = pair.serverRock().stats().suspensions();
+
+      try (Socket replayer = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        replayer.setSoTimeout(10_000);
+        replayer.getOutputStream().write(recorded);
+        DataInputStream in = new DataInputStream(replayer.getInputStream());
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        in.readFully(challenge);
+        assertEquals(Wire.CHALLENGE, challenge[5]);
+        assertRejected(in, Wire.REJECT_BAD_PROOF);
+      }
+      assertEquals(RockState.CONNECTED, pair.serverRock().state());
+      assertEquals(serverSuspensions, pair.serverRock().stats().suspensions());
+      RockFailureTest.echoOnce(pair);
+    }
+  }
+
+  private static void assertRejected(DataInputStream in, byte reason) throws IOException {
+    byte[] header = new byte[Wire.HANDSHAKE_HEADER_BYTES + 2];
+    in.readFully(header);
+    assertEquals(Wire.REJECT, header[5], "message type");
+    assertEquals(reason, header[6], "reject reason");
+    in.skipNBytes(header[7] & 0xff);
+    assertEquals(-1, in.read(), "the server closes the connection after REJECT");
+  }
+
+  private static byte[] resume(RockId id, byte[] nonce) {
+    return ByteBuffer.allocate(RESUME_BYTES)
+        .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.RESUME)
+        .putLong(id.high()).putLong(id.low()).put(nonce)
+        .array();
+  }
+
+  private static byte[] proof(long received, byte[] proof) {
+    return ByteBuffer.allocate(PROOF_BYTES)
+        .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.PROOF)
+        .putLong(received).put((byte) 0).put(proof)
+        .array();
+  }
+
+  private static byte[] randomBytes(int count) {
+    byte[] bytes = new byte[count];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return bytes;
+  }
+
+  @Test
+  void resumeProofsDependOnEveryInput() {
+    RockId id = new RockId(1, 2);
+    byte[] secretA = new byte[32];
+    Arrays.fill(secretA, (byte) 5);
+    byte[] secretB = secretA.clone();
+    ResumeKey key = ResumeKey.derive(secretA, id, new byte[32], new byte[32], new byte[16], new byte[16]);
+    ResumeKey same = ResumeKey.derive(secretB, id, new byte[32], new byte[32], new byte[16], new byte[16]);
+    byte[] cn = new byte[16];
+    byte[] sn = new byte[16];
+    byte[] base = key.clientProof(id, cn, sn, 10, false);
+    assertArrayEquals(base, same.clientProof(id, cn, sn, 10, false));
+    assertTrue(Arrays.stream(new byte[][] {
+        key.serverProof(id, cn, sn, 10, false),
+        key.clientProof(new RockId(1, 3), cn, sn, 10, false),
+        key.clientProof(id, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, sn, 10, false),
+        key.clientProof(id, cn, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 10, false),
+        key.clientProof(id, cn, sn, 11, false),
+        key.clientProof(id, cn, sn, 10, true)})
+        .noneMatch(other -> Arrays.equals(other, base)));
+    assertEquals("ResumeKey[redacted]", key.toString());
+    assertArrayEquals(new byte[32], secretA, "the shared secret is zeroed after use");
+  }
+}
