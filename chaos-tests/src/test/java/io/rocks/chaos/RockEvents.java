@@ -1,0 +1,133 @@
+package io.rocks.chaos;
+
+import io.rocks.Rock;
+import io.rocks.RockListener;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records one side's rock events with the {@link System#nanoTime} at which each callback ran, so a
+ * test measures detection and resume times from the rock's own reports. Thread-safe.
+ */
+final class RockEvents implements RockListener {
+  /** One recorded event. */
+  record Event(String kind, long atNanos, String detail) {}
+
+  private final String side;
+  private final List<Event> events = new ArrayList<>();
+  private final List<Long> suspendedAt = new ArrayList<>();
+  private final List<Long> resumedAt = new ArrayList<>();
+  private final List<Long> retransmitted = new ArrayList<>();
+  private final List<Throwable> suspendCauses = new ArrayList<>();
+  private int reconnectFailures;
+  private Throwable failure;
+  private boolean closed;
+
+  RockEvents(String side) {
+    this.side = side;
+  }
+
+  @Override
+  public synchronized void connected(Rock rock) {
+    events.add(new Event("connected", System.nanoTime(), ""));
+  }
+
+  @Override
+  public synchronized void suspended(Rock rock, Throwable cause) {
+    long now = System.nanoTime();
+    suspendedAt.add(now);
+    suspendCauses.add(cause);
+    events.add(new Event("suspended", now, String.valueOf(cause)));
+  }
+
+  @Override
+  public synchronized void reconnectAttemptFailed(
+      Rock rock, int attempt, InetSocketAddress address, Throwable error) {
+    reconnectFailures++;
+  }
+
+  @Override
+  public synchronized void resumed(Rock rock, Duration suspendedFor, long bytesRetransmitted) {
+    long now = System.nanoTime();
+    resumedAt.add(now);
+    retransmitted.add(bytesRetransmitted);
+    events.add(
+        new Event(
+            "resumed",
+            now,
+            "after " + suspendedFor.toMillis() + " ms, retransmitting " + bytesRetransmitted + " bytes"));
+  }
+
+  @Override
+  public synchronized void closed(Rock rock) {
+    closed = true;
+    events.add(new Event("closed", System.nanoTime(), ""));
+  }
+
+  @Override
+  public synchronized void failed(Rock rock, Throwable cause) {
+    failure = cause;
+    events.add(new Event("failed", System.nanoTime(), String.valueOf(cause)));
+  }
+
+  String side() {
+    return side;
+  }
+
+  synchronized int suspensions() {
+    return suspendedAt.size();
+  }
+
+  synchronized int resumes() {
+    return resumedAt.size();
+  }
+
+  /** The time of suspension number {@code index} (0-based). */
+  synchronized long suspendedAt(int index) {
+    return suspendedAt.get(index);
+  }
+
+  synchronized long resumedAt(int index) {
+    return resumedAt.get(index);
+  }
+
+  synchronized List<Long> suspendedTimes() {
+    return List.copyOf(suspendedAt);
+  }
+
+  synchronized List<Long> resumedTimes() {
+    return List.copyOf(resumedAt);
+  }
+
+  synchronized Throwable suspendCause(int index) {
+    return suspendCauses.get(index);
+  }
+
+  synchronized long totalRetransmitted() {
+    return retransmitted.stream().mapToLong(Long::longValue).sum();
+  }
+
+  synchronized int reconnectFailures() {
+    return reconnectFailures;
+  }
+
+  synchronized Throwable failure() {
+    return failure;
+  }
+
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** The events so far, one a line, times relative to {@code originNanos}; for failure messages. */
+  synchronized String describe(long originNanos) {
+    StringBuilder out = new StringBuilder(side).append(" events:");
+    for (Event e : events) {
+      out.append(String.format(
+          "%n  %+8d ms %s %s", (e.atNanos() - originNanos) / 1_000_000, e.kind(), e.detail()));
+    }
+    return out.toString();
+  }
+}

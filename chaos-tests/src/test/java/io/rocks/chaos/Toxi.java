@@ -1,0 +1,180 @@
+package io.rocks.chaos;
+
+import eu.rekawek.toxiproxy.Proxy;
+import eu.rekawek.toxiproxy.ToxiproxyClient;
+import eu.rekawek.toxiproxy.model.Toxic;
+import eu.rekawek.toxiproxy.model.ToxicDirection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The Toxiproxy client with a time limit on every call: the underlying client sets no HTTP
+ * timeouts, so without one a stuck server would hang the build instead of failing a test.
+ */
+final class Toxi {
+  /** The limit for one API call; generous, since the server answers in milliseconds. */
+  static final Duration CALL_LIMIT = Duration.ofSeconds(10);
+
+  private final ToxiproxyServer server;
+  private final ToxiproxyClient client;
+
+  Toxi(ToxiproxyServer server) {
+    this.server = server;
+    this.client = server.client();
+  }
+
+  ToxiproxyServer server() {
+    return server;
+  }
+
+  <T> T call(String what, Callable<T> call) throws Exception {
+    return TimeLimit.call(CALL_LIMIT, what + " (" + server + ")", call);
+  }
+
+  void run(String what, TimeLimit.Action action) throws Exception {
+    TimeLimit.run(CALL_LIMIT, what + " (" + server + ")", action);
+  }
+
+  /** Deletes every proxy, so a test starts from a clean set ({@code reset()} keeps proxies). */
+  void deleteAllProxies() throws Exception {
+    List<Proxy> proxies = call("list proxies", client::getProxies);
+    for (Proxy proxy : proxies) {
+      run("delete proxy " + proxy.getName(), proxy::delete);
+    }
+    List<Proxy> left = call("list proxies", client::getProxies);
+    if (!left.isEmpty()) {
+      throw new IllegalStateException("proxies left after deleting all: " + left);
+    }
+  }
+
+  /** Creates a proxy on a free loopback port to {@code upstream} ({@code host:port}). */
+  Proxy createProxy(String name, String upstream) throws Exception {
+    return call("create proxy " + name, () -> client.createProxy(name, "127.0.0.1:0", upstream));
+  }
+
+  List<Proxy> proxies() throws Exception {
+    return call("list proxies", client::getProxies);
+  }
+
+  /** Adds a {@code timeout} toxic with timeout 0 (drop everything, never close) both ways. */
+  List<Toxic> silentCut(Proxy proxy, String name) throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxic = name + "-" + direction.name().toLowerCase();
+      added.add(call("add timeout toxic " + toxic, () -> proxy.toxics().timeout(toxic, direction, 0)));
+    }
+    return added;
+  }
+
+  /**
+   * Adds a {@code reset_peer} toxic with toxicity 0 both ways. It resets nothing yet; but Toxiproxy
+   * sets SO_LINGER 0 on every connection made while a reset_peer toxic exists, so once {@link
+   * #setToxicity raised to 1} it ends those connections with a real RST. Add it before the
+   * connections it should reset are made.
+   */
+  List<Toxic> armedReset(Proxy proxy, String name) throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxicName = name + "-" + direction.name().toLowerCase();
+      Toxic toxic = call("add reset_peer toxic " + toxicName, () -> proxy.toxics().resetPeer(toxicName, direction, 0));
+      run("disarm " + toxicName, () -> toxic.setToxicity(0f));
+      added.add(toxic);
+    }
+    return added;
+  }
+
+  void setToxicity(List<Toxic> toxics, float toxicity) throws Exception {
+    for (Toxic toxic : toxics) {
+      run("set toxicity of " + toxic.getName() + " to " + toxicity, () -> toxic.setToxicity(toxicity));
+    }
+  }
+
+  /** Adds {@code latency} (with {@code jitter}) in both directions. */
+  List<Toxic> latency(Proxy proxy, String name, long latencyMillis, long jitterMillis) throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxic = name + "-" + direction.name().toLowerCase();
+      added.add(
+          call(
+              "add latency toxic " + toxic,
+              () -> proxy.toxics().latency(toxic, direction, latencyMillis).setJitter(jitterMillis)));
+    }
+    return added;
+  }
+
+  /** Limits each direction to {@code kilobytesPerSecond} (Toxiproxy's KB: 1000 bytes). */
+  List<Toxic> bandwidth(Proxy proxy, String name, long kilobytesPerSecond) throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxic = name + "-" + direction.name().toLowerCase();
+      added.add(call("add bandwidth toxic " + toxic, () -> proxy.toxics().bandwidth(toxic, direction, kilobytesPerSecond)));
+    }
+    return added;
+  }
+
+  /**
+   * Slices each direction into segments of {@code averageSize} ± {@code sizeVariation} bytes with
+   * {@code delayMicros} between them.
+   */
+  List<Toxic> slicer(Proxy proxy, String name, long averageSize, long sizeVariation, long delayMicros)
+      throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxic = name + "-" + direction.name().toLowerCase();
+      added.add(
+          call(
+              "add slicer toxic " + toxic,
+              () -> proxy.toxics().slicer(toxic, direction, averageSize, delayMicros).setSizeVariation(sizeVariation)));
+    }
+    return added;
+  }
+
+  /** Closes each connection once {@code bytes} have passed in either direction. */
+  List<Toxic> limitData(Proxy proxy, String name, long bytes) throws Exception {
+    List<Toxic> added = new ArrayList<>();
+    for (ToxicDirection direction : ToxicDirection.values()) {
+      String toxic = name + "-" + direction.name().toLowerCase();
+      added.add(call("add limit_data toxic " + toxic, () -> proxy.toxics().limitData(toxic, direction, bytes)));
+    }
+    return added;
+  }
+
+  void remove(List<Toxic> toxics) throws Exception {
+    for (Toxic toxic : toxics) {
+      run("remove toxic " + toxic.getName(), toxic::remove);
+    }
+  }
+
+  /** Returns the names of the toxics on {@code proxy}, as the server reports them. */
+  List<String> toxicNames(Proxy proxy) throws Exception {
+    List<String> names = new ArrayList<>();
+    for (Toxic toxic : call("list toxics of " + proxy.getName(), () -> proxy.toxics().getAll())) {
+      names.add(toxic.getName());
+    }
+    return names;
+  }
+
+  void disable(Proxy proxy) throws Exception {
+    run("disable proxy " + proxy.getName(), proxy::disable);
+  }
+
+  void enable(Proxy proxy) throws Exception {
+    run("enable proxy " + proxy.getName(), proxy::enable);
+  }
+
+  void delete(Proxy proxy) throws Exception {
+    run("delete proxy " + proxy.getName(), proxy::delete);
+  }
+
+  static IOException unwrap(Exception e) {
+    return e instanceof IOException io ? io : new IOException(e);
+  }
+
+  static boolean isTimeout(Throwable t) {
+    return t instanceof TimeoutException;
+  }
+}
