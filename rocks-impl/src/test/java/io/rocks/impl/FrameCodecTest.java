@@ -1,0 +1,158 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.rocks.RockProtocolException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The frame codec decodes what it encodes, however the bytes are split, and rejects garbage. */
+class FrameCodecTest {
+
+  @Test
+  void decodesFramesSplitAtEveryByteBoundaryWithTimeoutsBetween() throws IOException {
+    byte[] payload = new byte[70_000 - 5_000];
+    new SplittableRandom(3).nextBytes(payload);
+    FrameWriter writer = new FrameWriter();
+    writer.ack(123, 456, true);
+    int at = writer.dataFrame(1000, payload.length);
+    System.arraycopy(payload, 0, writer.buffer(), at, payload.length);
+    writer.fin(1000 + payload.length);
+    writer.close();
+    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+    writer.flushTo(encoded);
+
+    // One byte per read, and a timeout before every byte: the reader must resume each time.
+    FrameReader reader = new FrameReader(new TricklingStream(encoded.toByteArray()));
+    assertEquals(Wire.ACK, nextFrameRetrying(reader));
+    assertEquals(123, reader.received);
+    assertEquals(456, reader.windowLimit);
+    assertEquals(Wire.ACK_FLAG_FIN_RECEIVED, reader.flags);
+    assertEquals(Wire.DATA, nextFrameRetrying(reader));
+    assertEquals(1000, reader.offset);
+    assertArrayEquals(payload, Arrays.copyOfRange(reader.buffer(), reader.bodyStart, reader.bodyStart + reader.length));
+    assertEquals(Wire.FIN, nextFrameRetrying(reader));
+    assertEquals(1000 + payload.length, reader.offset);
+    assertEquals(Wire.CLOSE, nextFrameRetrying(reader));
+    assertThrows(EOFException.class, () -> nextFrameRetrying(reader));
+  }
+
+  @Test
+  void rejectsUnknownFrameType() {
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(new byte[] {0x7f, 0, 0}));
+    RockProtocolException e = assertThrows(RockProtocolException.class, reader::nextFrame);
+    assertEquals("unknown frame type 0x7f", e.getMessage());
+  }
+
+  @Test
+  void rejectsDataLongerThanTheLimitBeforeReadingIt() {
+    FrameWriter writer = new FrameWriter();
+    writer.putByte(Wire.DATA);
+    writer.putLong(0);
+    writer.putInt(Wire.MAX_DATA_PAYLOAD + 1);
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(Arrays.copyOf(writer.buffer(), writer.size())));
+    RockProtocolException e = assertThrows(RockProtocolException.class, reader::nextFrame);
+    assertEquals("DATA length 65537 outside 1..65536", e.getMessage());
+  }
+
+  @Test
+  void rejectsAckWithWindowBelowReceived() {
+    FrameWriter writer = new FrameWriter();
+    writer.ack(100, 50, false);
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(Arrays.copyOf(writer.buffer(), writer.size())));
+    RockProtocolException e = assertThrows(RockProtocolException.class, reader::nextFrame);
+    assertEquals("ACK received 100 window limit 50 are inconsistent", e.getMessage());
+  }
+
+  @Test
+  void rejectsHandshakeWithoutMagic() {
+    byte[] http = "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(http));
+    RockProtocolException e = assertThrows(RockProtocolException.class, reader::nextHandshake);
+    assertEquals("not a rocks peer: expected magic 0x524f434b, got 0x47455420", e.getMessage());
+  }
+
+  @Test
+  void rejectsOtherProtocolVersion() {
+    FrameWriter writer = new FrameWriter();
+    writer.putInt(Wire.MAGIC);
+    writer.putByte((byte) 9);
+    writer.putByte(Wire.HELLO);
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(Arrays.copyOf(writer.buffer(), writer.size())));
+    FrameReader.UnsupportedVersionException e =
+        assertThrows(FrameReader.UnsupportedVersionException.class, reader::nextHandshake);
+    assertEquals(9, e.version);
+  }
+
+  @Test
+  void survivesSeededRandomGarbageWithOnlyProtocolErrorsOrEndOfStream() {
+    long seed = 20261127L;
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] garbage = new byte[random.nextInt(1, 200)];
+      random.nextBytes(garbage);
+      if (random.nextBoolean()) {
+        garbage[0] = (byte) (Wire.DATA + random.nextInt(4)); // valid type, random fields
+      }
+      FrameReader reader = new FrameReader(new ByteArrayInputStream(garbage));
+      int input = i;
+      IOException e = assertThrows(IOException.class, () -> {
+        while (true) {
+          reader.nextFrame();
+        }
+      }, () -> "seed " + seed + " input " + input);
+      if (!(e instanceof RockProtocolException) && !(e instanceof EOFException)) {
+        throw new AssertionError("seed " + seed + " input " + input + ": " + e);
+      }
+    }
+  }
+
+  private static byte nextFrameRetrying(FrameReader reader) throws IOException {
+    while (true) {
+      try {
+        return reader.nextFrame();
+      } catch (SocketTimeoutException timeout) {
+        // The stream times out before every byte; the reader keeps what it has and goes on.
+      }
+    }
+  }
+
+  /** Delivers one byte per read, throwing a timeout before each one. */
+  private static final class TricklingStream extends InputStream {
+    private final byte[] bytes;
+    private int pos;
+    private boolean timeoutNext = true;
+
+    TricklingStream(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public int read() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (timeoutNext) {
+        timeoutNext = false;
+        throw new SocketTimeoutException("Read timed out");
+      }
+      timeoutNext = true;
+      if (pos == bytes.length) {
+        return -1;
+      }
+      b[off] = bytes[pos++];
+      return 1;
+    }
+  }
+}
