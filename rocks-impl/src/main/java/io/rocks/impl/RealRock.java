@@ -238,6 +238,9 @@ final class RealRock implements Rock {
           throw rethrowable(failure);
         }
         if (state == RockState.CLOSED) {
+          if (peerClosed && peerFinAt < 0) {
+            throw new SocketException("Connection reset: rock " + id + " was aborted by the peer");
+          }
           return -1;
         }
         if (timeoutNanos == 0) {
@@ -570,8 +573,8 @@ final class RealRock implements Rock {
   }
 
   private void startThreads(Connection conn, long gen) {
-    RockThreads.start("rock-reader-" + id, () -> readLoop(conn, gen));
-    RockThreads.start("rock-writer-" + id, () -> writeLoop(conn, gen));
+    RockThreads.start("reader", id, () -> readLoop(conn, gen));
+    RockThreads.start("writer", id, () -> writeLoop(conn, gen));
   }
 
   // ---------------------------------------------------------------- connection threads
@@ -1000,7 +1003,7 @@ final class RealRock implements Rock {
           !state.isTerminal()
               && ((finAcked && peerFin && finAckSent)
                   || (appClosed && finAcked && closeSent)
-                  || (peerClosed && (appClosed || acked == written)));
+                  || peerClosed);
     } finally {
       lock.unlock();
     }

@@ -190,7 +190,7 @@ final class RealRockServerSocket extends RockServerSocket {
     }
     rock.established(key, hello.window());
     rock.attach(conn, 0, false, false);
-    Supervisor.start(rock, null);
+    Supervisor.startAcceptor(rock, () -> !isClosed());
     enqueue(rock);
   }
 

@@ -55,7 +55,7 @@ public final class RealRocksProvider implements RocksProvider {
       Handshake.closeQuietly(socket);
       throw e;
     }
-    Supervisor.start(rock, dialer);
+    Supervisor.startConnector(rock, dialer);
     return new RealRockSocket(rock);
   }
 

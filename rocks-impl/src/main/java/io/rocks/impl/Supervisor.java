@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -34,19 +34,31 @@ final class Supervisor implements Runnable {
 
   private final RealRock rock;
   private final Dialer dialer;
+  /** On the accepting side, whether a peer can still come back (its server socket is open). */
+  private final BooleanSupplier resumable;
 
   /** Opens TCP connections for reconnection attempts; the connecting side's only. */
   interface Dialer {
     Socket dial(InetSocketAddress address, Duration timeout) throws IOException;
   }
 
-  Supervisor(RealRock rock, Dialer dialer) {
+  private Supervisor(RealRock rock, Dialer dialer, BooleanSupplier resumable) {
     this.rock = rock;
     this.dialer = dialer;
+    this.resumable = resumable;
   }
 
-  static void start(RealRock rock, Dialer dialer) {
-    RockThreads.start("rock-supervisor-" + rock.id, new Supervisor(rock, dialer));
+  /** Supervises a rock on the connecting side, which reconnects through {@code dialer}. */
+  static void startConnector(RealRock rock, Dialer dialer) {
+    RockThreads.start("supervisor", rock.id, new Supervisor(rock, dialer, () -> true));
+  }
+
+  /**
+   * Supervises a rock on the accepting side; while suspended it waits for its peer, and fails at
+   * once when {@code resumable} says the peer can no longer come back.
+   */
+  static void startAcceptor(RealRock rock, BooleanSupplier resumable) {
+    RockThreads.start("supervisor", rock.id, new Supervisor(rock, null, resumable));
   }
 
   @Override
@@ -136,6 +148,12 @@ final class Supervisor implements Runnable {
   }
 
   private void awaitPeer() throws InterruptedException {
+    if (!resumable.getAsBoolean()) {
+      rock.fail(
+          new RockException(
+              "rock " + rock.id + " to " + rock.peer() + " cannot resume: its server socket is closed"));
+      return;
+    }
     long since = rock.suspendedSinceNanos();
     long deadline = since + rock.options().reconnectTimeout().toNanos();
     rock.lock.lock();

@@ -9,8 +9,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,12 +29,12 @@ import org.apache.logging.log4j.Logger;
  *   <li>{@link #cutSilently()}: packets vanish. Nothing more is forwarded on current links and new
  *       connections are accepted but never forwarded; neither end sees a FIN or RST.
  *   <li>{@link #reset()}: every current link is closed with a TCP reset on both ends.
- *   <li>{@link #delay(Duration)}: each chunk waits this long before it is forwarded.
+ *   <li>{@link #delay(Duration)}: each chunk arrives this long after it was sent (one-way latency).
  *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut stay dead and
  *       are closed, as their lost bytes cannot be recovered by TCP any more.
  * </ul>
  *
- * <p>Each link is served by two virtual threads, one per direction. Control methods may be called
+ * <p>Each link is served by four virtual threads, a reader and a deliverer per direction. Control methods may be called
  * from any thread and never block on I/O. {@link #close()} stops everything and is safe to call more
  * than once.
  */
@@ -177,32 +180,32 @@ public final class FaultRelay implements AutoCloseable {
     }
   }
 
+  /**
+   * Forwards one direction of a link. A reader thread stamps each chunk with the time it may leave
+   * (arrival plus the delay) and a writer thread sends it then, so chunks in flight overlap as on a
+   * real link with latency instead of queueing behind each other's delays. The queue between them
+   * is bounded, so back-pressure still reaches the sender.
+   */
   private void pump(Link link, Socket from, Socket to, int recordLimit) {
+    BlockingQueue<Chunk> inFlight = new ArrayBlockingQueue<>(64);
+    Thread.ofVirtual().name("fault-relay-deliver").start(() -> deliver(link, inFlight, to));
     byte[] buf = new byte[32 * 1024];
     ByteArrayOutputStream record = new ByteArrayOutputStream();
     try {
       InputStream in = from.getInputStream();
-      OutputStream out = to.getOutputStream();
       while (true) {
         int n = in.read(buf);
         if (n < 0) {
-          if (!link.cut) {
-            to.shutdownOutput();
-          }
+          inFlight.put(Chunk.END);
           return;
         }
-        long delay = delayNanos;
-        if (delay > 0) {
-          Thread.sleep(Duration.ofNanos(delay)); // the injected latency itself
-        }
         if (link.cut) {
-          continue; // the bytes vanish; keep reading so neither end sees back-pressure change
+          continue; // the bytes vanish
         }
-        out.write(buf, 0, n);
-        forwardedBytes.addAndGet(n);
         if (record.size() < recordLimit) {
           record.write(buf, 0, Math.min(n, recordLimit - record.size()));
         }
+        inFlight.put(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buf, n)));
       }
     } catch (IOException | InterruptedException e) {
       link.close(false);
@@ -211,6 +214,37 @@ public final class FaultRelay implements AutoCloseable {
         recordings.add(record.toByteArray());
       }
     }
+  }
+
+  private void deliver(Link link, BlockingQueue<Chunk> inFlight, Socket to) {
+    try {
+      OutputStream out = to.getOutputStream();
+      while (true) {
+        Chunk chunk = inFlight.take();
+        if (chunk == Chunk.END) {
+          if (!link.cut) {
+            to.shutdownOutput();
+          }
+          return;
+        }
+        long wait = chunk.dueNanos() - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(Duration.ofNanos(wait)); // the injected latency itself
+        }
+        if (link.cut) {
+          continue;
+        }
+        out.write(chunk.bytes());
+        forwardedBytes.addAndGet(chunk.bytes().length);
+      }
+    } catch (IOException | InterruptedException e) {
+      link.close(false);
+    }
+  }
+
+  /** Bytes on their way through the relay, and when they may leave it. */
+  private record Chunk(long dueNanos, byte[] bytes) {
+    static final Chunk END = new Chunk(0, new byte[0]);
   }
 
   /** One relayed connection. Fields are written by control threads and read by pump threads. */
