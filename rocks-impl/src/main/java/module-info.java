@@ -1,6 +1,7 @@
 /** The implementation of rocks; applications reach it only through {@code io.rocks.Rocks}. */
 module io.rocks.impl {
   requires io.rocks.api;
+  requires io.rocks.policy;
   requires org.apache.logging.log4j;
 
   provides io.rocks.spi.RocksProvider with

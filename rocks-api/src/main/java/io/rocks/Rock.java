@@ -1,11 +1,13 @@
 package io.rocks;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * The rocks-aware view of a reliable socket: its identity, state and counters.
  *
- * <p>Obtain it from {@link RockSocket#rock()}. All methods are thread-safe and never block.
+ * <p>Obtain it from {@link RockSocket#rock()} or {@link Rocks#rockOf}. All methods are thread-safe
+ * and never block.
  */
 public interface Rock {
   /** Returns this rock's id. On the connecting side it is chosen before the first byte is sent. */
@@ -20,8 +22,44 @@ public interface Rock {
   /** Returns a consistent snapshot of the counters. */
   RockStats stats();
 
-  /** Returns the options this rock runs with. */
+  /** Returns the options this rock runs with now. */
   RockOptions options();
+
+  /**
+   * Changes the options of this live rock, like {@code setsockopt}. Timing settings (heartbeat
+   * interval, failure sensitivity, reconnect timeout, backoff, connect and handshake timeouts) take
+   * effect at once, including for a suspension in progress. Buffer sizes are fixed when a rock is
+   * made: changing them throws {@link IllegalArgumentException}. Listeners are managed with {@link
+   * #addListener}, not here.
+   */
+  void setOptions(RockOptions options);
+
+  /**
+   * Drops the current connection at once; the rock suspends and recovers as after a link failure.
+   * Does nothing unless the rock is connected.
+   */
+  void suspend();
+
+  /**
+   * Reconnects now. On the connecting side a suspended rock skips the rest of its backoff pause,
+   * and a connected one first drops its connection (for when the application knows the network
+   * changed, before heartbeats notice). On the accepting side it is {@link #suspend()}: only the
+   * peer can reconnect.
+   */
+  void reconnectNow();
+
+  /**
+   * Returns the addresses the connecting side tries when it reconnects, in turn, starting with the
+   * first. Initially the address it connected to; on the accepting side, empty.
+   */
+  List<InetSocketAddress> reconnectAddresses();
+
+  /**
+   * Replaces the addresses the connecting side reconnects to (for example when the peer moved);
+   * the next attempt uses the first. Throws {@link UnsupportedOperationException} on the accepting
+   * side and {@link IllegalArgumentException} if the list is empty or has an unresolved address.
+   */
+  void reconnectAddresses(List<InetSocketAddress> addresses);
 
   /** Adds a listener for this rock's later events. */
   void addListener(RockListener listener);

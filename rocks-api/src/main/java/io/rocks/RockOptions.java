@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param reconnectTimeout how long a suspended rock waits for recovery before it fails
  * @param backoffInitial the first pause between reconnection attempts
  * @param backoffCap the longest pause between reconnection attempts
+ * @param backoffJitter the random share of each pause, from 0 (none: exactly exponential) to 1
+ *     (full jitter: uniform between the initial pause and the exponential ceiling)
  * @param connectTimeout the time limit for one TCP connect
  * @param handshakeTimeout the time limit for establishing or resuming a rock over a TCP connection
  * @param inFlightCapacity bytes written but not yet acknowledged that a rock holds before {@code
@@ -31,6 +33,7 @@ public record RockOptions(
     Duration reconnectTimeout,
     Duration backoffInitial,
     Duration backoffCap,
+    double backoffJitter,
     Duration connectTimeout,
     Duration handshakeTimeout,
     int inFlightCapacity,
@@ -39,19 +42,6 @@ public record RockOptions(
 
   /** The smallest accepted buffer size: the window every rock grants before it has said otherwise. */
   public static final int MIN_BUFFER_BYTES = 64 * 1024;
-
-  private static final RockOptions DEFAULTS =
-      new RockOptions(
-          Duration.ofMillis(500),
-          3,
-          Duration.ofHours(24),
-          Duration.ofMillis(20),
-          Duration.ofMillis(500),
-          Duration.ofSeconds(3),
-          Duration.ofSeconds(3),
-          1 << 20,
-          1 << 20,
-          List.of());
 
   /** Validates every field; throws {@link IllegalArgumentException} naming the bad one. */
   public RockOptions {
@@ -64,6 +54,9 @@ public record RockOptions(
     if (failureSensitivity < 1) {
       throw new IllegalArgumentException(
           "failureSensitivity must be at least 1, was " + failureSensitivity);
+    }
+    if (!(backoffJitter >= 0 && backoffJitter <= 1)) {
+      throw new IllegalArgumentException("backoffJitter must be between 0 and 1, was " + backoffJitter);
     }
     if (backoffCap.compareTo(backoffInitial) < 0) {
       throw new IllegalArgumentException(
@@ -80,14 +73,17 @@ public record RockOptions(
     listeners = List.copyOf(listeners);
   }
 
-  /** Returns the built-in defaults: a silent cut is detected within 1.5 s; outages of 24 h heal. */
+  /**
+   * Returns the defaults: the implementation's {@code reference.conf}, overridden by the
+   * application's configuration, without any rule applied. See {@link Rocks#defaultOptions()}.
+   */
   public static RockOptions defaults() {
-    return DEFAULTS;
+    return Rocks.defaultOptions();
   }
 
   /** Returns a builder that starts from {@link #defaults()}. */
   public static Builder builder() {
-    return new Builder(DEFAULTS);
+    return new Builder(defaults());
   }
 
   /** Returns a builder that starts from these options. */
@@ -114,6 +110,7 @@ public record RockOptions(
     private Duration reconnectTimeout;
     private Duration backoffInitial;
     private Duration backoffCap;
+    private double backoffJitter;
     private Duration connectTimeout;
     private Duration handshakeTimeout;
     private int inFlightCapacity;
@@ -126,6 +123,7 @@ public record RockOptions(
       reconnectTimeout = from.reconnectTimeout;
       backoffInitial = from.backoffInitial;
       backoffCap = from.backoffCap;
+      backoffJitter = from.backoffJitter;
       connectTimeout = from.connectTimeout;
       handshakeTimeout = from.handshakeTimeout;
       inFlightCapacity = from.inFlightCapacity;
@@ -151,6 +149,11 @@ public record RockOptions(
     public Builder backoff(Duration initial, Duration cap) {
       backoffInitial = initial;
       backoffCap = cap;
+      return this;
+    }
+
+    public Builder backoffJitter(double share) {
+      backoffJitter = share;
       return this;
     }
 
@@ -187,6 +190,7 @@ public record RockOptions(
           reconnectTimeout,
           backoffInitial,
           backoffCap,
+          backoffJitter,
           connectTimeout,
           handshakeTimeout,
           inFlightCapacity,

@@ -4,7 +4,9 @@ import io.rocks.spi.RocksProvider;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -12,7 +14,7 @@ import java.util.ServiceLoader;
  * The entry point: connect to a rocks server, or listen for rocks.
  *
  * <pre>{@code
- * try (Socket socket = Rocks.connect("db.example", 7000)) {
+ * try (Socket socket = Rocks.connect("db.example", 7000)) {   // a rock, unless policy excludes it
  *   socket.getOutputStream().write(request);   // survives Wi-Fi drops and address changes
  * }
  * }</pre>
@@ -21,28 +23,37 @@ public final class Rocks {
   private Rocks() {}
 
   /**
-   * Connects to the rocks server at {@code host:port} with the default options. Blocks until the TCP
-   * connection is up (at most the connect timeout).
+   * Connects to {@code host:port} as the configured policy says ({@code application.conf} over the
+   * implementation's {@code reference.conf}): a {@link RockSocket} with the options of the first
+   * matching rule, or a plain {@link Socket} where a rule excludes the destination. Blocks until
+   * the TCP connection is up, at most the connect timeout.
    */
-  public static RockSocket connect(String host, int port) throws IOException {
-    return connect(new InetSocketAddress(host, port), RockOptions.defaults());
+  public static Socket connect(String host, int port) throws IOException {
+    return provider().connect(host, port);
   }
 
-  /** Connects to the rocks server at {@code remote}; blocks for at most the connect timeout. */
+  /**
+   * Connects a rock to {@code remote} with exactly {@code options}, ignoring policy rules. Blocks
+   * for at most the connect timeout; the rock handshake completes in the background, pipelined
+   * with the first data.
+   */
   public static RockSocket connect(InetSocketAddress remote, RockOptions options)
       throws IOException {
     if (remote.isUnresolved()) {
-      throw new java.net.UnknownHostException(remote.getHostString());
+      throw new UnknownHostException(remote.getHostString());
     }
     return provider().connect(remote, options);
   }
 
-  /** Listens for rocks on {@code port} on all addresses (0 picks a free port). */
-  public static RockServerSocket serverSocket(int port) throws IOException {
-    return serverSocket(new InetSocketAddress(port), 50, RockOptions.defaults());
+  /**
+   * Listens on {@code port} on all addresses as the configured policy says: a {@link
+   * RockServerSocket}, or a plain {@link ServerSocket} where a rule excludes the port.
+   */
+  public static ServerSocket serverSocket(int port) throws IOException {
+    return provider().bind(port);
   }
 
-  /** Listens for rocks on {@code port} of {@code address} (0 picks a free port). */
+  /** Listens for rocks on {@code port} of {@code address} (0 picks a free port) with {@code options}. */
   public static RockServerSocket serverSocket(int port, InetAddress address, RockOptions options)
       throws IOException {
     return serverSocket(new InetSocketAddress(address, port), 50, options);
@@ -52,6 +63,14 @@ public final class Rocks {
   public static RockServerSocket serverSocket(
       InetSocketAddress local, int backlog, RockOptions options) throws IOException {
     return provider().bind(local, backlog, options);
+  }
+
+  /**
+   * Returns the options every rock gets when no rule says otherwise: {@code reference.conf},
+   * overridden by the application's configuration.
+   */
+  public static RockOptions defaultOptions() {
+    return provider().defaultOptions();
   }
 
   /** Returns the rock behind {@code socket}, or empty if it is a plain socket. */

@@ -35,7 +35,7 @@ public final class Demo {
   public static void main(String[] args) throws Exception {
     long totalBytes = (args.length > 0 ? Long.parseLong(args[0]) : 64) * MIB;
     int faults = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-    RockOptions options = RockOptions.defaults();
+    RockOptions options = Rocks.defaultOptions();
     InetAddress loopback = InetAddress.getLoopbackAddress();
     try (RockServerSocket server = Rocks.serverSocket(0, loopback, options);
         FaultRelay relay = new FaultRelay(new InetSocketAddress(loopback, server.getLocalPort()));

@@ -52,7 +52,8 @@ final class RealRock implements Rock {
 
   final RockId id;
   final Role role;
-  private final RockOptions options;
+  /** Replaced whole by {@link #setOptions}; read without the lock by the connection threads. */
+  private volatile RockOptions options;
   private final EventDispatcher events;
   private final List<RockListener> listeners = new CopyOnWriteArrayList<>();
   /** Called once when the rock reaches a terminal state; releases registry entries. */
@@ -105,6 +106,12 @@ final class RealRock implements Rock {
   private boolean inputShutdown;
   private boolean outputShutdown;
 
+  /** Where the connecting side reconnects, tried in turn. */
+  private List<InetSocketAddress> reconnectAddresses;
+  private int nextAddress;
+  /** Set by {@link #reconnectNow}; the supervisor skips its backoff pause and clears it. */
+  private boolean reconnectRequested;
+
   private int suspensions;
   private long suspendedSinceNanos;
   private long suspendedTotalNanos;
@@ -137,6 +144,7 @@ final class RealRock implements Rock {
     this.outRing = new ByteRing(options.inFlightCapacity());
     this.inRing = new ByteRing(options.receiveWindow());
     this.advertisedLimit = Wire.INITIAL_WINDOW;
+    this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
     listeners.addAll(options.listeners());
   }
 
@@ -185,6 +193,111 @@ final class RealRock implements Rock {
   @Override
   public RockOptions options() {
     return options;
+  }
+
+  @Override
+  public void setOptions(RockOptions next) {
+    RockOptions current = options;
+    if (next.inFlightCapacity() != current.inFlightCapacity()
+        || next.receiveWindow() != current.receiveWindow()) {
+      throw new IllegalArgumentException(
+          "rock " + id + ": buffer sizes are fixed when a rock is made; only timing options change");
+    }
+    lock.lock();
+    try {
+      options = next;
+      // Wake every waiter so new timeouts and intervals apply to waits already in progress.
+      stateChanged.signalAll();
+      sendable.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void suspend() {
+    long gen;
+    lock.lock();
+    try {
+      if (state != RockState.CONNECTED) {
+        return;
+      }
+      gen = generation;
+    } finally {
+      lock.unlock();
+    }
+    connectionFailed(gen, new RockException("rock " + id + " suspended by the application"));
+  }
+
+  @Override
+  public void reconnectNow() {
+    long gen = -1;
+    lock.lock();
+    try {
+      if (role == Role.CONNECTOR) {
+        reconnectRequested = true;
+        stateChanged.signalAll();
+      }
+      if (state == RockState.CONNECTED) {
+        gen = generation;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (gen >= 0) {
+      connectionFailed(gen, new RockException("rock " + id + ": reconnect requested by the application"));
+    }
+  }
+
+  @Override
+  public List<InetSocketAddress> reconnectAddresses() {
+    lock.lock();
+    try {
+      return reconnectAddresses;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void reconnectAddresses(List<InetSocketAddress> addresses) {
+    if (role != Role.CONNECTOR) {
+      throw new UnsupportedOperationException(
+          "rock " + id + " was accepted: only its connecting peer reconnects");
+    }
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("no reconnection address given");
+    }
+    for (InetSocketAddress address : addresses) {
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("unresolved reconnection address " + address);
+      }
+    }
+    lock.lock();
+    try {
+      reconnectAddresses = List.copyOf(addresses);
+      nextAddress = 0;
+      stateChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns the address for the next reconnection attempt, taking the addresses in turn. */
+  InetSocketAddress nextReconnectAddress() {
+    lock.lock();
+    try {
+      return reconnectAddresses.get(nextAddress++ % reconnectAddresses.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns true, once, if the application asked to reconnect now. Called under {@link #lock}. */
+  boolean takeReconnectRequestLocked() {
+    boolean requested = reconnectRequested;
+    reconnectRequested = false;
+    return requested;
   }
 
   @Override
@@ -581,11 +694,11 @@ final class RealRock implements Rock {
 
   private void readLoop(Connection conn, long gen) {
     FrameReader reader = conn.reader;
-    long detectionNanos = options.failureDetectionTime().toNanos();
     long handshakeNanos = options.handshakeTimeout().toNanos();
     long startNanos = System.nanoTime();
     try {
-      conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
+      int pollMillis = (int) Math.max(1, options.heartbeatInterval().toMillis());
+      conn.socket.setSoTimeout(pollMillis);
       if (role == Role.CONNECTOR && !isEstablished()) {
         awaitWelcome(conn, startNanos, handshakeNanos);
       }
@@ -594,13 +707,19 @@ final class RealRock implements Rock {
         try {
           type = reader.nextFrame();
         } catch (SocketTimeoutException timeout) {
+          RockOptions current = options; // may have been changed on the live rock
           long silentNanos = System.nanoTime() - reader.lastByteNanos();
-          if (silentNanos >= detectionNanos) {
+          if (silentNanos >= current.failureDetectionTime().toNanos()) {
             throw new SocketTimeoutException(
                 "no bytes from the peer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
           }
           if (!isCurrent(gen)) {
             return;
+          }
+          int wanted = (int) Math.max(1, current.heartbeatInterval().toMillis());
+          if (wanted != pollMillis) {
+            pollMillis = wanted;
+            conn.socket.setSoTimeout(pollMillis);
           }
           continue;
         }
@@ -750,7 +869,6 @@ final class RealRock implements Rock {
 
   private void writeLoop(Connection conn, long gen) {
     FrameWriter frames = new FrameWriter();
-    long heartbeatNanos = options.heartbeatInterval().toNanos();
     long lastSendNanos = 0; // send at once: the first ACK announces our window on this connection
     try {
       while (true) {
@@ -761,6 +879,7 @@ final class RealRock implements Rock {
             if (gen != generation) {
               return;
             }
+            long heartbeatNanos = options.heartbeatInterval().toNanos();
             boolean heartbeatDue = System.nanoTime() - lastSendNanos >= heartbeatNanos;
             finishAfter = fillFrames(frames, heartbeatDue);
             if (frames.size() > 0) {

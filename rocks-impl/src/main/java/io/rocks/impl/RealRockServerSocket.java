@@ -21,6 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -39,7 +40,10 @@ final class RealRockServerSocket extends RockServerSocket {
   static final int MAX_PENDING_HANDSHAKES = 256;
 
   private final ServerSocket listener;
+  /** Options for the handshake itself, before the peer's rule is known. */
   private final RockOptions options;
+  /** Chooses the options of each accepted rock from the local port and the peer's address. */
+  private final BiFunction<Integer, InetSocketAddress, RockOptions> optionsFor;
   private final int backlog;
   /** Every live rock this server accepted, by id. Entries leave when the rock ends. */
   private final ConcurrentHashMap<RockId, RealRock> rocks = new ConcurrentHashMap<>();
@@ -54,9 +58,14 @@ final class RealRockServerSocket extends RockServerSocket {
 
   private volatile int soTimeoutMillis;
 
-  RealRockServerSocket(InetSocketAddress local, int backlog, RockOptions options)
+  RealRockServerSocket(
+      InetSocketAddress local,
+      int backlog,
+      RockOptions options,
+      BiFunction<Integer, InetSocketAddress, RockOptions> optionsFor)
       throws IOException {
     this.options = options;
+    this.optionsFor = optionsFor;
     this.backlog = backlog > 0 ? backlog : 50;
     this.listener = new ServerSocket();
     try {
@@ -176,12 +185,13 @@ final class RealRockServerSocket extends RockServerSocket {
       Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
-    ResumeKey key = Handshake.sendWelcome(conn, hello, options.receiveWindow());
+    RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
+    ResumeKey key = Handshake.sendWelcome(conn, hello, rockOptions.receiveWindow());
     RealRock rock =
         new RealRock(
             hello.id(),
             RealRock.Role.ACCEPTOR,
-            options,
+            rockOptions,
             conn.remote(),
             RockState.CONNECTED,
             ended -> rocks.remove(ended.id, ended));

@@ -4,10 +4,14 @@ import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
+import io.rocks.policy.RocksPolicy;
 import io.rocks.spi.RocksProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
+import java.util.Optional;
 
 /**
  * The rocks implementation that {@link java.util.ServiceLoader} finds. Stateless: every rock and
@@ -28,8 +32,55 @@ public final class RealRocksProvider implements RocksProvider {
         }
       };
 
-  /** For {@link java.util.ServiceLoader}. */
-  public RealRocksProvider() {}
+  /** The application's policy, loaded once on first use ({@code application.conf} over defaults). */
+  private static final class Policy {
+    static final RocksPolicy LOADED = RocksPolicy.load();
+  }
+
+  /** The policy this provider applies; null until first needed, then the application's. */
+  private final RocksPolicy policy;
+
+  /** For {@link java.util.ServiceLoader}: applies the application's configured policy. */
+  public RealRocksProvider() {
+    this.policy = null;
+  }
+
+  /** Applies {@code policy} instead of the application's configuration. */
+  RealRocksProvider(RocksPolicy policy) {
+    this.policy = policy;
+  }
+
+  private RocksPolicy policy() {
+    return policy != null ? policy : Policy.LOADED;
+  }
+
+  @Override
+  public RockOptions defaultOptions() {
+    return policy().defaults();
+  }
+
+  @Override
+  public Socket connect(String host, int port) throws IOException {
+    InetSocketAddress remote = new InetSocketAddress(host, port);
+    if (remote.isUnresolved()) {
+      throw new UnknownHostException(host);
+    }
+    Optional<RockOptions> options = policy().forConnect(host, remote.getAddress(), port);
+    if (options.isEmpty()) {
+      return TCP.dial(remote, policy().defaults().connectTimeout()); // excluded: a plain socket
+    }
+    return connect(remote, options.get());
+  }
+
+  @Override
+  public ServerSocket bind(int port) throws IOException {
+    RocksPolicy rules = policy();
+    if (rules.forListen(port).isEmpty()) {
+      return new ServerSocket(port);
+    }
+    return new RealRockServerSocket(
+        new InetSocketAddress(port), 50, rules.defaults(), rules::forAccepted);
+  }
 
   @Override
   public RockSocket connect(InetSocketAddress remote, RockOptions options) throws IOException {
@@ -62,7 +113,7 @@ public final class RealRocksProvider implements RocksProvider {
   @Override
   public RockServerSocket bind(InetSocketAddress local, int backlog, RockOptions options)
       throws IOException {
-    return new RealRockServerSocket(local, backlog, options);
+    return new RealRockServerSocket(local, backlog, options, (localPort, remote) -> options);
   }
 
 }

@@ -96,18 +96,18 @@ final class Supervisor implements Runnable {
   }
 
   private void reconnect() throws InterruptedException {
-    RockOptions options = rock.options();
     long since = rock.suspendedSinceNanos();
-    long deadline = since + options.reconnectTimeout().toNanos();
     Deque<IOException> errors = new ArrayDeque<>();
     int attempt = 0;
     while (rock.state() == RockState.SUSPENDED) {
+      RockOptions options = rock.options(); // read each time: the application may change them
+      long deadline = since + options.reconnectTimeout().toNanos();
       if (System.nanoTime() - deadline >= 0) {
         giveUp(since, attempt, errors);
         return;
       }
       attempt++;
-      InetSocketAddress address = rock.peer();
+      InetSocketAddress address = rock.nextReconnectAddress();
       Socket socket = null;
       try {
         socket = dialer.dial(address, options.connectTimeout());
@@ -155,10 +155,10 @@ final class Supervisor implements Runnable {
       return;
     }
     long since = rock.suspendedSinceNanos();
-    long deadline = since + rock.options().reconnectTimeout().toNanos();
     rock.lock.lock();
     try {
       while (rock.stateLocked() == RockState.SUSPENDED) {
+        long deadline = since + rock.options().reconnectTimeout().toNanos();
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
           break;
@@ -192,7 +192,7 @@ final class Supervisor implements Runnable {
     try {
       while (rock.stateLocked() == RockState.SUSPENDED) {
         long remaining = until - System.nanoTime();
-        if (remaining <= 0) {
+        if (remaining <= 0 || rock.takeReconnectRequestLocked()) {
           return;
         }
         rock.stateChanged.awaitNanos(remaining);
@@ -202,7 +202,10 @@ final class Supervisor implements Runnable {
     }
   }
 
-  /** Capped exponential backoff with full jitter, never below the initial pause. */
+  /**
+   * Returns the pause before the next attempt: exponential from the initial pause, capped, with the
+   * configured share of it drawn at random (never below the initial pause).
+   */
   static long backoffNanos(RockOptions options, int attempt) {
     long initial = options.backoffInitial().toNanos();
     long cap = options.backoffCap().toNanos();
@@ -210,7 +213,9 @@ final class Supervisor implements Runnable {
     if (ceiling <= 0 || ceiling > cap) {
       ceiling = cap;
     }
-    return initial + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initial + 1));
+    long randomSpan = (long) ((ceiling - initial) * options.backoffJitter());
+    long fixed = ceiling - randomSpan;
+    return fixed + (randomSpan > 0 ? ThreadLocalRandom.current().nextLong(randomSpan + 1) : 0);
   }
 
 }

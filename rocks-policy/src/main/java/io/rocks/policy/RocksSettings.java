@@ -2,113 +2,172 @@ package io.rocks.policy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
+import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns the {@code rocks} section of a HOCON configuration into {@link RockOptions}. Every value is
- * checked once, when loaded: a bad one fails with {@link ConfigException.BadValue} naming the key,
- * the value and its file:line; an unknown key under {@code rocks} fails the same way. Nothing falls
- * back silently to a default.
+ * Reads the settings of one scope (the top of {@code rocks}, or one rule merged over it) into
+ * {@link RockOptions}. Every value is checked: a bad one fails with {@link ConfigException} naming
+ * the key, the value and its file:line. Nothing falls back silently to a default.
  *
  * <p>Stateless; safe from any thread.
  */
-public final class RocksSettings {
-  private static final Set<String> KNOWN_KEYS =
+final class RocksSettings {
+  /** The keys that set options, at the top of {@code rocks} and in rules. */
+  static final Set<String> OPTION_KEYS =
       Set.of(
           "heartbeat-interval",
           "failure-sensitivity",
           "reconnect-timeout",
           "backoff.initial",
           "backoff.cap",
+          "backoff.jitter",
           "connect-timeout",
           "handshake-timeout",
           "in-flight-capacity",
-          "receive-window");
+          "receive-window",
+          "listeners");
 
   private RocksSettings() {}
 
-  /** Loads {@code application.conf} (or {@code -Dconfig.file}) over {@code reference.conf}. */
-  public static RockOptions load() {
-    return load(ConfigFactory.load(RocksSettings.class.getClassLoader()));
-  }
-
-  /** Reads options from {@code config}, which must already include the reference defaults. */
-  public static RockOptions load(Config config) {
-    Config rocks = config.getConfig("rocks");
-    for (Map.Entry<String, ConfigValue> entry : rocks.entrySet()) {
-      if (!KNOWN_KEYS.contains(entry.getKey())) {
+  /** Fails on any key of {@code scope} that is neither an option key nor one of {@code extra}. */
+  static void checkKeys(Config scope, String path, Set<String> extra) {
+    for (Map.Entry<String, ConfigValue> entry : scope.entrySet()) {
+      String key = entry.getKey();
+      String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+      if (!OPTION_KEYS.contains(key) && !extra.contains(key) && !extra.contains(top)) {
         throw new ConfigException.BadPath(
             entry.getValue().origin(),
-            "rocks." + entry.getKey(),
-            "unknown key; known keys under rocks are " + KNOWN_KEYS);
+            path + "." + key,
+            "unknown key; known keys are " + new java.util.TreeSet<>(union(OPTION_KEYS, extra)));
       }
     }
-    return RockOptions.builder()
-        .heartbeatInterval(positive(rocks, "heartbeat-interval"))
-        .failureSensitivity(atLeast(rocks, "failure-sensitivity", 1))
-        .reconnectTimeout(positive(rocks, "reconnect-timeout"))
-        .backoff(positive(rocks, "backoff.initial"), backoffCap(rocks))
-        .connectTimeout(positive(rocks, "connect-timeout"))
-        .handshakeTimeout(positive(rocks, "handshake-timeout"))
-        .inFlightCapacity(size(rocks, "in-flight-capacity"))
-        .receiveWindow(size(rocks, "receive-window"))
-        .build();
   }
 
-  /** Parses a HOCON string over the reference defaults; for tests and embedded settings. */
-  public static RockOptions parse(String hocon, String originDescription) {
-    Config config =
-        ConfigFactory.parseString(
-                hocon,
-                ConfigParseOptions.defaults().setOriginDescription(originDescription))
-            .withFallback(ConfigFactory.defaultReference(RocksSettings.class.getClassLoader()))
-            .resolve();
-    return load(config);
+  /** Reads options from a scope that holds every option key (defaults already merged in). */
+  static RockOptions options(Config scope, String path, ClassLoader loader) {
+    return new RockOptions(
+        positive(scope, path, "heartbeat-interval"),
+        atLeast(scope, path, "failure-sensitivity", 1),
+        positive(scope, path, "reconnect-timeout"),
+        positive(scope, path, "backoff.initial"),
+        backoffCap(scope, path),
+        share(scope, path, "backoff.jitter"),
+        positive(scope, path, "connect-timeout"),
+        positive(scope, path, "handshake-timeout"),
+        size(scope, path, "in-flight-capacity"),
+        size(scope, path, "receive-window"),
+        listeners(scope, path, loader));
   }
 
-  private static Duration positive(Config rocks, String key) {
-    Duration value = rocks.getDuration(key);
+  private static Duration positive(Config scope, String path, String key) {
+    Duration value = duration(scope, path, key);
     if (value.isNegative() || value.isZero()) {
-      throw bad(rocks, key, "must be a positive duration, was " + rocks.getValue(key).render());
+      throw bad(scope, path, key, "must be a positive duration, was " + scope.getValue(key).render());
     }
     return value;
   }
 
-  private static Duration backoffCap(Config rocks) {
-    Duration cap = positive(rocks, "backoff.cap");
-    if (cap.compareTo(rocks.getDuration("backoff.initial")) < 0) {
-      throw bad(rocks, "backoff.cap", "must not be shorter than rocks.backoff.initial");
+  private static Duration duration(Config scope, String path, String key) {
+    try {
+      return scope.getDuration(key);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be a duration such as \"500 ms\" or \"2 seconds\", was "
+          + scope.getValue(key).render());
+    }
+  }
+
+  private static Duration backoffCap(Config scope, String path) {
+    Duration cap = positive(scope, path, "backoff.cap");
+    if (cap.compareTo(duration(scope, path, "backoff.initial")) < 0) {
+      throw bad(scope, path, "backoff.cap", "must not be shorter than " + path + ".backoff.initial");
     }
     return cap;
   }
 
-  private static int atLeast(Config rocks, String key, int minimum) {
-    int value = rocks.getInt(key);
+  private static int atLeast(Config scope, String path, String key, int minimum) {
+    int value;
+    try {
+      value = scope.getInt(key);
+    } catch (ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be an integer, was " + scope.getValue(key).render());
+    }
     if (value < minimum) {
-      throw bad(rocks, key, "must be at least " + minimum + ", was " + value);
+      throw bad(scope, path, key, "must be at least " + minimum + ", was " + value);
     }
     return value;
   }
 
-  private static int size(Config rocks, String key) {
-    long bytes = rocks.getBytes(key);
+  private static double share(Config scope, String path, String key) {
+    double value;
+    try {
+      value = scope.getDouble(key);
+    } catch (ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be a number from 0 to 1, was " + scope.getValue(key).render());
+    }
+    if (!(value >= 0 && value <= 1)) {
+      throw bad(scope, path, key, "must be from 0 to 1, was " + value);
+    }
+    return value;
+  }
+
+  private static int size(Config scope, String path, String key) {
+    long bytes;
+    try {
+      bytes = scope.getBytes(key);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be a size such as \"1 MiB\", was " + scope.getValue(key).render());
+    }
     if (bytes < RockOptions.MIN_BUFFER_BYTES || bytes > Integer.MAX_VALUE) {
       throw bad(
-          rocks,
+          scope,
+          path,
           key,
           "must be between " + RockOptions.MIN_BUFFER_BYTES + " bytes and 2 GiB, was "
-              + rocks.getValue(key).render());
+              + scope.getValue(key).render());
     }
     return (int) bytes;
   }
 
-  private static ConfigException bad(Config rocks, String key, String message) {
-    return new ConfigException.BadValue(rocks.getValue(key).origin(), "rocks." + key, message);
+  private static List<RockListener> listeners(Config scope, String path, ClassLoader loader) {
+    List<String> names;
+    try {
+      names = scope.getStringList("listeners");
+    } catch (ConfigException.WrongType e) {
+      throw bad(scope, path, "listeners", "must be a list of class names");
+    }
+    List<RockListener> listeners = new ArrayList<>();
+    for (String name : names) {
+      try {
+        Class<?> type = Class.forName(name, true, loader);
+        if (!RockListener.class.isAssignableFrom(type)) {
+          throw bad(scope, path, "listeners", name + " does not implement " + RockListener.class.getName());
+        }
+        listeners.add((RockListener) type.getConstructor().newInstance());
+      } catch (ReflectiveOperationException e) {
+        throw bad(
+            scope,
+            path,
+            "listeners",
+            "cannot make listener " + name + " (it needs a public no-argument constructor): " + e);
+      }
+    }
+    return listeners;
+  }
+
+  static ConfigException bad(Config scope, String path, String key, String message) {
+    return new ConfigException.BadValue(scope.getValue(key).origin(), path + "." + key, message);
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return all;
   }
 }

@@ -1,0 +1,177 @@
+package io.rocks.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import io.rocks.Rock;
+import io.rocks.RockListener;
+import io.rocks.RockOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class RocksPolicyTest {
+  private static final String RULES = """
+      rocks {
+        excluded-ports = [53, 123]
+        rules = [
+          { match { port = 5432 }, reconnect-timeout = 1 hour }
+          { match { host = "10.0.0.0/8" }, heartbeat-interval = 300 ms, failure-sensitivity = 4 }
+          { match { host = "2001:db8::/32", port = "8000-8100" }, heartbeat-interval = 200 ms }
+          { match { host = "*.internal.example" }, excluded = true }
+          { match { host = ["db.example", "192.0.2.7"] }, receive-window = 4 MiB }
+          { match { local-port = 7000 }, reconnect-timeout = 2 hours }
+          { match { local-port = 7001 }, excluded = true }
+        ]
+      }
+      """;
+
+  @Test
+  void referenceConfHoldsTheDocumentedDefaults() {
+    RockOptions defaults = RocksPolicy.parse("", "empty").defaults();
+    assertEquals(Duration.ofMillis(500), defaults.heartbeatInterval());
+    assertEquals(3, defaults.failureSensitivity());
+    assertEquals(Duration.ofMillis(1500), defaults.failureDetectionTime());
+    assertEquals(Duration.ofHours(24), defaults.reconnectTimeout());
+    assertEquals(Duration.ofMillis(20), defaults.backoffInitial());
+    assertEquals(Duration.ofMillis(500), defaults.backoffCap());
+    assertEquals(1.0, defaults.backoffJitter());
+    assertEquals(Duration.ofSeconds(3), defaults.connectTimeout());
+    assertEquals(Duration.ofSeconds(3), defaults.handshakeTimeout());
+    assertEquals(1 << 20, defaults.inFlightCapacity());
+    assertEquals(1 << 20, defaults.receiveWindow());
+    assertEquals(List.of(), defaults.listeners());
+  }
+
+  /** Outgoing connections: host as named, address, port -> outcome. */
+  @ParameterizedTest(name = "{0} {1}:{2} -> {3}")
+  @CsvSource({
+      "db.example,        192.0.2.1,   5432, reconnect=PT1H",
+      "ns.example,        192.0.2.1,   53,   plain",
+      "ntp.example,       192.0.2.1,   123,  plain",
+      "app.example,       10.1.2.3,    80,   heartbeat=PT0.3S sensitivity=4",
+      "app.example,       11.1.2.3,    80,   defaults",
+      "v6.example,        2001:db8::5, 8080, heartbeat=PT0.2S",
+      "v6.example,        2001:db8::5, 9000, defaults",
+      "v6.example,        2001:db9::5, 8080, defaults",
+      "x.internal.example, 192.0.2.9,  80,   plain",
+      "internal.example,  192.0.2.9,   80,   defaults",
+      "DB.EXAMPLE,        192.0.2.2,   80,   window=4194304",
+      "other.example,     192.0.2.7,   80,   window=4194304",
+      "other.example,     192.0.2.8,   7000, defaults",
+  })
+  void firstMatchingRuleDecidesOutgoingConnections(String host, String address, int port, String outcome)
+      throws Exception {
+    RocksPolicy policy = RocksPolicy.parse(RULES, "rules.conf");
+    Optional<RockOptions> decided = policy.forConnect(host, InetAddress.getByName(address), port);
+    assertEquals(outcome, describe(policy.defaults(), decided));
+  }
+
+  @Test
+  void localPortRulesApplyToAcceptedRocksAndListening() throws Exception {
+    RocksPolicy policy = RocksPolicy.parse(RULES, "rules.conf");
+    InetSocketAddress remote = new InetSocketAddress(InetAddress.getByName("192.0.2.99"), 40000);
+    assertEquals(Duration.ofHours(2), policy.forAccepted(7000, remote).reconnectTimeout());
+    assertEquals(policy.defaults(), policy.forAccepted(7002, remote));
+    assertEquals(Optional.empty(), policy.forListen(7001));
+    assertEquals(Optional.empty(), policy.forListen(53));
+    assertEquals(Optional.of(policy.defaults()), policy.forListen(7000));
+  }
+
+  private static String describe(RockOptions defaults, Optional<RockOptions> decided) {
+    if (decided.isEmpty()) {
+      return "plain";
+    }
+    RockOptions o = decided.get();
+    if (o.equals(defaults)) {
+      return "defaults";
+    }
+    StringBuilder out = new StringBuilder();
+    if (!o.reconnectTimeout().equals(defaults.reconnectTimeout())) {
+      out.append("reconnect=").append(o.reconnectTimeout()).append(' ');
+    }
+    if (!o.heartbeatInterval().equals(defaults.heartbeatInterval())) {
+      out.append("heartbeat=").append(o.heartbeatInterval()).append(' ');
+    }
+    if (o.failureSensitivity() != defaults.failureSensitivity()) {
+      out.append("sensitivity=").append(o.failureSensitivity()).append(' ');
+    }
+    if (o.receiveWindow() != defaults.receiveWindow()) {
+      out.append("window=").append(o.receiveWindow()).append(' ');
+    }
+    return out.toString().trim();
+  }
+
+  @Test
+  void ruleSettingsApplyOverTopLevelSettings() {
+    RocksPolicy policy = RocksPolicy.parse("""
+        rocks {
+          heartbeat-interval = 250 ms
+          rules = [ { match { port = 5432 }, failure-sensitivity = 8 } ]
+        }
+        """, "app.conf");
+    RockOptions rule = policy.forConnect("db", null, 5432).orElseThrow();
+    assertEquals(Duration.ofMillis(250), rule.heartbeatInterval());
+    assertEquals(8, rule.failureSensitivity());
+    assertEquals(Duration.ofMillis(250), policy.defaults().heartbeatInterval());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "zero duration | rocks {\\n  reconnect-timeout = 0 s\\n} | app.conf: 2: Invalid value at 'rocks.reconnect-timeout': must be a positive duration, was \"0 s\"",
+      "negative duration | rocks.heartbeat-interval = -1 s | app.conf: 1: Invalid value at 'rocks.heartbeat-interval': must be a positive duration, was \"-1 s\"",
+      "not a duration | rocks.connect-timeout = soon | app.conf: 1: Invalid value at 'rocks.connect-timeout': must be a duration such as \"500 ms\" or \"2 seconds\", was \"soon\"",
+      "sensitivity zero | rocks.failure-sensitivity = 0 | app.conf: 1: Invalid value at 'rocks.failure-sensitivity': must be at least 1, was 0",
+      "jitter above one | rocks.backoff.jitter = 1.5 | app.conf: 1: Invalid value at 'rocks.backoff.jitter': must be from 0 to 1, was 1.5",
+      "cap below initial | rocks.backoff { initial = 2 s, cap = 1 s } | app.conf: 1: Invalid value at 'rocks.backoff.cap': must not be shorter than rocks.backoff.initial",
+      "tiny buffer | rocks.in-flight-capacity = 1 KiB | app.conf: 1: Invalid value at 'rocks.in-flight-capacity': must be between 65536 bytes and 2 GiB, was \"1 KiB\"",
+      "malformed CIDR | rocks.rules = [\\n{ match { host = \"10.0.0.0/33\" } }\\n] | app.conf: 2: Invalid value at 'rocks.rules[0].match.host': CIDR prefix length 33 out of range 0..32 in \"10.0.0.0/33\"",
+      "CIDR with host bits | rocks.rules = [ { match { host = \"10.0.0.1/8\" } } ] | app.conf: 1: Invalid value at 'rocks.rules[0].match.host': CIDR \"10.0.0.1/8\" has host bits set; write the network address",
+      "bad IPv4 | rocks.rules = [ { match { host = \"300.1.1.1\" } } ] | app.conf: 1: Invalid value at 'rocks.rules[0].match.host': malformed IPv4 address \"300.1.1.1\"",
+      "bad port range | rocks.rules = [ { match { port = \"9000-8000\" } } ] | app.conf: 1: Invalid value at 'rocks.rules[0].match.port': \"9000-8000\" is not a port (1-65535) or a port range such as \"8000-8100\"",
+      "port zero excluded | rocks.excluded-ports = [0] | app.conf: 1: Invalid value at 'rocks.excluded-ports': \"0\" is not a port (1-65535) or a port range such as \"8000-8100\"",
+      "bad rule setting | rocks.rules = [\\n\\n { match { port = 1 }, failure-sensitivity = 0 } ] | app.conf: 3: Invalid value at 'rocks.rules[0].failure-sensitivity': must be at least 1, was 0",
+      "unknown listener | rocks.listeners = [com.example.Missing] | app.conf: 1: Invalid value at 'rocks.listeners': cannot make listener com.example.Missing (it needs a public no-argument constructor): java.lang.ClassNotFoundException: com.example.Missing",
+      "not a listener | rocks.listeners = [java.lang.Object] | app.conf: 1: Invalid value at 'rocks.listeners': java.lang.Object does not implement io.rocks.RockListener",
+  })
+  void rejectsBadValuesNamingKeyValueAndLine(String what, String hocon, String message) {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> RocksPolicy.parse(hocon.replace("\\n", "\n"), "app.conf"), what);
+    assertEquals(message, e.getMessage(), what);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "top level | rocks {\\n\\n  heartbeat-intervall = 1 s\\n} | app.conf: 3: Invalid path 'rocks.heartbeat-intervall': unknown key",
+      "in a rule | rocks.rules = [ { match { port = 1 }, retries = 3 } ] | app.conf: 1: Invalid path 'rocks.rules[0].retries': unknown key",
+      "in a match | rocks.rules = [ { match { prot = 1 } } ] | app.conf: 1: Invalid path 'rocks.rules[0].match.prot': unknown match key",
+  })
+  void rejectsUnknownKeysNamingThem(String what, String hocon, String messageStart) {
+    ConfigException e = assertThrows(ConfigException.BadPath.class,
+        () -> RocksPolicy.parse(hocon.replace("\\n", "\n"), "app.conf"), what);
+    assertTrue(e.getMessage().startsWith(messageStart), e.getMessage());
+  }
+
+  @Test
+  void installsListenerClassesNamedInTheConfiguration() {
+    RocksPolicy policy = RocksPolicy.parse(
+        "rocks.listeners = [\"" + CountingListener.class.getName() + "\"]", "app.conf");
+    assertEquals(1, policy.defaults().listeners().size());
+    assertEquals(CountingListener.class, policy.defaults().listeners().get(0).getClass());
+  }
+
+  /** A listener for the test above; needs to be public with a public constructor. */
+  public static final class CountingListener implements RockListener {
+    public CountingListener() {}
+
+    @Override
+    public void connected(Rock rock) {}
+  }
+}
