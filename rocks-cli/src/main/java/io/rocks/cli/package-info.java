@@ -1,0 +1,2 @@
+/** The {@code rocks} command and its subcommands. */
+package io.rocks.cli;

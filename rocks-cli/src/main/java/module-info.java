@@ -1,0 +1,9 @@
+/** The rocks command line: tunnels that make any TCP program survive link failures. */
+module io.rocks.cli {
+  requires io.rocks.api;
+  requires io.rocks.policy;
+  requires info.picocli;
+  requires org.apache.logging.log4j;
+
+  opens io.rocks.cli to info.picocli;
+}
