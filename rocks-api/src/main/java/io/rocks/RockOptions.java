@@ -3,6 +3,7 @@ package io.rocks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 
 /**
  * How one rock behaves. Immutable; build one with {@link #builder()} or start from {@link
@@ -26,6 +27,13 @@ import java.util.Objects;
  * @param receiveWindow bytes received but not yet read by the application that a rock accepts from
  *     the peer; the peer stops sending at this limit
  * @param listeners listeners installed on every rock built with these options
+ * @param preSharedSecret a secret both ends hold, mixed into the key agreement so each side proves
+ *     it before the other trusts the rock; null for none (the default: an unauthenticated key
+ *     agreement, safe against off-path and passive attackers only)
+ * @param tls the TLS context for the underlying connections, or null for plain TCP; every
+ *     reconnection opens a new TLS connection and the rock's own resume proof still applies
+ * @param maxSuspendedRocks on a server socket, how many suspended rocks it holds at most; a rock
+ *     that suspends beyond this fails at once and its peer is refused when it comes back
  */
 public record RockOptions(
     Duration heartbeatInterval,
@@ -38,7 +46,10 @@ public record RockOptions(
     Duration handshakeTimeout,
     int inFlightCapacity,
     int receiveWindow,
-    List<RockListener> listeners) {
+    List<RockListener> listeners,
+    RockSecret preSharedSecret,
+    SSLContext tls,
+    int maxSuspendedRocks) {
 
   /** The smallest accepted buffer size: the window every rock grants before it has said otherwise. */
   public static final int MIN_BUFFER_BYTES = 64 * 1024;
@@ -71,6 +82,10 @@ public record RockOptions(
           "receiveWindow must be at least " + MIN_BUFFER_BYTES + " bytes, was " + receiveWindow);
     }
     listeners = List.copyOf(listeners);
+    if (maxSuspendedRocks < 1) {
+      throw new IllegalArgumentException(
+          "maxSuspendedRocks must be at least 1, was " + maxSuspendedRocks);
+    }
   }
 
   /**
@@ -116,6 +131,9 @@ public record RockOptions(
     private int inFlightCapacity;
     private int receiveWindow;
     private List<RockListener> listeners;
+    private RockSecret preSharedSecret;
+    private SSLContext tls;
+    private int maxSuspendedRocks;
 
     private Builder(RockOptions from) {
       heartbeatInterval = from.heartbeatInterval;
@@ -129,6 +147,9 @@ public record RockOptions(
       inFlightCapacity = from.inFlightCapacity;
       receiveWindow = from.receiveWindow;
       listeners = from.listeners;
+      preSharedSecret = from.preSharedSecret;
+      tls = from.tls;
+      maxSuspendedRocks = from.maxSuspendedRocks;
     }
 
     public Builder heartbeatInterval(Duration value) {
@@ -182,6 +203,23 @@ public record RockOptions(
       return this;
     }
 
+    /** Sets the pre-shared secret; null removes it. */
+    public Builder preSharedSecret(RockSecret secret) {
+      preSharedSecret = secret;
+      return this;
+    }
+
+    /** Runs the underlying connections over TLS from {@code context}; null for plain TCP. */
+    public Builder tls(SSLContext context) {
+      tls = context;
+      return this;
+    }
+
+    public Builder maxSuspendedRocks(int count) {
+      maxSuspendedRocks = count;
+      return this;
+    }
+
     /** Returns the options; throws {@link IllegalArgumentException} naming a bad value. */
     public RockOptions build() {
       return new RockOptions(
@@ -195,7 +233,10 @@ public record RockOptions(
           handshakeTimeout,
           inFlightCapacity,
           receiveWindow,
-          listeners);
+          listeners,
+          preSharedSecret,
+          tls,
+          maxSuspendedRocks);
     }
   }
 }

@@ -149,6 +149,11 @@ final class FrameReader {
         pos += Wire.FIN_BYTES;
       }
       case Wire.CLOSE -> pos += Wire.CLOSE_BYTES;
+      case Wire.CONFIRM -> {
+        ensure(Wire.CONFIRM_BYTES);
+        bodyStart = pos + 1;
+        pos += Wire.CONFIRM_BYTES;
+      }
       default -> throw new RockProtocolException("unknown frame type " + Wire.typeName(frameType));
     }
     type = frameType;

@@ -64,6 +64,11 @@ final class FrameWriter {
     putByte(Wire.CLOSE);
   }
 
+  void confirm(byte[] tag) {
+    putByte(Wire.CONFIRM);
+    putBytes(tag, 0, tag.length);
+  }
+
   byte[] buffer() {
     return buf;
   }

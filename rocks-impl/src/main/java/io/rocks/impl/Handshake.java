@@ -2,10 +2,12 @@ package io.rocks.impl;
 
 import io.rocks.RockId;
 import io.rocks.RockProtocolException;
+import io.rocks.RockSecret;
 import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 
 /**
  * The rock handshakes: establishing a new rock (HELLO, WELCOME) and resuming a suspended one
@@ -25,8 +27,21 @@ final class Handshake {
 
   private Handshake() {}
 
-  /** The connecting side's half of the key agreement, kept until WELCOME arrives. */
-  record ClientSetup(KeyAgreement25519 keys, byte[] publicKey, byte[] nonce) {
+  /**
+   * The connecting side's half of the key agreement, kept until WELCOME arrives: its keys, the
+   * HELLO body (the start of the transcript) and the pre-shared secret, if any.
+   */
+  record ClientSetup(KeyAgreement25519 keys, byte[] helloBody, RockSecret preShared) {
+    byte[] publicKey() {
+      return Arrays.copyOfRange(
+          helloBody, Wire.ID_BYTES, Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES);
+    }
+
+    byte[] nonce() {
+      int at = Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES;
+      return Arrays.copyOfRange(helloBody, at, at + Wire.NONCE_BYTES);
+    }
+
     @Override
     public String toString() {
       return "ClientSetup[redacted]";
@@ -44,17 +59,14 @@ final class Handshake {
   }
 
   /** Sends HELLO for a new rock and returns what is needed to finish when WELCOME arrives. */
-  static ClientSetup sendHello(Connection conn, RockId id, int receiveWindow) throws IOException {
+  static ClientSetup sendHello(Connection conn, RockId id, RockSecret preShared) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();
-    ClientSetup setup = new ClientSetup(keys, keys.publicKey(), nonce());
+    byte[] body = ResumeKey.concat(ResumeKey.idBytes(id), keys.publicKey(), nonce());
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.HELLO);
-    out.putBytes(ResumeKey.idBytes(id), 0, Wire.ID_BYTES);
-    out.putBytes(setup.publicKey(), 0, KeyAgreement25519.PUBLIC_KEY_BYTES);
-    out.putBytes(setup.nonce(), 0, Wire.NONCE_BYTES);
-    out.putInt(receiveWindow);
+    out.putBytes(body, 0, body.length);
     out.flushTo(conn.out);
-    return setup;
+    return new ClientSetup(keys, body, preShared);
   }
 
   /** Completes establishment on the connecting side with the WELCOME just read. */
@@ -66,15 +78,16 @@ final class Handshake {
       throw new RockProtocolException("expected WELCOME, got " + Wire.typeName(type));
     }
     ClientSetup setup = rock.clientSetup;
+    int keyAndNonce = KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES;
     byte[] serverPublic = in.bodyBytes(0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = in.bodyBytes(KeyAgreement25519.PUBLIC_KEY_BYTES, Wire.NONCE_BYTES);
-    int window = in.bodyInt(KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES);
-    checkWindow(window);
+    byte[] serverTag = in.bodyBytes(keyAndNonce, ResumeKey.PROOF_BYTES);
     ResumeKey key;
     try {
       key =
           ResumeKey.derive(
               setup.keys().sharedSecret(serverPublic),
+              setup.preShared() == null ? null : setup.preShared().bytes(),
               rock.id,
               setup.publicKey(),
               serverPublic,
@@ -83,34 +96,51 @@ final class Handshake {
     } catch (GeneralSecurityException e) {
       throw new RockProtocolException("rock " + rock.id + ": bad key from server: " + e.getMessage());
     }
+    byte[] transcript = ResumeKey.concat(setup.helloBody(), in.bodyBytes(0, keyAndNonce));
+    if (!ResumeKey.matches(key.serverConfirm(transcript), serverTag)) {
+      throw new RockProtocolException(
+          "rock " + rock.id + ": the server could not prove it derived the rock's key (wrong"
+              + " pre-shared secret, or a man in the middle)");
+    }
     rock.clientSetup = null;
-    rock.established(key, window);
+    rock.established(key, key.clientConfirm(transcript));
   }
 
-  /** The parsed HELLO of a new rock, on the accepting side. */
-  record Hello(RockId id, byte[] clientPublic, byte[] clientNonce, int window) {}
+  /** The parsed HELLO of a new rock, on the accepting side, with its raw body (transcript). */
+  record Hello(RockId id, byte[] body) {
+    byte[] clientPublic() {
+      return Arrays.copyOfRange(body, Wire.ID_BYTES, Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES);
+    }
 
-  static Hello readHello(FrameReader in) throws RockProtocolException {
-    byte[] idBytes = in.bodyBytes(0, Wire.ID_BYTES);
-    RockId id = new RockId(longAt(idBytes, 0), longAt(idBytes, 8));
-    byte[] clientPublic = in.bodyBytes(Wire.ID_BYTES, KeyAgreement25519.PUBLIC_KEY_BYTES);
-    byte[] clientNonce =
-        in.bodyBytes(Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES, Wire.NONCE_BYTES);
-    int window = in.bodyInt(Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES);
-    checkWindow(window);
-    return new Hello(id, clientPublic, clientNonce, window);
+    byte[] clientNonce() {
+      int at = Wire.ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES;
+      return Arrays.copyOfRange(body, at, at + Wire.NONCE_BYTES);
+    }
   }
 
-  /** Answers HELLO with WELCOME and returns the rock's key. */
-  static ResumeKey sendWelcome(Connection conn, Hello hello, int receiveWindow) throws IOException {
+  static Hello readHello(FrameReader in) {
+    byte[] body = in.bodyBytes(0, Wire.handshakeBodyBytes(Wire.HELLO));
+    return new Hello(new RockId(longAt(body, 0), longAt(body, 8)), body);
+  }
+
+  /** What the accepting side knows once it has sent WELCOME. */
+  record Welcome(ResumeKey key, byte[] expectedClientConfirm) {}
+
+  /**
+   * Answers HELLO with WELCOME, whose tag proves this side derived the key (and so holds the
+   * pre-shared secret, if one is set), and returns the key with the tag the client must send back.
+   */
+  static Welcome sendWelcome(Connection conn, Hello hello, RockSecret preShared) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();
-    byte[] serverPublic = keys.publicKey();
-    byte[] serverNonce = nonce();
+    byte[] keyAndNonce = ResumeKey.concat(keys.publicKey(), nonce());
+    byte[] serverPublic = Arrays.copyOfRange(keyAndNonce, 0, KeyAgreement25519.PUBLIC_KEY_BYTES);
+    byte[] serverNonce = Arrays.copyOfRange(keyAndNonce, KeyAgreement25519.PUBLIC_KEY_BYTES, keyAndNonce.length);
     ResumeKey key;
     try {
       key =
           ResumeKey.derive(
               keys.sharedSecret(hello.clientPublic()),
+              preShared == null ? null : preShared.bytes(),
               hello.id(),
               hello.clientPublic(),
               serverPublic,
@@ -119,13 +149,14 @@ final class Handshake {
     } catch (GeneralSecurityException e) {
       throw new RockProtocolException("bad key in HELLO: " + e.getMessage());
     }
+    byte[] transcript = ResumeKey.concat(hello.body(), keyAndNonce);
+    byte[] tag = key.serverConfirm(transcript);
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.WELCOME);
-    out.putBytes(serverPublic, 0, KeyAgreement25519.PUBLIC_KEY_BYTES);
-    out.putBytes(serverNonce, 0, Wire.NONCE_BYTES);
-    out.putInt(receiveWindow);
+    out.putBytes(keyAndNonce, 0, keyAndNonce.length);
+    out.putBytes(tag, 0, tag.length);
     out.flushTo(conn.out);
-    return key;
+    return new Welcome(key, key.clientConfirm(transcript));
   }
 
   /**
@@ -215,13 +246,6 @@ final class Handshake {
   private static RejectedException rejected(RockId id, FrameReader in) {
     return new RejectedException(
         in.rejectReason(), "rock " + id + " refused by the peer: " + in.rejectMessage());
-  }
-
-  private static void checkWindow(int window) throws RockProtocolException {
-    if (window < Wire.INITIAL_WINDOW) {
-      throw new RockProtocolException(
-          "receive window " + window + " is below the protocol minimum " + Wire.INITIAL_WINDOW);
-    }
   }
 
   static long longAt(byte[] bytes, int at) {

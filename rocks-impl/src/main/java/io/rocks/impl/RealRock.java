@@ -56,8 +56,8 @@ final class RealRock implements Rock {
   private volatile RockOptions options;
   private final EventDispatcher events;
   private final List<RockListener> listeners = new CopyOnWriteArrayList<>();
-  /** Called once when the rock reaches a terminal state; releases registry entries. */
-  private final Consumer<RealRock> onTerminated;
+  /** Tells the rock's owner of suspensions, resumptions, confirmation and the end. */
+  private final RockHooks hooks;
 
   final ReentrantLock lock = new ReentrantLock();
   /** Held by an application thread for a whole {@link #write} call; taken before {@link #lock}. */
@@ -74,6 +74,16 @@ final class RealRock implements Rock {
   // All fields below are guarded by lock.
   private RockState state;
   private ResumeKey key;
+  /**
+   * True once the peer proved it derived the same key (on the connecting side, by WELCOME's tag;
+   * on the accepting side, by the CONFIRM frame). Until then the receive window stays at {@link
+   * Wire#INITIAL_WINDOW}, so an unproven peer cannot make this side buffer more.
+   */
+  private boolean confirmed;
+  /** Accepting side: the CONFIRM tag the peer must send; null once checked. */
+  private byte[] expectedConfirm;
+  /** Connecting side: the CONFIRM tag to send first; null once queued. */
+  private byte[] confirmToSend;
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
   private Connection connection;
@@ -133,13 +143,13 @@ final class RealRock implements Rock {
       RockOptions options,
       InetSocketAddress peer,
       RockState initialState,
-      Consumer<RealRock> onTerminated) {
+      RockHooks hooks) {
     this.id = id;
     this.role = role;
     this.options = options;
     this.peer = peer;
     this.state = initialState;
-    this.onTerminated = onTerminated;
+    this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
     this.outRing = new ByteRing(options.inFlightCapacity());
     this.inRing = new ByteRing(options.receiveWindow());
@@ -571,12 +581,16 @@ final class RealRock implements Rock {
     }
   }
 
-  /** Records the key of an established rock. The connecting side calls it when WELCOME arrives. */
-  void established(ResumeKey resumeKey, long peerWindow) {
+  /**
+   * Connecting side, when WELCOME arrived and its tag proved the server holds the same key: records
+   * the key and queues our own CONFIRM tag.
+   */
+  void established(ResumeKey resumeKey, byte[] clientConfirm) {
     lock.lock();
     try {
       key = resumeKey;
-      peerWindowLimit = Math.max(peerWindowLimit, peerWindow);
+      confirmed = true;
+      confirmToSend = clientConfirm;
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
@@ -585,6 +599,30 @@ final class RealRock implements Rock {
       lock.unlock();
     }
     post(l -> l.connected(this));
+  }
+
+  /** Accepting side, after sending WELCOME: records the key and the CONFIRM tag to expect. */
+  void awaitConfirmation(ResumeKey resumeKey, byte[] clientConfirm) {
+    lock.lock();
+    try {
+      key = resumeKey;
+      expectedConfirm = clientConfirm;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isConfirmed() {
+    lock.lock();
+    try {
+      return confirmed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isConfirmedLocked() {
+    return confirmed;
   }
 
   boolean isEstablished() {
@@ -673,6 +711,7 @@ final class RealRock implements Rock {
       previous.close();
     }
     if (resumed) {
+      hooks.resumed(this);
       Duration finalSuspendedFor = suspendedFor;
       log.info(
           "rock {} resumed with {} after {} ms; retransmitting {} bytes",
@@ -757,6 +796,7 @@ final class RealRock implements Rock {
   /** Applies one frame under the lock. Returns false if this connection is no longer current. */
   private boolean onFrame(FrameReader reader, byte type, long gen) throws RockProtocolException {
     boolean finished = false;
+    boolean justConfirmed = false;
     lock.lock();
     try {
       if (gen != generation) {
@@ -772,14 +812,36 @@ final class RealRock implements Rock {
           readable.signalAll();
           finished = true;
         }
+        case Wire.CONFIRM -> justConfirmed = onConfirm(reader);
         default -> throw new RockProtocolException("unexpected frame " + Wire.typeName(type));
       }
     } finally {
       lock.unlock();
     }
+    if (justConfirmed) {
+      hooks.confirmed(this);
+      post(l -> l.connected(this));
+    }
     if (finished) {
       finishIfDone();
     }
+    return true;
+  }
+
+  private boolean onConfirm(FrameReader reader) throws RockProtocolException {
+    if (expectedConfirm == null) {
+      throw new RockProtocolException("unexpected CONFIRM");
+    }
+    byte[] tag = reader.bodyBytes(0, ResumeKey.PROOF_BYTES);
+    if (!ResumeKey.matches(expectedConfirm, tag)) {
+      throw new RockProtocolException(
+          "rock " + id + ": the client could not prove it derived the rock's key (wrong pre-shared"
+              + " secret, or a man in the middle)");
+    }
+    expectedConfirm = null;
+    confirmed = true;
+    stateChanged.signalAll();
+    sendable.signalAll(); // the full window can now be granted
     return true;
   }
 
@@ -802,9 +864,9 @@ final class RealRock implements Rock {
       received += count;
       consumed += count;
     } else {
-      if (end > consumed + inRing.capacity()) {
+      if (end > consumed + receiveCapacity()) {
         throw new RockProtocolException(
-            "DATA up to " + end + " overruns the window limit " + (consumed + inRing.capacity()));
+            "DATA up to " + end + " overruns the window limit " + (consumed + receiveCapacity()));
       }
       inRing.append(reader.buffer(), reader.bodyStart + skip, count);
       received += count;
@@ -914,13 +976,17 @@ final class RealRock implements Rock {
    */
   private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
     boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
-    long limit = consumed + inRing.capacity();
+    long limit = consumed + receiveCapacity();
     boolean ackDue =
         heartbeatDue
             || received - ackSentReceived >= ackThreshold()
             || windowUpdateDue()
             || (peerFin && !finAckSent)
             || (ackSentReceived < 0);
+    if (confirmToSend != null) {
+      frames.confirm(confirmToSend);
+      confirmToSend = null;
+    }
     if (ackDue) {
       frames.ack(received, limit, peerFin);
       ackSentReceived = received;
@@ -958,7 +1024,12 @@ final class RealRock implements Rock {
   }
 
   private boolean windowUpdateDue() {
-    return consumed + inRing.capacity() - advertisedLimit >= inRing.capacity() / 4;
+    return consumed + receiveCapacity() - advertisedLimit >= receiveCapacity() / 4;
+  }
+
+  /** Returns how many unread bytes this side accepts: the full window only once confirmed. */
+  private int receiveCapacity() {
+    return confirmed ? inRing.capacity() : Wire.INITIAL_WINDOW;
   }
 
   // ---------------------------------------------------------------- failure and recovery
@@ -979,6 +1050,7 @@ final class RealRock implements Rock {
    */
   void connectionFailed(long gen, IOException cause) {
     Connection broken;
+    boolean suspendedNow = false;
     lock.lock();
     try {
       if (gen != generation || state.isTerminal()) {
@@ -998,6 +1070,7 @@ final class RealRock implements Rock {
         suspensions++;
         suspendedSinceNanos = System.nanoTime();
         setState(RockState.SUSPENDED);
+        suspendedNow = true;
         log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
         post(l -> l.suspended(this, cause));
       }
@@ -1008,7 +1081,9 @@ final class RealRock implements Rock {
       broken.close();
     }
     if (isTerminalNow()) {
-      onTerminated.accept(this);
+      hooks.terminated(this);
+    } else if (suspendedNow) {
+      hooks.suspended(this);
     }
   }
 
@@ -1093,7 +1168,7 @@ final class RealRock implements Rock {
       }
       last.close();
     }
-    onTerminated.accept(this);
+    hooks.terminated(this);
   }
 
   private static void sendCloseQuietly(Connection conn) {

@@ -15,7 +15,9 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,14 @@ final class RealRockServerSocket extends RockServerSocket {
   private final int backlog;
   /** Every live rock this server accepted, by id. Entries leave when the rock ends. */
   private final ConcurrentHashMap<RockId, RealRock> rocks = new ConcurrentHashMap<>();
+  /** The rocks in {@link #rocks} that are suspended now; bounded by maxSuspendedRocks. */
+  private final Set<RealRock> suspended = ConcurrentHashMap.newKeySet();
+  /**
+   * Ids of rocks dropped because the suspended cap was reached, so their peers are told why when
+   * they come back. Bounded: the oldest are forgotten first. Guarded by its own monitor.
+   */
+  private final LinkedHashSet<RockId> droppedForCapacity = new LinkedHashSet<>();
+  private static final int REMEMBERED_DROPS = 4096;
   private final Semaphore handshakePermits = new Semaphore(MAX_PENDING_HANDSHAKES);
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -146,11 +156,16 @@ final class RealRockServerSocket extends RockServerSocket {
     }
   }
 
-  private void handshake(Socket socket) {
+  private void handshake(Socket tcp) {
     Connection conn = null;
+    Socket socket = tcp;
     try {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      tcp.setTcpNoDelay(true);
+      tcp.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      if (options.tls() != null) {
+        socket = Tls.server(tcp, options);
+        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      }
       conn = new Connection(socket);
       byte type;
       try {
@@ -186,7 +201,9 @@ final class RealRockServerSocket extends RockServerSocket {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
     RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
-    ResumeKey key = Handshake.sendWelcome(conn, hello, rockOptions.receiveWindow());
+    Handshake.Welcome welcome = Handshake.sendWelcome(conn, hello, rockOptions.preSharedSecret());
+    // With a pre-shared secret the application gets the rock only once the client proved it.
+    boolean enqueueAtOnce = rockOptions.preSharedSecret() == null;
     RealRock rock =
         new RealRock(
             hello.id(),
@@ -194,14 +211,68 @@ final class RealRockServerSocket extends RockServerSocket {
             rockOptions,
             conn.remote(),
             RockState.CONNECTED,
-            ended -> rocks.remove(ended.id, ended));
+            new Hooks(enqueueAtOnce));
     if (rocks.putIfAbsent(hello.id(), rock) != null) {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
-    rock.established(key, hello.window());
+    rock.awaitConfirmation(welcome.key(), welcome.expectedClientConfirm());
     rock.attach(conn, 0, false, false);
     Supervisor.startAcceptor(rock, () -> !isClosed());
-    enqueue(rock);
+    if (enqueueAtOnce) {
+      enqueue(rock);
+    }
+  }
+
+  /** Keeps the registry, the suspended set and the accept queue in step with each rock. */
+  private final class Hooks implements RockHooks {
+    private final boolean enqueued;
+
+    Hooks(boolean enqueued) {
+      this.enqueued = enqueued;
+    }
+
+    @Override
+    public void confirmed(RealRock rock) {
+      if (!enqueued) {
+        // Called on the rock's reader thread; enqueue may wait for room in the backlog.
+        Thread.ofVirtual().name("rocks-enqueue-" + rock.id).start(() -> enqueue(rock));
+      }
+    }
+
+    @Override
+    public void suspended(RealRock rock) {
+      suspended.add(rock);
+      int cap = rock.options().maxSuspendedRocks();
+      if (suspended.size() > cap) {
+        synchronized (droppedForCapacity) { // a bounded set update, no I/O
+          droppedForCapacity.add(rock.id);
+          if (droppedForCapacity.size() > REMEMBERED_DROPS) {
+            droppedForCapacity.remove(droppedForCapacity.iterator().next());
+          }
+        }
+        rock.fail(
+            new io.rocks.RockException(
+                "rock " + rock.id + " from " + rock.peer() + " dropped: the server at "
+                    + listener.getLocalSocketAddress() + " already holds its limit of " + cap
+                    + " suspended rocks (max-suspended-rocks)"));
+      }
+    }
+
+    @Override
+    public void resumed(RealRock rock) {
+      suspended.remove(rock);
+    }
+
+    @Override
+    public void terminated(RealRock rock) {
+      suspended.remove(rock);
+      rocks.remove(rock.id, rock);
+    }
+  }
+
+  /** Returns how many rocks this server holds suspended now. */
+  int suspendedRocks() {
+    return suspended.size();
   }
 
   private void enqueue(RealRock rock) {
@@ -226,6 +297,14 @@ final class RealRockServerSocket extends RockServerSocket {
     RockId id = new RockId(Handshake.longAt(idBytes, 0), Handshake.longAt(idBytes, 8));
     byte[] clientNonce = conn.reader.bodyBytes(Wire.ID_BYTES, Wire.NONCE_BYTES);
     RealRock rock = rocks.get(id);
+    boolean dropped;
+    synchronized (droppedForCapacity) {
+      dropped = droppedForCapacity.contains(id);
+    }
+    if (dropped) {
+      Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
+      throw new io.rocks.RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
+    }
     if (rock == null || rock.state().isTerminal()) {
       Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
       throw new io.rocks.RockProtocolException("RESUME of unknown rock " + id);

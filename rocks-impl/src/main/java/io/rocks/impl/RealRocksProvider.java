@@ -18,14 +18,17 @@ import java.util.Optional;
  * server socket carries its own state.
  */
 public final class RealRocksProvider implements RocksProvider {
-  /** Opens plain TCP connections for rocks; every connection a rock makes goes through here. */
-  static final Supervisor.Dialer TCP =
-      (address, timeout) -> {
+  /**
+   * Opens the connections of connecting rocks: TCP within the connect timeout, then TLS when the
+   * options carry a context (verifying the server's host name, within the handshake timeout).
+   */
+  static final Supervisor.Dialer DIALER =
+      (address, options) -> {
         Socket socket = new Socket();
         try {
           socket.setTcpNoDelay(true);
-          socket.connect(address, (int) Math.max(1, timeout.toMillis()));
-          return socket;
+          socket.connect(address, (int) Math.max(1, options.connectTimeout().toMillis()));
+          return options.tls() == null ? socket : Tls.client(socket, address, options);
         } catch (IOException e) {
           Handshake.closeQuietly(socket);
           throw e;
@@ -67,9 +70,20 @@ public final class RealRocksProvider implements RocksProvider {
     }
     Optional<RockOptions> options = policy().forConnect(host, remote.getAddress(), port);
     if (options.isEmpty()) {
-      return TCP.dial(remote, policy().defaults().connectTimeout()); // excluded: a plain socket
+      return plainSocket(remote, policy().defaults()); // excluded: a plain socket
     }
     return connect(remote, options.get());
+  }
+
+  private static Socket plainSocket(InetSocketAddress remote, RockOptions options) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(remote, (int) Math.max(1, options.connectTimeout().toMillis()));
+      return socket;
+    } catch (IOException e) {
+      Handshake.closeQuietly(socket);
+      throw e;
+    }
   }
 
   @Override
@@ -84,12 +98,12 @@ public final class RealRocksProvider implements RocksProvider {
 
   @Override
   public RockSocket connect(InetSocketAddress remote, RockOptions options) throws IOException {
-    return connect(remote, options, TCP);
+    return connect(remote, options, DIALER);
   }
 
   static RockSocket connect(InetSocketAddress remote, RockOptions options, Supervisor.Dialer dialer)
       throws IOException {
-    Socket socket = dialer.dial(remote, options.connectTimeout());
+    Socket socket = dialer.dial(remote, options);
     RealRock rock =
         new RealRock(
             Handshake.newRockId(),
@@ -97,10 +111,10 @@ public final class RealRocksProvider implements RocksProvider {
             options,
             remote,
             RockState.CONNECTING,
-            ignored -> {});
+            RockHooks.NONE);
     try {
       Connection conn = new Connection(socket);
-      rock.clientSetup = Handshake.sendHello(conn, rock.id, options.receiveWindow());
+      rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {
       Handshake.closeQuietly(socket);

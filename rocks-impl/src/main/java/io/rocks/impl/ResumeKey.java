@@ -13,8 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
  * The secret both sides derive when a rock is established, and the proofs made with it when the rock
  * resumes.
  *
- * <p>The key is HKDF-SHA256 (RFC 5869) of the X25519 shared secret, salted with both setup nonces
- * and bound to the rock id and both public keys. A resume proof is HMAC-SHA256 under this key over a
+ * <p>The key is HKDF-SHA256 (RFC 5869) of the X25519 shared secret followed by the pre-shared
+ * secret, if any, salted with both setup nonces and bound to the rock id and both public keys. At
+ * setup each side proves it derived the same key with a confirmation tag (HMAC over a role label
+ * and the handshake transcript), so with a pre-shared secret a peer that lacks it is caught. A resume proof is HMAC-SHA256 under this key over a
  * role label, the rock id, both fresh resume nonces and the prover's received count, so a proof
  * recorded on one attempt is worthless on any other.
  *
@@ -26,6 +28,10 @@ final class ResumeKey {
   private static final byte[] KEY_INFO = "rocks/1 resume key".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SERVER_LABEL = "rocks/1 server".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CLIENT_LABEL = "rocks/1 client".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SERVER_CONFIRM =
+      "rocks/1 server confirm".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CLIENT_CONFIRM =
+      "rocks/1 client confirm".getBytes(StandardCharsets.US_ASCII);
 
   private final SecretKeySpec key;
 
@@ -34,9 +40,13 @@ final class ResumeKey {
     Arrays.fill(keyBytes, (byte) 0);
   }
 
-  /** Derives the key; zeroes {@code sharedSecret} before returning. */
+  /**
+   * Derives the key from the X25519 secret and the pre-shared secret ({@code null} for none); zeroes
+   * both arrays before returning.
+   */
   static ResumeKey derive(
       byte[] sharedSecret,
+      byte[] preShared,
       RockId id,
       byte[] clientPublic,
       byte[] serverPublic,
@@ -44,8 +54,13 @@ final class ResumeKey {
       byte[] serverNonce) {
     try {
       byte[] salt = concat(clientNonce, serverNonce);
-      byte[] prk = hmac(salt, sharedSecret);
+      byte[] ikm = preShared == null ? sharedSecret : concat(sharedSecret, preShared);
+      byte[] prk = hmac(salt, ikm);
+      Arrays.fill(ikm, (byte) 0);
       Arrays.fill(sharedSecret, (byte) 0);
+      if (preShared != null) {
+        Arrays.fill(preShared, (byte) 0);
+      }
       byte[] info = concat(KEY_INFO, idBytes(id), clientPublic, serverPublic, new byte[] {1});
       byte[] okm = hmac(prk, info); // HKDF-Expand, one block: 32 bytes
       Arrays.fill(prk, (byte) 0);
@@ -61,6 +76,27 @@ final class ResumeKey {
 
   byte[] clientProof(RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
     return proof(CLIENT_LABEL, id, clientNonce, serverNonce, received, fin);
+  }
+
+  /** Returns the tag by which the server proves, in WELCOME, that it derived this key. */
+  byte[] serverConfirm(byte[] transcript) {
+    return tag(SERVER_CONFIRM, transcript);
+  }
+
+  /** Returns the tag by which the client proves, in CONFIRM, that it derived this key. */
+  byte[] clientConfirm(byte[] transcript) {
+    return tag(CLIENT_CONFIRM, transcript);
+  }
+
+  private byte[] tag(byte[] label, byte[] transcript) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      mac.update(label);
+      return mac.doFinal(transcript);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
   }
 
   /** Compares in time independent of where the proofs differ. */
@@ -99,7 +135,7 @@ final class ResumeKey {
     return ByteBuffer.allocate(16).putLong(id.high()).putLong(id.low()).array();
   }
 
-  private static byte[] concat(byte[]... parts) {
+  static byte[] concat(byte[]... parts) {
     int length = 0;
     for (byte[] part : parts) {
       length += part.length;

@@ -37,9 +37,9 @@ final class Supervisor implements Runnable {
   /** On the accepting side, whether a peer can still come back (its server socket is open). */
   private final BooleanSupplier resumable;
 
-  /** Opens TCP connections for reconnection attempts; the connecting side's only. */
+  /** Opens connections for connecting rocks (TCP, and TLS when the options say so). */
   interface Dialer {
-    Socket dial(InetSocketAddress address, Duration timeout) throws IOException;
+    Socket dial(InetSocketAddress address, RockOptions options) throws IOException;
   }
 
   private Supervisor(RealRock rock, Dialer dialer, BooleanSupplier resumable) {
@@ -64,6 +64,9 @@ final class Supervisor implements Runnable {
   @Override
   public void run() {
     try {
+      if (rock.role == RealRock.Role.ACCEPTOR && !awaitConfirmation()) {
+        return;
+      }
       while (awaitSuspension()) {
         if (rock.role == RealRock.Role.CONNECTOR) {
           reconnect();
@@ -74,6 +77,37 @@ final class Supervisor implements Runnable {
     } catch (InterruptedException e) {
       rock.fail(new RockException("rock " + rock.id + ": supervisor interrupted"));
     }
+  }
+
+  /**
+   * Accepting side: waits until the client proved the key with CONFIRM, at most the handshake
+   * timeout; fails the rock otherwise. Returns true once confirmed.
+   */
+  private boolean awaitConfirmation() throws InterruptedException {
+    long deadline = System.nanoTime() + rock.options().handshakeTimeout().toNanos();
+    rock.lock.lock();
+    try {
+      while (!rock.isConfirmedLocked()) {
+        if (rock.stateLocked().isTerminal()) {
+          return false;
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          break;
+        }
+        rock.stateChanged.awaitNanos(remaining);
+      }
+      if (rock.isConfirmedLocked()) {
+        return true;
+      }
+    } finally {
+      rock.lock.unlock();
+    }
+    rock.fail(
+        new io.rocks.RockProtocolException(
+            "rock " + rock.id + " from " + rock.peer() + ": the client did not prove the rock's key"
+                + " within " + rock.options().handshakeTimeout().toMillis() + " ms"));
+    return false;
   }
 
   /** Blocks until the rock is suspended (returns true) or terminal (returns false). */
@@ -110,7 +144,7 @@ final class Supervisor implements Runnable {
       InetSocketAddress address = rock.nextReconnectAddress();
       Socket socket = null;
       try {
-        socket = dialer.dial(address, options.connectTimeout());
+        socket = dialer.dial(address, options);
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         Handshake.clientResume(rock, new Connection(socket));
         return;

@@ -29,18 +29,20 @@ final class Wire {
   static final byte ACK = 0x11;
   static final byte FIN = 0x12;
   static final byte CLOSE = 0x13;
+  static final byte CONFIRM = 0x14;
 
   static final int DATA_HEADER_BYTES = 1 + 8 + 4;
   static final int ACK_BYTES = 1 + 8 + 8 + 1;
   static final int FIN_BYTES = 1 + 8;
   static final int CLOSE_BYTES = 1;
+  static final int CONFIRM_BYTES = 1 + ResumeKey.PROOF_BYTES;
 
   /** The largest DATA payload; a larger length is a protocol error. */
   static final int MAX_DATA_PAYLOAD = 64 * 1024;
 
   /**
-   * The window every receiver grants before it has said otherwise, so a client may pipeline this
-   * many bytes behind its HELLO.
+   * The window every receiver grants until the peer has proved the key and this side has said
+   * otherwise in an ACK, so a client may pipeline this many bytes behind its HELLO.
    */
   static final int INITIAL_WINDOW = 64 * 1024;
 
@@ -56,8 +58,8 @@ final class Wire {
 
   static int handshakeBodyBytes(byte type) {
     return switch (type) {
-      case HELLO -> ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + 4;
-      case WELCOME -> KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + 4;
+      case HELLO -> ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES;
+      case WELCOME -> KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + ResumeKey.PROOF_BYTES;
       case RESUME -> ID_BYTES + NONCE_BYTES;
       case CHALLENGE -> NONCE_BYTES + 8 + 1 + ResumeKey.PROOF_BYTES;
       case PROOF -> 8 + 1 + ResumeKey.PROOF_BYTES;
@@ -78,6 +80,7 @@ final class Wire {
       case ACK -> "ACK";
       case FIN -> "FIN";
       case CLOSE -> "CLOSE";
+      case CONFIRM -> "CONFIRM";
       default -> String.format("0x%02x", type);
     };
   }

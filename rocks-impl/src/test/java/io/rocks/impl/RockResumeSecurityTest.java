@@ -144,8 +144,8 @@ class RockResumeSecurityTest {
     byte[] secretA = new byte[32];
     Arrays.fill(secretA, (byte) 5);
     byte[] secretB = secretA.clone();
-    ResumeKey key = ResumeKey.derive(secretA, id, new byte[32], new byte[32], new byte[16], new byte[16]);
-    ResumeKey same = ResumeKey.derive(secretB, id, new byte[32], new byte[32], new byte[16], new byte[16]);
+    ResumeKey key = ResumeKey.derive(secretA, null, id, new byte[32], new byte[32], new byte[16], new byte[16]);
+    ResumeKey same = ResumeKey.derive(secretB, null, id, new byte[32], new byte[32], new byte[16], new byte[16]);
     byte[] cn = new byte[16];
     byte[] sn = new byte[16];
     byte[] base = key.clientProof(id, cn, sn, 10, false);

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import io.rocks.RockListener;
 import io.rocks.RockOptions;
+import io.rocks.RockSecret;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,14 @@ final class RocksSettings {
           "handshake-timeout",
           "in-flight-capacity",
           "receive-window",
-          "listeners");
+          "listeners",
+          "pre-shared-secret",
+          "tls.enabled",
+          "tls.key-store",
+          "tls.key-store-password",
+          "tls.trust-store",
+          "tls.trust-store-password",
+          "max-suspended-rocks");
 
   private RocksSettings() {}
 
@@ -63,7 +71,24 @@ final class RocksSettings {
         positive(scope, path, "handshake-timeout"),
         size(scope, path, "in-flight-capacity"),
         size(scope, path, "receive-window"),
-        listeners(scope, path, loader));
+        listeners(scope, path, loader),
+        secret(scope, path),
+        TlsSettings.context(scope, path),
+        atLeast(scope, path, "max-suspended-rocks", 1));
+  }
+
+  private static RockSecret secret(Config scope, String path) {
+    String text = scope.getString("pre-shared-secret");
+    if (text.isEmpty()) {
+      return null;
+    }
+    try {
+      return RockSecret.fromBase64(text);
+    } catch (IllegalArgumentException e) {
+      // The message must not quote the value: it is a secret.
+      throw new ConfigException.BadValue(
+          scope.getValue("pre-shared-secret").origin(), path + ".pre-shared-secret", e.getMessage());
+    }
   }
 
   private static Duration positive(Config scope, String path, String key) {

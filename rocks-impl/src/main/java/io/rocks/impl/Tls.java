@@ -1,0 +1,52 @@
+package io.rocks.impl;
+
+import io.rocks.RockOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Puts TLS over a connected TCP socket, for rocks whose options carry an {@link
+ * javax.net.ssl.SSLContext}. Each reconnection gets a new TLS connection; the rock's resume proof
+ * is checked inside it as always, so a TLS session alone never resumes a rock.
+ *
+ * <p>Each call runs the TLS handshake on the calling thread, bounded by the handshake timeout.
+ */
+final class Tls {
+  private Tls() {}
+
+  /** Client side: verifies the server's certificate and that it names {@code address}'s host. */
+  static Socket client(Socket tcp, InetSocketAddress address, RockOptions options) throws IOException {
+    SSLSocket tls =
+        (SSLSocket)
+            options.tls().getSocketFactory()
+                .createSocket(tcp, address.getHostString(), address.getPort(), true);
+    SSLParameters parameters = tls.getSSLParameters();
+    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    tls.setSSLParameters(parameters);
+    return handshake(tls, options);
+  }
+
+  /** Server side. */
+  static Socket server(Socket tcp, RockOptions options) throws IOException {
+    SSLSocket tls =
+        (SSLSocket) options.tls().getSocketFactory().createSocket(tcp, null, tcp.getPort(), true);
+    tls.setUseClientMode(false);
+    return handshake(tls, options);
+  }
+
+  private static Socket handshake(SSLSocket tls, RockOptions options) throws IOException {
+    int before = tls.getSoTimeout();
+    tls.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+    try {
+      tls.startHandshake();
+    } catch (IOException e) {
+      Handshake.closeQuietly(tls);
+      throw e;
+    }
+    tls.setSoTimeout(before);
+    return tls;
+  }
+}
