@@ -71,13 +71,26 @@ final class Handshake {
 
   /** Completes establishment on the connecting side with the WELCOME just read. */
   static void clientWelcome(RealRock rock, FrameReader in, byte type) throws IOException {
+    Established established = finishWelcome(rock.clientSetup, rock.id, in, type);
+    rock.clientSetup = null;
+    rock.established(established.key(), established.clientConfirm());
+  }
+
+  /** The connecting side's result of establishment: the key and the CONFIRM tag to send. */
+  record Established(ResumeKey key, byte[] clientConfirm) {}
+
+  /**
+   * Checks WELCOME (or REJECT) against the HELLO in {@code setup}: derives the key and verifies the
+   * server's tag. Throws {@link RockProtocolException} if the server cannot prove the key.
+   */
+  static Established finishWelcome(ClientSetup setup, RockId id, FrameReader in, byte type)
+      throws IOException {
     if (type == Wire.REJECT) {
-      throw rejected(rock.id, in);
+      throw rejected(id, in);
     }
     if (type != Wire.WELCOME) {
       throw new RockProtocolException("expected WELCOME, got " + Wire.typeName(type));
     }
-    ClientSetup setup = rock.clientSetup;
     int keyAndNonce = KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES;
     byte[] serverPublic = in.bodyBytes(0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = in.bodyBytes(KeyAgreement25519.PUBLIC_KEY_BYTES, Wire.NONCE_BYTES);
@@ -88,22 +101,21 @@ final class Handshake {
           ResumeKey.derive(
               setup.keys().sharedSecret(serverPublic),
               setup.preShared() == null ? null : setup.preShared().bytes(),
-              rock.id,
+              id,
               setup.publicKey(),
               serverPublic,
               setup.nonce(),
               serverNonce);
     } catch (GeneralSecurityException e) {
-      throw new RockProtocolException("rock " + rock.id + ": bad key from server: " + e.getMessage());
+      throw new RockProtocolException("rock " + id + ": bad key from server: " + e.getMessage());
     }
     byte[] transcript = ResumeKey.concat(setup.helloBody(), in.bodyBytes(0, keyAndNonce));
     if (!ResumeKey.matches(key.serverConfirm(transcript), serverTag)) {
       throw new RockProtocolException(
-          "rock " + rock.id + ": the server could not prove it derived the rock's key (wrong"
+          "rock " + id + ": the server could not prove it derived the rock's key (wrong"
               + " pre-shared secret, or a man in the middle)");
     }
-    rock.clientSetup = null;
-    rock.established(key, key.clientConfirm(transcript));
+    return new Established(key, key.clientConfirm(transcript));
   }
 
   /** The parsed HELLO of a new rock, on the accepting side, with its raw body (transcript). */

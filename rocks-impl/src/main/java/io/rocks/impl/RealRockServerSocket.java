@@ -39,7 +39,12 @@ import org.apache.logging.log4j.Logger;
  */
 final class RealRockServerSocket extends RockServerSocket {
   private static final Logger log = LogManager.getLogger(RealRockServerSocket.class);
-  static final int MAX_PENDING_HANDSHAKES = 256;
+  /**
+   * How many connections may be in their handshake at once. Each costs a virtual thread and about
+   * a kilobyte until it completes or its handshake timeout closes it, so a flood of connections that
+   * never finish holds at most a few megabytes and leaves room for real rocks.
+   */
+  static final int MAX_PENDING_HANDSHAKES = 4096;
 
   private final ServerSocket listener;
   /** Options for the handshake itself, before the peer's rule is known. */
