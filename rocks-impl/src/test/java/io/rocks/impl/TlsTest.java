@@ -1,0 +1,109 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rocks.RockOptions;
+import io.rocks.RockState;
+import io.rocks.Rocks;
+import io.rocks.policy.RocksPolicy;
+import io.rocks.testkit.Await;
+import io.rocks.testkit.Transfer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rocks over TLS set up from HOCON: each reconnection is a new TLS connection, and data survives. */
+class TlsTest {
+  @TempDir static Path dir;
+  private static RockOptions server;
+  private static RockOptions client;
+
+  @BeforeAll
+  static void makeCertificates() throws Exception {
+    keytool("-genkeypair", "-alias", "rocks", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", dir.resolve("server.p12").toString(),
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool("-exportcert", "-alias", "rocks", "-keystore", dir.resolve("server.p12").toString(),
+        "-storepass", "changeit", "-file", dir.resolve("server.der").toString());
+    keytool("-importcert", "-noprompt", "-alias", "rocks", "-file", dir.resolve("server.der").toString(),
+        "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
+    server = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
+        + "\", key-store-password = changeit }", "server.conf").defaults();
+    client = RocksPolicy.parse("rocks.tls { enabled = true, trust-store = \"" + dir.resolve("trust.p12")
+        + "\", trust-store-password = changeit }", "client.conf").defaults();
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "keytool finished");
+    assertEquals(0, process.exitValue(), "keytool " + String.join(" ", args) + ": " + output);
+  }
+
+  @Test
+  @Timeout(120)
+  void deliversExactlyOverTlsAcrossResetsAndSilentCuts() throws Exception {
+    long bytes = 8L * 1024 * 1024;
+    try (RockPair pair = new RockPair(client, server);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<Transfer.Digest> sent = pool.submit(() -> RockTransferTest.sendThenShutdown(pair.client, bytes, 5));
+      Future<Transfer.Digest> got = pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), new AtomicLong()));
+      for (int fault = 0; fault < 4; fault++) {
+        long target = (fault + 1) * bytes / 6;
+        int before = pair.clientRock().stats().suspensions();
+        Await.until(Duration.ofSeconds(60), "progress before fault " + fault,
+            () -> pair.serverRock().stats().bytesReceived() >= target && pair.clientRock().state() == RockState.CONNECTED);
+        if (fault % 2 == 0) {
+          pair.relay.reset();
+        } else {
+          pair.relay.cutSilently();
+        }
+        Await.until(Duration.ofSeconds(20), "suspended", () -> pair.clientRock().stats().suspensions() > before);
+        pair.relay.restore();
+      }
+      assertEquals(Transfer.expected(bytes, 5, 64 * 1024), got.get(60, TimeUnit.SECONDS));
+      assertEquals(sent.get(10, TimeUnit.SECONDS), got.get());
+      assertEquals(4, pair.clientRock().stats().suspensions());
+      // A new TLS connection for each recovery (plus attempts that went into a silent cut).
+      assertTrue(pair.relay.acceptedConnections() >= 5, "connections " + pair.relay.acceptedConnections());
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aClientThatDoesNotTrustTheServerCannotConnect() throws Exception {
+    try (var rockServer = Rocks.serverSocket(0, java.net.InetAddress.getLoopbackAddress(), server)) {
+      RockOptions untrusting = RockOptions.builder().tls(javax.net.ssl.SSLContext.getDefault()).build();
+      IOException error = assertThrows(IOException.class,
+          () -> Rocks.connect(new java.net.InetSocketAddress("localhost", rockServer.getLocalPort()), untrusting));
+      assertTrue(error instanceof SSLException, error.toString());
+    }
+  }
+
+  @Test
+  void aMissingKeyStoreFailsWhenThePolicyLoadsNamingKeyAndLine() {
+    var e = assertThrows(com.typesafe.config.ConfigException.class, () -> RocksPolicy.parse(
+        "rocks.tls {\n  enabled = true\n  key-store = \"" + dir.resolve("missing.p12") + "\"\n}", "app.conf"));
+    assertTrue(e.getMessage().startsWith("app.conf: 3: Invalid value at 'rocks.tls.key-store': cannot read key store"),
+        e.getMessage());
+    assertTrue(Files.notExists(dir.resolve("missing.p12")));
+  }
+}
