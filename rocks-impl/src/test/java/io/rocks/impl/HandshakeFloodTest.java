@@ -1,0 +1,100 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rocks.RockOptions;
+import io.rocks.RockSocket;
+import io.rocks.RockState;
+import io.rocks.Rocks;
+import io.rocks.testkit.Await;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * 10,000 connections that never finish the handshake, in waves of 2,000 open at once (the file
+ * descriptor limit of one test JVM holds both ends): each is closed by the handshake timeout, memory
+ * stays bounded, and real rocks connect and resume throughout.
+ */
+class HandshakeFloodTest {
+  private static final int TOTAL = 10_000;
+  private static final int WAVE = 2_000;
+
+  @Test
+  @Timeout(300)
+  void halfOpenHandshakesAreTimedOutWhileRealRocksConnectAndResume() throws Exception {
+    RockOptions server = RockOptions.builder().handshakeTimeout(Duration.ofSeconds(1)).build();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    try (RockPair pair = new RockPair(RockOptions.defaults(), server);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      RockFailureTest.echoOnce(pair);
+      System.gc();
+      long baseline = memory.getHeapMemoryUsage().getUsed();
+      AtomicLong peak = new AtomicLong(baseline);
+      AtomicInteger closedByServer = new AtomicInteger();
+      int port = pair.server.getLocalPort();
+      for (int wave = 0; wave < TOTAL / WAVE; wave++) {
+        List<Socket> flood = new ArrayList<>();
+        for (int i = 0; i < WAVE; i++) {
+          Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+          socket.setSoTimeout(30_000);
+          if (i % 2 == 0) {
+            socket.getOutputStream().write(new byte[] {'R', 'O', 'C', 'K', 1, Wire.HELLO, 0, 0}); // a HELLO cut short
+          }
+          flood.add(socket);
+        }
+        List<Future<?>> waiting = new ArrayList<>();
+        for (Socket socket : flood) {
+          waiting.add(pool.submit(() -> {
+            try (socket) {
+              if (socket.getInputStream().read() < 0) {
+                closedByServer.incrementAndGet();
+              }
+            } catch (IOException reset) {
+              closedByServer.incrementAndGet(); // closed with a reset: closed all the same
+            }
+            return null;
+          }));
+        }
+        // While this wave is pending, a real rock connects, and the pair survives a reset.
+        RockSocket fresh = Rocks.connect(pair.relay.address(), RockOptions.defaults());
+        RockSocket accepted = (RockSocket) pair.server.accept();
+        fresh.getOutputStream().write(wave);
+        assertEquals(wave, accepted.getInputStream().read());
+        int before = pair.clientRock().stats().suspensions();
+        pair.relay.reset();
+        Await.until(Duration.ofSeconds(20), "resumed during wave " + wave,
+            () -> pair.clientRock().stats().suspensions() > before && pair.clientRock().state() == RockState.CONNECTED);
+        RockFailureTest.echoOnce(pair);
+        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+        for (Future<?> f : waiting) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        fresh.setSoLinger(true, 0);
+        fresh.close();
+        accepted.setSoLinger(true, 0);
+        accepted.close();
+      }
+      assertEquals(TOTAL, closedByServer.get(), "every half-open connection was closed by the server");
+      long growthMiB = (peak.get() - baseline) >> 20;
+      System.out.printf("flood: %d half-open connections, heap grew by at most %d MiB%n", TOTAL, growthMiB);
+      assertTrue(growthMiB < 256, "heap grew by " + growthMiB + " MiB");
+      Await.until(Duration.ofSeconds(20), "only the pair's rock is left",
+          () -> ((RealRockServerSocket) pair.server).liveRocks() == 1);
+    }
+  }
+}
