@@ -34,6 +34,10 @@ import javax.net.ssl.SSLContext;
  *     reconnection opens a new TLS connection and the rock's own resume proof still applies
  * @param maxSuspendedRocks on a server socket, how many suspended rocks it holds at most; a rock
  *     that suspends beyond this fails at once and its peer is refused when it comes back
+ * @param detection how a connection finds out whether its peer speaks rocks
+ * @param detectTimeout how long detection waits: a client for the answer to its probe, a server
+ *     for a silent new connection's first bytes, before deciding the peer is plain
+ * @param detectCacheTtl how long a client remembers whether an endpoint is a rock or plain
  */
 public record RockOptions(
     Duration heartbeatInterval,
@@ -49,7 +53,10 @@ public record RockOptions(
     List<RockListener> listeners,
     RockSecret preSharedSecret,
     SSLContext tls,
-    int maxSuspendedRocks) {
+    int maxSuspendedRocks,
+    RockDetection detection,
+    Duration detectTimeout,
+    Duration detectCacheTtl) {
 
   /** The smallest accepted buffer size: the window every rock grants before it has said otherwise. */
   public static final int MIN_BUFFER_BYTES = 64 * 1024;
@@ -62,6 +69,9 @@ public record RockOptions(
     positive("backoffCap", backoffCap);
     positive("connectTimeout", connectTimeout);
     positive("handshakeTimeout", handshakeTimeout);
+    positive("detectTimeout", detectTimeout);
+    positive("detectCacheTtl", detectCacheTtl);
+    Objects.requireNonNull(detection, "detection");
     if (failureSensitivity < 1) {
       throw new IllegalArgumentException(
           "failureSensitivity must be at least 1, was " + failureSensitivity);
@@ -134,6 +144,9 @@ public record RockOptions(
     private RockSecret preSharedSecret;
     private SSLContext tls;
     private int maxSuspendedRocks;
+    private RockDetection detection;
+    private Duration detectTimeout;
+    private Duration detectCacheTtl;
 
     private Builder(RockOptions from) {
       heartbeatInterval = from.heartbeatInterval;
@@ -150,6 +163,9 @@ public record RockOptions(
       preSharedSecret = from.preSharedSecret;
       tls = from.tls;
       maxSuspendedRocks = from.maxSuspendedRocks;
+      detection = from.detection;
+      detectTimeout = from.detectTimeout;
+      detectCacheTtl = from.detectCacheTtl;
     }
 
     public Builder heartbeatInterval(Duration value) {
@@ -220,6 +236,21 @@ public record RockOptions(
       return this;
     }
 
+    public Builder detection(RockDetection value) {
+      detection = value;
+      return this;
+    }
+
+    public Builder detectTimeout(Duration value) {
+      detectTimeout = value;
+      return this;
+    }
+
+    public Builder detectCacheTtl(Duration value) {
+      detectCacheTtl = value;
+      return this;
+    }
+
     /** Returns the options; throws {@link IllegalArgumentException} naming a bad value. */
     public RockOptions build() {
       return new RockOptions(
@@ -236,7 +267,10 @@ public record RockOptions(
           listeners,
           preSharedSecret,
           tls,
-          maxSuspendedRocks);
+          maxSuspendedRocks,
+          detection,
+          detectTimeout,
+          detectCacheTtl);
     }
   }
 }

@@ -33,9 +33,9 @@ public final class Rocks {
   }
 
   /**
-   * Connects a rock to {@code remote} with exactly {@code options}, ignoring policy rules. Blocks
-   * for at most the connect timeout; the rock handshake completes in the background, pipelined
-   * with the first data.
+   * Connects a rock to {@code remote} with exactly {@code options}, ignoring policy rules and
+   * detection: the peer is taken to be a rock. Blocks for at most the connect timeout; the rock
+   * handshake completes in the background, pipelined with the first data.
    */
   public static RockSocket connect(InetSocketAddress remote, RockOptions options)
       throws IOException {
@@ -46,11 +46,17 @@ public final class Rocks {
   }
 
   /**
-   * Listens on {@code port} on all addresses as the configured policy says: a {@link
-   * RockServerSocket}, or a plain {@link ServerSocket} where a rule excludes the port.
+   * Listens on {@code port} on all addresses as the configured policy says: a server socket whose
+   * {@code accept()} returns rocks (and, where detection is on, plain sockets for plain clients),
+   * or a plain {@link ServerSocket} where a rule excludes the port.
    */
   public static ServerSocket serverSocket(int port) throws IOException {
-    return provider().bind(port);
+    return provider().bind(new InetSocketAddress(port), 50);
+  }
+
+  /** Returns the provider, for the socket factories of this package. */
+  static RocksProvider spi() {
+    return provider();
   }
 
   /** Listens for rocks on {@code port} of {@code address} (0 picks a free port) with {@code options}. */
@@ -75,7 +81,9 @@ public final class Rocks {
 
   /** Returns the rock behind {@code socket}, or empty if it is a plain socket. */
   public static Optional<Rock> rockOf(Socket socket) {
-    return socket instanceof RockSocket rockSocket ? Optional.of(rockSocket.rock()) : Optional.empty();
+    return socket instanceof RockSocket rockSocket
+        ? Optional.of(rockSocket.rock())
+        : provider().rockOf(socket);
   }
 
   private static RocksProvider provider() {

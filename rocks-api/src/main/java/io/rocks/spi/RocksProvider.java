@@ -23,14 +23,24 @@ public interface RocksProvider {
   Socket connect(String host, int port) throws IOException;
 
   /**
-   * Listens on {@code port} as the configured policy says: a rock server socket, or a plain one
-   * where the policy excludes the port.
+   * Listens on {@code local} as the configured policy says: a server socket that serves rocks (and
+   * plain clients too where detection is on), or a plain one where the policy excludes the port.
    */
-  ServerSocket bind(int port) throws IOException;
+  ServerSocket bind(InetSocketAddress local, int backlog) throws IOException;
 
   /**
-   * Connects to a rocks server and returns the rock. Blocks for at most the options' connect
-   * timeout; the rock handshake itself completes in the background, pipelined with the first data.
+   * Returns an unconnected socket that becomes a rock or a plain socket, as the policy says, when
+   * it is connected; for {@link javax.net.SocketFactory#createSocket()}.
+   */
+  Socket unconnectedSocket() throws IOException;
+
+  /** Returns the rock behind {@code socket}, if it is (or became) one. */
+  java.util.Optional<io.rocks.Rock> rockOf(Socket socket);
+
+  /**
+   * Connects to a rocks server and returns the rock, without detection (the peer is taken to be a
+   * rock). Blocks for at most the options' connect timeout; the rock handshake itself completes in
+   * the background, pipelined with the first data.
    */
   RockSocket connect(InetSocketAddress remote, RockOptions options) throws IOException;
 

@@ -47,6 +47,38 @@ final class FrameReader {
     return buf;
   }
 
+  /**
+   * Reads whatever arrives (at least one byte, or times out) and says whether what is buffered so
+   * far starts a rocks handshake: 1 if the four magic bytes are there, -1 if a byte differs from
+   * them (a plain peer), 0 if too few bytes came to tell.
+   */
+  int readAndClassify() throws IOException {
+    if (limit - pos < 4) { // called at the start of a connection: the buffer has room
+      int n = in.read(buf, limit, buf.length - limit);
+      if (n < 0) {
+        throw new EOFException("connection closed by the peer's end");
+      }
+      limit += n;
+      lastByteNanos = System.nanoTime();
+    }
+    return classify();
+  }
+
+  /** Classifies the buffered bytes as {@link #readAndClassify()} does, without reading. */
+  int classify() {
+    for (int i = 0; i < Math.min(4, limit - pos); i++) {
+      if (buf[pos + i] != (byte) (Wire.MAGIC >>> (24 - 8 * i))) {
+        return -1;
+      }
+    }
+    return limit - pos >= 4 ? 1 : 0;
+  }
+
+  /** Returns a copy of the bytes read but not parsed, to hand to a plain socket's reader. */
+  byte[] unparsed() {
+    return Arrays.copyOfRange(buf, pos, limit);
+  }
+
   /** Returns {@link System#nanoTime()} when a byte last arrived on this connection. */
   long lastByteNanos() {
     return lastByteNanos;

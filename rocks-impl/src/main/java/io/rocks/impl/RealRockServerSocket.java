@@ -66,8 +66,10 @@ final class RealRockServerSocket extends RockServerSocket {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition acceptable = lock.newCondition();
-  /** New rocks not yet accepted. Guarded by lock. */
-  private final ArrayDeque<RealRock> acceptQueue = new ArrayDeque<>();
+  /** New rocks (as {@link RealRockSocket}) and plain sockets not yet accepted. Guarded by lock. */
+  private final ArrayDeque<Socket> acceptQueue = new ArrayDeque<>();
+  /** True if plain clients are served too (detection), false if only rocks are. */
+  private final boolean servesPlain;
   /** Guarded by lock. */
   private boolean closed;
 
@@ -77,9 +79,11 @@ final class RealRockServerSocket extends RockServerSocket {
       InetSocketAddress local,
       int backlog,
       RockOptions options,
-      BiFunction<Integer, InetSocketAddress, RockOptions> optionsFor)
+      BiFunction<Integer, InetSocketAddress, RockOptions> optionsFor,
+      boolean servesPlain)
       throws IOException {
     this.options = options;
+    this.servesPlain = servesPlain;
     this.optionsFor = optionsFor;
     this.backlog = backlog > 0 ? backlog : 50;
     this.listener = new ServerSocket();
@@ -93,11 +97,31 @@ final class RealRockServerSocket extends RockServerSocket {
     Thread.ofVirtual().name("rocks-accept-" + listener.getLocalPort()).start(this::acceptLoop);
   }
 
+  /**
+   * Returns the next rock. On a server socket that serves plain clients too, use {@link
+   * #acceptAny()}; this method then fails if the next connection is plain.
+   */
   @Override
   public RockSocket accept() throws IOException {
+    Socket next = acceptAny();
+    if (next instanceof RockSocket rock) {
+      return rock;
+    }
+    next.close();
+    throw new io.rocks.RockProtocolException(
+        "a plain client connected from " + next.getRemoteSocketAddress() + "; accept it with a"
+            + " server socket from Rocks.serverSocket(port) or RocksServerSocketFactory");
+  }
+
+  /**
+   * Waits for the next connection and returns it: a {@link RockSocket}, or a plain socket for a
+   * plain client when this server socket serves them. Blocks until one arrives, the timeout passes
+   * or the server socket is closed.
+   */
+  Socket acceptAny() throws IOException {
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(soTimeoutMillis);
     long deadline = System.nanoTime() + timeoutNanos;
-    RealRock rock;
+    Socket next;
     lock.lock();
     try {
       while (acceptQueue.isEmpty()) {
@@ -114,7 +138,7 @@ final class RealRockServerSocket extends RockServerSocket {
           acceptable.awaitNanos(remaining);
         }
       }
-      rock = acceptQueue.poll();
+      next = acceptQueue.poll();
       acceptable.signalAll();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -122,7 +146,7 @@ final class RealRockServerSocket extends RockServerSocket {
     } finally {
       lock.unlock();
     }
-    return new RealRockSocket(rock);
+    return next;
   }
 
   /** Returns how many rocks this server holds, connected or suspended. */
@@ -172,6 +196,11 @@ final class RealRockServerSocket extends RockServerSocket {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
       }
       conn = new Connection(socket);
+      if (servesPlain && !startsLikeARock(conn)) {
+        socket.setSoTimeout(0);
+        enqueue(new PrefixedSocket(socket, conn.reader.unparsed()));
+        return;
+      }
       byte type;
       try {
         type = conn.reader.nextHandshake();
@@ -197,6 +226,25 @@ final class RealRockServerSocket extends RockServerSocket {
           e.toString());
       closeQuietly(conn, socket);
     }
+  }
+
+  /**
+   * Reads the connection's first bytes, waiting at most the detect timeout: true if they are a
+   * rock handshake's magic, false for other bytes or silence (a plain client; the bytes read stay
+   * in the reader for the plain socket). Restores the handshake timeout before returning true.
+   */
+  private boolean startsLikeARock(Connection conn) throws IOException {
+    conn.socket.setSoTimeout((int) Math.max(1, options.detectTimeout().toMillis()));
+    int magic = 0;
+    try {
+      while (magic == 0) {
+        magic = conn.reader.readAndClassify();
+      }
+    } catch (SocketTimeoutException silent) {
+      return false;
+    }
+    conn.socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+    return magic > 0;
   }
 
   private void establish(Connection conn) throws IOException {
@@ -281,20 +329,38 @@ final class RealRockServerSocket extends RockServerSocket {
   }
 
   private void enqueue(RealRock rock) {
+    try {
+      enqueue(new RealRockSocket(rock));
+    } catch (IOException e) {
+      rock.abort();
+    }
+  }
+
+  /** Waits for room in the backlog and queues {@code socket}; closes it if the server closed. */
+  private void enqueue(Socket socket) throws IOException {
     lock.lock();
     try {
       while (acceptQueue.size() >= backlog && !closed) {
         acceptable.awaitUninterruptibly();
       }
       if (!closed) {
-        acceptQueue.add(rock);
+        acceptQueue.add(socket);
         acceptable.signalAll();
         return;
       }
     } finally {
       lock.unlock();
     }
-    rock.abort();
+    abortQuietly(socket);
+  }
+
+  private static void abortQuietly(Socket socket) {
+    try {
+      socket.setSoLinger(true, 0);
+      socket.close();
+    } catch (IOException ignored) {
+      // Already gone.
+    }
   }
 
   private void resume(Connection conn) throws IOException {
@@ -331,7 +397,7 @@ final class RealRockServerSocket extends RockServerSocket {
    */
   @Override
   public void close() throws IOException {
-    List<RealRock> unaccepted;
+    List<Socket> unaccepted;
     lock.lock();
     try {
       if (closed) {
@@ -345,8 +411,8 @@ final class RealRockServerSocket extends RockServerSocket {
       lock.unlock();
     }
     listener.close();
-    for (RealRock rock : unaccepted) {
-      rock.abort();
+    for (Socket socket : unaccepted) {
+      abortQuietly(socket);
     }
     for (RealRock rock : rocks.values()) {
       if (rock.state() == RockState.SUSPENDED) {

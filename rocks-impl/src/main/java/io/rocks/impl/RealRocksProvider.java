@@ -1,5 +1,7 @@
 package io.rocks.impl;
 
+import io.rocks.Rock;
+import io.rocks.RockDetection;
 import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
@@ -7,17 +9,25 @@ import io.rocks.RockState;
 import io.rocks.policy.RocksPolicy;
 import io.rocks.spi.RocksProvider;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
- * The rocks implementation that {@link java.util.ServiceLoader} finds. Stateless: every rock and
- * server socket carries its own state.
+ * The rocks implementation that {@link java.util.ServiceLoader} finds. Holds the policy it applies
+ * and the per-endpoint detection cache; every rock and server socket carries its own state.
+ * Thread-safe.
  */
 public final class RealRocksProvider implements RocksProvider {
+  private static final Logger log = LogManager.getLogger(RealRocksProvider.class);
+
   /**
    * Opens the connections of connecting rocks: TCP within the connect timeout, then TLS when the
    * options carry a context (verifying the server's host name, within the handshake timeout).
@@ -40,7 +50,10 @@ public final class RealRocksProvider implements RocksProvider {
     static final RocksPolicy LOADED = RocksPolicy.load();
   }
 
-  /** The policy this provider applies; null until first needed, then the application's. */
+  /** What detection found per endpoint; shared by all providers of the JVM. */
+  static final EndpointCache ENDPOINTS = new EndpointCache();
+
+  /** The policy this provider applies; null for the application's. */
   private final RocksPolicy policy;
 
   /** For {@link java.util.ServiceLoader}: applies the application's configured policy. */
@@ -68,17 +81,92 @@ public final class RealRocksProvider implements RocksProvider {
     if (remote.isUnresolved()) {
       throw new UnknownHostException(host);
     }
-    Optional<RockOptions> options = policy().forConnect(host, remote.getAddress(), port);
-    if (options.isEmpty()) {
-      return plainSocket(remote, policy().defaults()); // excluded: a plain socket
-    }
-    return connect(remote, options.get());
+    return connectByPolicy(host, remote.getAddress(), port, null);
   }
 
-  private static Socket plainSocket(InetSocketAddress remote, RockOptions options) throws IOException {
+  /**
+   * Connects as the policy says for {@code host} (as the application named it) at {@code address}:
+   * plain, a rock, or whatever detection finds. {@code connectTimeout}, if not null, replaces the
+   * policy's.
+   */
+  Socket connectByPolicy(String host, InetAddress address, int port, Duration connectTimeout)
+      throws IOException {
+    InetSocketAddress remote = new InetSocketAddress(address, port);
+    Optional<RockOptions> decided = policy().forConnect(host, address, port);
+    if (decided.isEmpty()) {
+      return plainSocket(remote, policy().defaults(), connectTimeout);
+    }
+    RockOptions options = decided.get();
+    if (connectTimeout != null) {
+      options = options.toBuilder().connectTimeout(connectTimeout).build();
+    }
+    if (options.detection() == RockDetection.ASSUME_ROCK) {
+      return connect(remote, options);
+    }
+    EndpointCache.Kind known = ENDPOINTS.get(remote);
+    if (known == EndpointCache.Kind.ROCK) {
+      return connect(remote, options);
+    }
+    if (known == EndpointCache.Kind.PLAIN) {
+      return plainSocket(remote, options, null);
+    }
+    return probe(remote, options);
+  }
+
+  /**
+   * First contact with an endpoint in detect mode: offers the rock handshake, without data, on a
+   * connection the application never sees unless the answer is a rock's. Anything else (other
+   * bytes, silence for the detect timeout, a close) means a plain server: the probe is closed and a
+   * fresh plain connection returned, so the plain server sees nothing on it that the application
+   * did not send.
+   */
+  private Socket probe(InetSocketAddress remote, RockOptions options) throws IOException {
+    long start = System.nanoTime();
+    Socket socket = DIALER.dial(remote, options);
+    RealRock rock = newConnector(remote, options);
+    String verdict;
+    try {
+      Connection conn = new Connection(socket);
+      Handshake.ClientSetup setup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
+      socket.setSoTimeout((int) Math.max(1, options.detectTimeout().toMillis()));
+      int magic = 0;
+      try {
+        while (magic == 0) {
+          magic = conn.reader.readAndClassify();
+        }
+      } catch (SocketTimeoutException silent) {
+        magic = -1;
+      }
+      if (magic > 0) {
+        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+        Handshake.Established established =
+            Handshake.finishWelcome(setup, rock.id, conn.reader, conn.reader.nextHandshake());
+        rock.established(established.key(), established.clientConfirm());
+        rock.attach(conn, 0, false, false);
+        Supervisor.startConnector(rock, DIALER);
+        ENDPOINTS.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());
+        log.debug("{} is a rocks server (found in {} us)", remote, (System.nanoTime() - start) / 1000);
+        return new RealRockSocket(rock);
+      }
+      verdict = "answered the rock handshake with something else, or nothing";
+    } catch (java.io.EOFException | java.net.SocketException closedOnUs) {
+      verdict = "closed the connection on the rock handshake";
+    } catch (IOException e) {
+      Handshake.closeQuietly(socket);
+      throw e;
+    }
+    Handshake.closeQuietly(socket);
+    ENDPOINTS.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
+    log.info("{} {}: connecting plain (remembered for {})", remote, verdict, options.detectCacheTtl());
+    return plainSocket(remote, options, null);
+  }
+
+  private static Socket plainSocket(InetSocketAddress remote, RockOptions options, Duration timeout)
+      throws IOException {
     Socket socket = new Socket();
     try {
-      socket.connect(remote, (int) Math.max(1, options.connectTimeout().toMillis()));
+      Duration limit = timeout != null ? timeout : options.connectTimeout();
+      socket.connect(remote, (int) Math.max(1, limit.toMillis()));
       return socket;
     } catch (IOException e) {
       Handshake.closeQuietly(socket);
@@ -87,13 +175,31 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   @Override
-  public ServerSocket bind(int port) throws IOException {
+  public ServerSocket bind(InetSocketAddress local, int backlog) throws IOException {
     RocksPolicy rules = policy();
-    if (rules.forListen(port).isEmpty()) {
-      return new ServerSocket(port);
+    Optional<RockOptions> decided = rules.forListen(local.getPort());
+    if (decided.isEmpty()) {
+      return new ServerSocket(local.getPort(), backlog, local.getAddress());
     }
-    return new RealRockServerSocket(
-        new InetSocketAddress(port), 50, rules.defaults(), rules::forAccepted);
+    RockOptions options = decided.get();
+    RealRockServerSocket rocks =
+        new RealRockServerSocket(
+            local, backlog, options, rules::forAccepted, options.detection() == RockDetection.DETECT);
+    return options.detection() == RockDetection.DETECT ? new MixedServerSocket(rocks) : rocks;
+  }
+
+  @Override
+  public Socket unconnectedSocket() throws IOException {
+    return new ConnectingSocket(this);
+  }
+
+  @Override
+  public Optional<Rock> rockOf(Socket socket) {
+    if (socket instanceof ConnectingSocket connecting
+        && connecting.connected() instanceof RockSocket rockSocket) {
+      return Optional.of(rockSocket.rock());
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -104,14 +210,7 @@ public final class RealRocksProvider implements RocksProvider {
   static RockSocket connect(InetSocketAddress remote, RockOptions options, Supervisor.Dialer dialer)
       throws IOException {
     Socket socket = dialer.dial(remote, options);
-    RealRock rock =
-        new RealRock(
-            Handshake.newRockId(),
-            RealRock.Role.CONNECTOR,
-            options,
-            remote,
-            RockState.CONNECTING,
-            RockHooks.NONE);
+    RealRock rock = newConnector(remote, options);
     try {
       Connection conn = new Connection(socket);
       rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
@@ -124,10 +223,19 @@ public final class RealRocksProvider implements RocksProvider {
     return new RealRockSocket(rock);
   }
 
+  private static RealRock newConnector(InetSocketAddress remote, RockOptions options) {
+    return new RealRock(
+        Handshake.newRockId(),
+        RealRock.Role.CONNECTOR,
+        options,
+        remote,
+        RockState.CONNECTING,
+        RockHooks.NONE);
+  }
+
   @Override
   public RockServerSocket bind(InetSocketAddress local, int backlog, RockOptions options)
       throws IOException {
-    return new RealRockServerSocket(local, backlog, options, (localPort, remote) -> options);
+    return new RealRockServerSocket(local, backlog, options, (localPort, remote) -> options, false);
   }
-
 }

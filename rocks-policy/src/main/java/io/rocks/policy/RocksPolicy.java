@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.rocks.RockDetection;
 import io.rocks.RockOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -113,24 +114,29 @@ public final class RocksPolicy {
         return rule.excluded() ? Optional.empty() : Optional.of(rule.options());
       }
     }
-    return Optional.of(defaults);
+    return plainOr(defaults);
+  }
+
+  private static Optional<RockOptions> plainOr(RockOptions options) {
+    return options.detection() == RockDetection.PLAIN ? Optional.empty() : Optional.of(options);
   }
 
   /**
    * Decides a listening socket on {@code localPort}: empty for a plain server socket (the port is
-   * excluded, or a rule that names only this local port excludes it), else the defaults.
+   * excluded, or the first rule that names only this local port excludes it), else the options of
+   * that rule or the defaults, whose detection says whether plain clients are served too.
    */
   public Optional<RockOptions> forListen(int localPort) {
     if (excludedPorts.stream().anyMatch(r -> r.contains(localPort))) {
       return Optional.empty();
     }
     for (Rule rule : rules) {
-      if (rule.excluded() && rule.hosts().isEmpty() && rule.ports().isEmpty()
+      if (rule.hosts().isEmpty() && rule.ports().isEmpty()
           && !rule.localPorts().isEmpty() && rule.matches(null, null, -1, localPort)) {
-        return Optional.empty();
+        return rule.excluded() ? Optional.empty() : Optional.of(rule.options());
       }
     }
-    return Optional.of(defaults);
+    return plainOr(defaults);
   }
 
   /**
@@ -183,6 +189,7 @@ public final class RocksPolicy {
     }
     Config merged = rule.withoutPath("match").withoutPath("excluded").withFallback(base);
     RockOptions options = RocksSettings.options(merged, path, loader);
+    excluded = excluded || options.detection() == RockDetection.PLAIN;
     String description = rule.origin().description();
     return new Rule(description, hosts, ports, localPorts, excluded, options);
   }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import io.rocks.RockListener;
+import io.rocks.RockDetection;
 import io.rocks.RockOptions;
 import io.rocks.RockSecret;
 import java.time.Duration;
@@ -40,7 +41,10 @@ final class RocksSettings {
           "tls.key-store-password",
           "tls.trust-store",
           "tls.trust-store-password",
-          "max-suspended-rocks");
+          "max-suspended-rocks",
+          "detection",
+          "detect-timeout",
+          "detect-cache-ttl");
 
   private RocksSettings() {}
 
@@ -74,7 +78,21 @@ final class RocksSettings {
         listeners(scope, path, loader),
         secret(scope, path),
         TlsSettings.context(scope, path),
-        atLeast(scope, path, "max-suspended-rocks", 1));
+        atLeast(scope, path, "max-suspended-rocks", 1),
+        detection(scope, path),
+        positive(scope, path, "detect-timeout"),
+        positive(scope, path, "detect-cache-ttl"));
+  }
+
+  private static RockDetection detection(Config scope, String path) {
+    String text = scope.getString("detection");
+    return switch (text) {
+      case "detect" -> RockDetection.DETECT;
+      case "assume-rock" -> RockDetection.ASSUME_ROCK;
+      case "plain" -> RockDetection.PLAIN;
+      default -> throw bad(scope, path, "detection",
+          "must be detect, assume-rock or plain, was \"" + text + "\"");
+    };
   }
 
   private static RockSecret secret(Config scope, String path) {

@@ -82,7 +82,8 @@ class RocksPolicyTest {
     assertEquals(policy.defaults(), policy.forAccepted(7002, remote));
     assertEquals(Optional.empty(), policy.forListen(7001));
     assertEquals(Optional.empty(), policy.forListen(53));
-    assertEquals(Optional.of(policy.defaults()), policy.forListen(7000));
+    assertEquals(Duration.ofHours(2), policy.forListen(7000).orElseThrow().reconnectTimeout());
+    assertEquals(Optional.of(policy.defaults()), policy.forListen(7002));
   }
 
   private static String describe(RockOptions defaults, Optional<RockOptions> decided) {

@@ -1,0 +1,142 @@
+package io.rocks.impl;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * An unconnected socket, as {@link javax.net.SocketFactory#createSocket()} hands out, that becomes a
+ * rock or a plain socket when {@link #connect} is called, as the policy decides. Options set before
+ * connecting are applied to the connected socket.
+ *
+ * <p>Made and connected by one thread; after {@link #connect} returns it is as thread-safe as the
+ * socket it became. {@code delegate} is volatile so other threads see the connected socket.
+ */
+final class ConnectingSocket extends DelegatingSocket {
+  private final RealRocksProvider provider;
+  private volatile Socket delegate;
+  private volatile boolean closedBeforeConnect;
+  private int soTimeout;
+  private Boolean tcpNoDelay;
+  private Boolean keepAlive;
+  private int lingerSeconds = -1;
+
+  ConnectingSocket(RealRocksProvider provider) throws SocketException {
+    this.provider = provider;
+  }
+
+  @Override
+  Socket delegate() throws SocketException {
+    Socket socket = delegate;
+    if (socket == null) {
+      throw new SocketException("Socket is not connected");
+    }
+    return socket;
+  }
+
+  /** Returns the connected socket, or null before {@link #connect}. */
+  Socket connected() {
+    return delegate;
+  }
+
+  @Override
+  public void connect(SocketAddress endpoint, int timeoutMillis) throws IOException {
+    if (delegate != null) {
+      throw new SocketException("already connected");
+    }
+    if (closedBeforeConnect) {
+      throw new SocketException("Socket is closed");
+    }
+    if (!(endpoint instanceof InetSocketAddress address)) {
+      throw new IllegalArgumentException("unsupported address type " + endpoint);
+    }
+    if (address.isUnresolved()) {
+      throw new UnknownHostException(address.getHostString());
+    }
+    Duration timeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null;
+    Socket socket = provider.connectByPolicy(address.getHostString(), address.getAddress(), address.getPort(), timeout);
+    socket.setSoTimeout(soTimeout);
+    if (tcpNoDelay != null) {
+      socket.setTcpNoDelay(tcpNoDelay);
+    }
+    if (keepAlive != null) {
+      socket.setKeepAlive(keepAlive);
+    }
+    if (lingerSeconds >= 0) {
+      socket.setSoLinger(true, lingerSeconds);
+    }
+    delegate = socket;
+  }
+
+  @Override
+  public boolean isConnected() {
+    return delegate != null && super.isConnected();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return delegate == null ? closedBeforeConnect : super.isClosed();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (delegate == null) {
+      closedBeforeConnect = true;
+    } else {
+      delegate.close();
+    }
+  }
+
+  @Override
+  public void setSoTimeout(int timeout) throws SocketException {
+    if (delegate == null) {
+      if (timeout < 0) {
+        throw new IllegalArgumentException("timeout < 0");
+      }
+      soTimeout = timeout;
+    } else {
+      delegate.setSoTimeout(timeout);
+    }
+  }
+
+  @Override
+  public int getSoTimeout() throws SocketException {
+    return delegate == null ? soTimeout : delegate.getSoTimeout();
+  }
+
+  @Override
+  public void setTcpNoDelay(boolean on) throws SocketException {
+    if (delegate == null) {
+      tcpNoDelay = on;
+    } else {
+      delegate.setTcpNoDelay(on);
+    }
+  }
+
+  @Override
+  public boolean getTcpNoDelay() throws SocketException {
+    return delegate == null ? Boolean.TRUE.equals(tcpNoDelay) : delegate.getTcpNoDelay();
+  }
+
+  @Override
+  public void setKeepAlive(boolean on) throws SocketException {
+    if (delegate == null) {
+      keepAlive = on;
+    } else {
+      delegate.setKeepAlive(on);
+    }
+  }
+
+  @Override
+  public void setSoLinger(boolean on, int linger) throws SocketException {
+    if (delegate == null) {
+      lingerSeconds = on ? linger : -1;
+    } else {
+      delegate.setSoLinger(on, linger);
+    }
+  }
+}
