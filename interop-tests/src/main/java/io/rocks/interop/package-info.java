@@ -1,0 +1,2 @@
+/** Support for the interoperability tests. */
+package io.rocks.interop;
