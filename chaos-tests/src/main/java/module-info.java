@@ -1,9 +1,13 @@
 /**
- * Chaos testing support for rocks: launches a real Toxiproxy server and bounds every call made to
- * it, so a stuck server fails a test instead of hanging the build.
+ * Chaos testing support for rocks: launches a real Toxiproxy server, bounds every call made to it
+ * (so a stuck server fails a test instead of hanging the build), and records rock events with
+ * their times.
  */
+@SuppressWarnings("requires-transitive-automatic") // toxiproxy-java 2.1.11 has no module descriptor
 module io.rocks.chaos {
-  requires toxiproxy.java;
+  requires transitive io.rocks.api;
+  requires transitive toxiproxy.java;
+  requires org.apache.logging.log4j;
 
   exports io.rocks.chaos;
 }

@@ -4,6 +4,8 @@ module io.rocks.cli {
   requires io.rocks.policy;
   requires info.picocli;
   requires org.apache.logging.log4j;
+  requires org.apache.logging.log4j.core;
+  requires typesafe.config;
 
   opens io.rocks.cli to info.picocli;
 }

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * A real Toxiproxy server process (github.com/Shopify/toxiproxy) listening on a free loopback
@@ -27,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 public final class ToxiproxyServer implements AutoCloseable {
   /** The binary's name, on PATH or under {@code <repo>/.tools/bin}. */
   public static final String BINARY = "toxiproxy-server";
+
+  private static final Logger LOG = LogManager.getLogger(ToxiproxyServer.class);
 
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
   private static final int START_ATTEMPTS = 3;
@@ -53,8 +57,12 @@ public final class ToxiproxyServer implements AutoCloseable {
    * @throws IOException if there is none, saying how to install it
    */
   public static Path locateBinary(Path workingDir) throws IOException {
+    return locateBinary(workingDir, System.getenv("PATH"));
+  }
+
+  /** As {@link #locateBinary(Path)}, with {@code path} in place of the PATH variable. */
+  public static Path locateBinary(Path workingDir, String path) throws IOException {
     List<Path> looked = new ArrayList<>();
-    String path = System.getenv("PATH");
     if (path != null) {
       for (String dir : path.split(java.io.File.pathSeparator)) {
         if (!dir.isEmpty()) {
@@ -106,9 +114,12 @@ public final class ToxiproxyServer implements AutoCloseable {
               .start();
       try {
         String version = awaitApi(process, host, port, startTimeout, logFile);
-        return new ToxiproxyServer(process, host, port, version, logFile);
+        ToxiproxyServer server = new ToxiproxyServer(process, host, port, version, logFile);
+        LOG.info("started {} from {}; its log: {}", server, binary, logFile);
+        return server;
       } catch (IOException e) {
         stop(process);
+        LOG.warn("toxiproxy-server start attempt {} on port {} failed: {}", attempt, port, e.getMessage());
         last = e;
       } catch (InterruptedException | RuntimeException e) {
         stop(process);
@@ -230,7 +241,10 @@ public final class ToxiproxyServer implements AutoCloseable {
   /** Stops the server: asks it to exit, and kills it if it has not within 5 s. Never throws. */
   @Override
   public void close() {
-    stop(process);
+    if (process.isAlive()) {
+      stop(process);
+      LOG.info("stopped {}", this);
+    }
   }
 
   private static void stop(Process process) {

@@ -1,5 +1,8 @@
 package io.rocks.chaos;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,9 +114,11 @@ final class ChaosReport implements BeforeEachCallback, AfterTestExecutionCallbac
       }
     }
     out.append(
-        "detect: from injecting a fault to the client rock's suspension; resume: from healing the"
-            + " fault to the client rock's resume\n(where a fault stays armed, as limit_data does,"
-            + " or heals before it is noticed: from the suspension). '-': not measured.\n");
+        "failures: faults injected (each toxic phase, cut, reset, outage or address/link change; for"
+            + " limit_data, each close).\ndetect: from injecting a fault to the client rock's suspension."
+            + " resume: from healing the fault to the client rock's resume, or from the\nsuspension where"
+            + " the fault stays armed (limit_data) or was healed before it was noticed (address change)."
+            + " '-': not measured.\n");
     for (Scenario s : scenarios) {
       if (!s.note().isEmpty()) {
         out.append("  ").append(s.name()).append(": ").append(s.note()).append('\n');
@@ -144,7 +149,15 @@ final class ChaosReport implements BeforeEachCallback, AfterTestExecutionCallbac
   private static final class Printer implements ExtensionContext.Store.CloseableResource {
     @Override
     public void close() {
-      System.out.println(table());
+      String table = table();
+      System.out.println(table);
+      try {
+        Path file = Path.of("target", "chaos-summary.txt");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, table);
+      } catch (IOException e) {
+        System.out.println("[chaos] could not write target/chaos-summary.txt: " + e);
+      }
     }
   }
 }

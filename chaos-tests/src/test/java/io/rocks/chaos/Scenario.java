@@ -56,8 +56,9 @@ final class Scenario {
     resumes.add(resume);
   }
 
+  /** Adds {@code text} to the scenario's note in the summary. */
   synchronized void note(String text) {
-    note = text;
+    note = note.isEmpty() ? text : note + "; " + text;
   }
 
   synchronized void finish(Result finalResult, String reason, Duration wall) {

@@ -4,12 +4,10 @@ import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The Toxiproxy client with a time limit on every call: the underlying client sets no HTTP
@@ -25,10 +23,6 @@ final class Toxi {
   Toxi(ToxiproxyServer server) {
     this.server = server;
     this.client = server.client();
-  }
-
-  ToxiproxyServer server() {
-    return server;
   }
 
   <T> T call(String what, Callable<T> call) throws Exception {
@@ -54,10 +48,6 @@ final class Toxi {
   /** Creates a proxy on a free loopback port to {@code upstream} ({@code host:port}). */
   Proxy createProxy(String name, String upstream) throws Exception {
     return call("create proxy " + name, () -> client.createProxy(name, "127.0.0.1:0", upstream));
-  }
-
-  List<Proxy> proxies() throws Exception {
-    return call("list proxies", client::getProxies);
   }
 
   /** Adds a {@code timeout} toxic with timeout 0 (drop everything, never close) both ways. */
@@ -168,13 +158,5 @@ final class Toxi {
 
   void delete(Proxy proxy) throws Exception {
     run("delete proxy " + proxy.getName(), proxy::delete);
-  }
-
-  static IOException unwrap(Exception e) {
-    return e instanceof IOException io ? io : new IOException(e);
-  }
-
-  static boolean isTimeout(Throwable t) {
-    return t instanceof TimeoutException;
   }
 }

@@ -71,7 +71,6 @@ final class ToxiproxyExtension implements BeforeAllCallback, BeforeEachCallback,
         Path binary = ToxiproxyServer.locateBinary(workingDir);
         Path log = workingDir.resolve("target").resolve("toxiproxy-server.log");
         ToxiproxyServer server = ToxiproxyServer.start(binary, log, START_TIMEOUT);
-        System.out.println("[chaos] started " + server + " from " + binary + "; log: " + log);
         return new Running(server);
       } catch (Exception e) {
         throw new IllegalStateException("could not start the Toxiproxy server: " + e.getMessage(), e);
@@ -81,7 +80,6 @@ final class ToxiproxyExtension implements BeforeAllCallback, BeforeEachCallback,
     @Override
     public void close() {
       server.close();
-      System.out.println("[chaos] stopped " + server);
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
       } catch (IllegalStateException shuttingDown) {

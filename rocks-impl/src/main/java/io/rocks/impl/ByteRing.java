@@ -69,6 +69,14 @@ final class ByteRing {
     head = size == 0 ? 0 : (head + count) % buf.length;
   }
 
+  /** Gives the memory back if the ring is empty; it grows again when bytes come. */
+  void trimIfEmpty() {
+    if (size == 0) {
+      buf = EMPTY;
+      head = 0;
+    }
+  }
+
   private void grow(int needed) {
     if (needed <= buf.length) {
       return;

@@ -79,6 +79,15 @@ final class FrameReader {
     return Arrays.copyOfRange(buf, pos, limit);
   }
 
+  /** Drops a buffer grown by bulk data when nothing is buffered, so an idle connection is small. */
+  void trim() {
+    if (pos == limit && buf.length > INITIAL_BUFFER_BYTES) {
+      buf = new byte[INITIAL_BUFFER_BYTES];
+      pos = 0;
+      limit = 0;
+    }
+  }
+
   /** Returns {@link System#nanoTime()} when a byte last arrived on this connection. */
   long lastByteNanos() {
     return lastByteNanos;

@@ -73,6 +73,13 @@ final class FrameWriter {
     return buf;
   }
 
+  /** Drops a buffer grown by bulk data, when idle; it grows again as needed. */
+  void trim() {
+    if (size == 0 && buf.length > 256) {
+      buf = new byte[256];
+    }
+  }
+
   /** Writes everything buffered to {@code out}, flushes it, and empties the buffer. Blocks. */
   void flushTo(OutputStream out) throws IOException {
     if (size == 0) {

@@ -645,6 +645,7 @@ final class RealRock implements Rock {
     Connection previous;
     long retransmitting;
     Duration suspendedFor = Duration.ZERO;
+    boolean unnoticedFailure = false;
     lock.lock();
     try {
       if (state.isTerminal()) {
@@ -678,9 +679,7 @@ final class RealRock implements Rock {
       generation++;
       connection = next;
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
-      if (role == Role.CONNECTOR) {
-        peer = next.remote();
-      }
+      peer = next.remote(); // on the accepting side too: the peer may have a new address
       releaseAcked(peerReceived);
       sent = peerReceived;
       retransmitting = highestSent - peerReceived;
@@ -697,6 +696,7 @@ final class RealRock implements Rock {
           suspendedFor = Duration.ofNanos(suspendedNanos);
         } else {
           suspensions++; // the peer saw a failure this side had not noticed yet
+          unnoticedFailure = true;
         }
       }
       if (state != RockState.CONNECTING) {
@@ -709,6 +709,11 @@ final class RealRock implements Rock {
     }
     if (previous != null) {
       previous.close();
+    }
+    if (unnoticedFailure) {
+      RockException cause =
+          new RockException("rock " + id + ": the peer reconnected before this side noticed the failure");
+      post(l -> l.suspended(this, cause));
     }
     if (resumed) {
       hooks.resumed(this);
@@ -755,6 +760,7 @@ final class RealRock implements Rock {
           if (!isCurrent(gen)) {
             return;
           }
+          reader.trim(); // a poll interval without a frame: the connection is idle
           int wanted = (int) Math.max(1, current.heartbeatInterval().toMillis());
           if (wanted != pollMillis) {
             pollMillis = wanted;
@@ -943,6 +949,12 @@ final class RealRock implements Rock {
             }
             long heartbeatNanos = options.heartbeatInterval().toNanos();
             boolean heartbeatDue = System.nanoTime() - lastSendNanos >= heartbeatNanos;
+            if (heartbeatDue) {
+              // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
+              frames.trim();
+              outRing.trimIfEmpty();
+              inRing.trimIfEmpty();
+            }
             finishAfter = fillFrames(frames, heartbeatDue);
             if (frames.size() > 0) {
               break;

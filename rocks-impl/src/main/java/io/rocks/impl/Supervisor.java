@@ -36,6 +36,9 @@ final class Supervisor implements Runnable {
   private final Dialer dialer;
   /** On the accepting side, whether a peer can still come back (its server socket is open). */
   private final BooleanSupplier resumable;
+  /** Attempts of the last reconnection; carried over when the link it made died at once. */
+  private int lastAttempts;
+  private long lastResumeNanos;
 
   /** Opens connections for connecting rocks (TCP, and TLS when the options say so). */
   interface Dialer {
@@ -132,7 +135,16 @@ final class Supervisor implements Runnable {
   private void reconnect() throws InterruptedException {
     long since = rock.suspendedSinceNanos();
     Deque<IOException> errors = new ArrayDeque<>();
+    // A link that accepts connections but kills each at once (a middlebox cutting after a few
+    // kilobytes) must not be hammered: if the last connection lived shorter than the backoff cap,
+    // the backoff goes on from where it was instead of starting over.
+    boolean diedAtOnce =
+        lastResumeNanos != 0 && since - lastResumeNanos < rock.options().backoffCap().toNanos();
     int attempt = 0;
+    if (diedAtOnce) {
+      attempt = lastAttempts;
+      pause(backoffNanos(rock.options(), attempt + 1), since + rock.options().reconnectTimeout().toNanos());
+    }
     while (rock.state() == RockState.SUSPENDED) {
       RockOptions options = rock.options(); // read each time: the application may change them
       long deadline = since + options.reconnectTimeout().toNanos();
@@ -147,6 +159,8 @@ final class Supervisor implements Runnable {
         socket = dialer.dial(address, options);
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         Handshake.clientResume(rock, new Connection(socket));
+        lastAttempts = attempt;
+        lastResumeNanos = System.nanoTime();
         return;
       } catch (Handshake.RejectedException e) {
         if (socket != null) {

@@ -11,21 +11,22 @@ import java.util.List;
  * Records one side's rock events with the {@link System#nanoTime} at which each callback ran, so a
  * test measures detection and resume times from the rock's own reports. Thread-safe.
  */
-final class RockEvents implements RockListener {
+public final class RockEvents implements RockListener {
   /** One recorded event. */
-  record Event(String kind, long atNanos, String detail) {}
+  public record Event(String kind, long atNanos, String detail) {}
 
   private final String side;
   private final List<Event> events = new ArrayList<>();
   private final List<Long> suspendedAt = new ArrayList<>();
   private final List<Long> resumedAt = new ArrayList<>();
   private final List<Long> retransmitted = new ArrayList<>();
+  private final List<Duration> suspendedFor = new ArrayList<>();
   private final List<Throwable> suspendCauses = new ArrayList<>();
   private int reconnectFailures;
   private Throwable failure;
   private boolean closed;
 
-  RockEvents(String side) {
+  public RockEvents(String side) {
     this.side = side;
   }
 
@@ -53,6 +54,7 @@ final class RockEvents implements RockListener {
     long now = System.nanoTime();
     resumedAt.add(now);
     retransmitted.add(bytesRetransmitted);
+    this.suspendedFor.add(suspendedFor);
     events.add(
         new Event(
             "resumed",
@@ -72,57 +74,62 @@ final class RockEvents implements RockListener {
     events.add(new Event("failed", System.nanoTime(), String.valueOf(cause)));
   }
 
-  String side() {
+  public String side() {
     return side;
   }
 
-  synchronized int suspensions() {
+  public synchronized int suspensions() {
     return suspendedAt.size();
   }
 
-  synchronized int resumes() {
+  public synchronized int resumes() {
     return resumedAt.size();
   }
 
   /** The time of suspension number {@code index} (0-based). */
-  synchronized long suspendedAt(int index) {
+  public synchronized long suspendedAt(int index) {
     return suspendedAt.get(index);
   }
 
-  synchronized long resumedAt(int index) {
+  public synchronized long resumedAt(int index) {
     return resumedAt.get(index);
   }
 
-  synchronized List<Long> suspendedTimes() {
+  public synchronized List<Long> suspendedTimes() {
     return List.copyOf(suspendedAt);
   }
 
-  synchronized List<Long> resumedTimes() {
+  public synchronized List<Long> resumedTimes() {
     return List.copyOf(resumedAt);
   }
 
-  synchronized Throwable suspendCause(int index) {
+  /** How long each suspension lasted, as the rock reported when it resumed. */
+  public synchronized List<Duration> suspendedFor() {
+    return List.copyOf(suspendedFor);
+  }
+
+  public synchronized Throwable suspendCause(int index) {
     return suspendCauses.get(index);
   }
 
-  synchronized long totalRetransmitted() {
+  public synchronized long totalRetransmitted() {
     return retransmitted.stream().mapToLong(Long::longValue).sum();
   }
 
-  synchronized int reconnectFailures() {
+  public synchronized int reconnectFailures() {
     return reconnectFailures;
   }
 
-  synchronized Throwable failure() {
+  public synchronized Throwable failure() {
     return failure;
   }
 
-  synchronized boolean isClosed() {
+  public synchronized boolean isClosed() {
     return closed;
   }
 
   /** The events so far, one a line, times relative to {@code originNanos}; for failure messages. */
-  synchronized String describe(long originNanos) {
+  public synchronized String describe(long originNanos) {
     StringBuilder out = new StringBuilder(side).append(" events:");
     for (Event e : events) {
       out.append(String.format(

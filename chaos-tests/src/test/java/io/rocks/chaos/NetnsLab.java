@@ -1,0 +1,202 @@
+package io.rocks.chaos;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Two network namespaces made for one test, a client host and a server host, joined by a veth
+ * pair, with addresses that exist only inside them. {@link #close} deletes both namespaces, which
+ * also removes the veth pair; a shutdown hook does the same if the JVM ends first.
+ *
+ * <pre>
+ *   [rocks-c-PID-N]  veth-c 10.213.0.2/24  <----->  veth-s 10.213.0.1/24  [rocks-s-PID-N]
+ * </pre>
+ */
+final class NetnsLab implements AutoCloseable {
+  static final String CLIENT_DEV = "veth-c";
+  static final String SERVER_DEV = "veth-s";
+  static final String SERVER_ADDRESS = "10.213.0.1";
+  static final String CLIENT_ADDRESS = "10.213.0.2";
+  /** The client's address after an address change. */
+  static final String CLIENT_NEW_ADDRESS = "10.213.0.3";
+  static final int PREFIX = 24;
+
+  private static final Duration COMMAND_LIMIT = Duration.ofSeconds(10);
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  /** The names this class gives namespaces; the group is the process id of the JVM that made them. */
+  private static final Pattern LEFTOVER = Pattern.compile("rocks-[cs]-(\\d+)-\\d+");
+
+  final String ip;
+  final String clientNs;
+  final String serverNs;
+  private final List<String> created = new ArrayList<>();
+  private final Thread shutdownHook;
+
+  private NetnsLab(String ip) {
+    this.ip = ip;
+    String suffix = ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    this.clientNs = "rocks-c-" + suffix;
+    this.serverNs = "rocks-s-" + suffix;
+    this.shutdownHook = new Thread(this::deleteQuietly, "netns-cleanup-" + suffix);
+  }
+
+  /** Returns why namespaces cannot be made here (not root, no {@code ip}), or empty if they can. */
+  static Optional<String> unavailableReason() {
+    Optional<Path> ip = findIp();
+    if (ip.isEmpty()) {
+      return Optional.of("the 'ip' command (iproute2) is not installed");
+    }
+    try {
+      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      if (!Integer.valueOf(0).equals(uid)) {
+        return Optional.of("network namespaces need root, and this runs as uid " + uid);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.of("cannot tell whether this runs as root: " + e);
+    }
+    return Optional.empty();
+  }
+
+  static Optional<Path> findIp() {
+    List<Path> dirs = new ArrayList<>();
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (!dir.isEmpty()) {
+          dirs.add(Path.of(dir));
+        }
+      }
+    }
+    dirs.add(Path.of("/usr/sbin"));
+    dirs.add(Path.of("/sbin"));
+    return dirs.stream().map(d -> d.resolve("ip")).filter(Files::isExecutable).findFirst();
+  }
+
+  /** Makes the two namespaces, the veth pair and the addresses, and brings the links up. */
+  static NetnsLab create() throws IOException, InterruptedException {
+    NetnsLab lab = new NetnsLab(findIp().orElseThrow(() -> new IOException("no 'ip' command")).toString());
+    lab.deleteLeftoversOfDeadRuns();
+    Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+    try {
+      lab.ip("netns", "add", lab.clientNs);
+      lab.created.add(lab.clientNs);
+      lab.ip("netns", "add", lab.serverNs);
+      lab.created.add(lab.serverNs);
+      lab.ip("link", "add", CLIENT_DEV, "netns", lab.clientNs, "type", "veth", "peer", "name", SERVER_DEV, "netns", lab.serverNs);
+      lab.ip("-n", lab.clientNs, "link", "set", "lo", "up");
+      lab.ip("-n", lab.serverNs, "link", "set", "lo", "up");
+      lab.ip("-n", lab.clientNs, "addr", "add", CLIENT_ADDRESS + "/" + PREFIX, "dev", CLIENT_DEV);
+      lab.ip("-n", lab.serverNs, "addr", "add", SERVER_ADDRESS + "/" + PREFIX, "dev", SERVER_DEV);
+      lab.ip("-n", lab.clientNs, "link", "set", CLIENT_DEV, "up");
+      lab.ip("-n", lab.serverNs, "link", "set", SERVER_DEV, "up");
+      return lab;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  /** Runs {@code ip args...}; throws with its output if it fails or takes longer than 10 s. */
+  String ip(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ip);
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  /** Runs {@code command} inside namespace {@code ns} ({@code ip netns exec}). */
+  String exec(String ns, String... command) throws IOException, InterruptedException {
+    List<String> full = new ArrayList<>(List.of(ip, "netns", "exec", ns));
+    full.addAll(List.of(command));
+    return run(full);
+  }
+
+  /** The command prefix that runs a program in {@code ns}. */
+  List<String> execPrefix(String ns) {
+    return List.of(ip, "netns", "exec", ns);
+  }
+
+  private static String run(List<String> command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    if (!process.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new IOException(String.join(" ", command) + ": no exit within " + COMMAND_LIMIT.toMillis() + " ms");
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (process.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + output.trim());
+    }
+    return output;
+  }
+
+  /**
+   * Deletes namespaces an earlier run of these tests made and could not delete because its JVM was
+   * killed: names of this class's pattern whose process id is no longer alive.
+   */
+  private void deleteLeftoversOfDeadRuns() throws IOException, InterruptedException {
+    for (String ns : namespaces("rocks-")) {
+      Matcher m = LEFTOVER.matcher(ns);
+      if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+        ip("netns", "del", ns);
+      }
+    }
+  }
+
+  /** Returns the namespaces whose names start with {@code prefix} that exist now. */
+  List<String> namespaces(String prefix) throws IOException, InterruptedException {
+    List<String> found = new ArrayList<>();
+    for (String line : ip("netns", "list").split("\n")) {
+      String name = line.trim().split("\\s+")[0];
+      if (name.startsWith(prefix)) {
+        found.add(name);
+      }
+    }
+    return found;
+  }
+
+  /** Deletes both namespaces (and so the veth pair). Safe to call more than once. */
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (String ns : List.copyOf(created).reversed()) {
+      try {
+        ip("netns", "del", ns);
+        created.remove(ns);
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        first = first == null ? new IOException("interrupted deleting namespace " + ns, e) : first;
+      }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running or about to; it deletes nothing that is gone.
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private void deleteQuietly() {
+    for (String ns : List.copyOf(created)) {
+      try {
+        run(List.of(ip, "netns", "del", ns));
+      } catch (IOException | InterruptedException ignored) {
+        // Best effort while the JVM exits.
+      }
+    }
+  }
+}

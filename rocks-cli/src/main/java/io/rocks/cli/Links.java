@@ -1,0 +1,231 @@
+package io.rocks.cli;
+
+import io.rocks.Rock;
+import io.rocks.RockListener;
+import io.rocks.RockState;
+import io.rocks.RockStats;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The rocks a command carries, for its status line and its announcements: each link announces its
+ * suspensions, resumptions and failure on the {@link Display}, and {@link #summary} adds up the
+ * counters of the open links and of those already closed. Thread-safe.
+ */
+final class Links {
+  private final Display display;
+  private final List<Link> open = new CopyOnWriteArrayList<>();
+  private long closedBytesWritten;
+  private long closedBytesReceived;
+  private int closedSuspensions;
+  private long closedSuspendedNanos;
+  private int carried;
+
+  Links(Display display) {
+    this.display = display;
+  }
+
+  /** One tracked rock. */
+  final class Link implements RockListener {
+    final String label;
+    final Rock rock;
+    /** A control link counts in the state, not in the connection count or the counters. */
+    final boolean control;
+    private volatile long suspendedSinceNanos = -1;
+    private volatile int failedAttempts;
+
+    private Link(String label, Rock rock, boolean control) {
+      this.label = label;
+      this.rock = rock;
+      this.control = control;
+    }
+
+    @Override
+    public void suspended(Rock r, Throwable cause) {
+      suspendedSinceNanos = System.nanoTime();
+      failedAttempts = 0;
+      display.warn(label + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
+          + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"));
+    }
+
+    @Override
+    public void reconnectAttemptFailed(Rock r, int attempt, InetSocketAddress address, Throwable error) {
+      failedAttempts = attempt;
+    }
+
+    @Override
+    public void resumed(Rock r, Duration suspendedFor, long bytesRetransmitted) {
+      suspendedSinceNanos = -1;
+      display.info(label + ": resumed after " + Format.duration(suspendedFor) + ", "
+          + Format.bytes(bytesRetransmitted) + " retransmitted");
+    }
+
+    @Override
+    public void failed(Rock r, Throwable cause) {
+      suspendedSinceNanos = -1;
+      if (control) {
+        // A carried connection's failure is reported where it ends, with what it did to the program.
+        display.warn(label + ": rock failed: " + Format.cause(cause));
+      }
+    }
+
+    /** How long the current suspension has lasted, or null if not suspended. */
+    Duration suspendedFor() {
+      long since = suspendedSinceNanos;
+      return since < 0 || rock.state() != RockState.SUSPENDED ? null : Duration.ofNanos(System.nanoTime() - since);
+    }
+
+    int failedAttempts() {
+      return failedAttempts;
+    }
+  }
+
+  /** Starts tracking {@code rock}; call {@link #remove} when it is done. */
+  Link add(String label, Rock rock, boolean control) {
+    Link link = new Link(label, rock, control);
+    rock.addListener(link);
+    open.add(link);
+    if (!control) {
+      synchronized (this) {
+        carried++;
+      }
+    }
+    return link;
+  }
+
+  /** Stops tracking {@code link}, keeping its final counters in the totals. */
+  void remove(Link link) {
+    if (link == null || !open.remove(link)) {
+      return;
+    }
+    link.rock.removeListener(link);
+    if (!link.control) {
+      RockStats stats = link.rock.stats();
+      synchronized (this) {
+        closedBytesWritten += stats.bytesWritten();
+        closedBytesReceived += stats.bytesReceived();
+        closedSuspensions += stats.suspensions();
+        closedSuspendedNanos += stats.timeSuspended().toNanos();
+      }
+    }
+  }
+
+  /** The counters of all links, open and closed, at one moment. */
+  record Summary(
+      String state,
+      int openConnections,
+      int carriedConnections,
+      long bytesWritten,
+      long bytesReceived,
+      int suspensions,
+      Duration timeSuspended,
+      Duration longestCurrentSuspension,
+      int reconnectAttempts) {}
+
+  Summary summary() {
+    long written;
+    long received;
+    int suspensions;
+    long suspendedNanos;
+    int total;
+    synchronized (this) {
+      written = closedBytesWritten;
+      received = closedBytesReceived;
+      suspensions = closedSuspensions;
+      suspendedNanos = closedSuspendedNanos;
+      total = carried;
+    }
+    int connections = 0;
+    boolean anySuspended = false;
+    boolean anyConnected = false;
+    boolean anyConnecting = false;
+    Duration longest = null;
+    int attempts = 0;
+    for (Link link : open) {
+      RockState state = link.rock.state();
+      anySuspended |= state == RockState.SUSPENDED;
+      anyConnected |= state == RockState.CONNECTED;
+      anyConnecting |= state == RockState.CONNECTING;
+      Duration current = link.suspendedFor();
+      if (current != null && (longest == null || current.compareTo(longest) > 0)) {
+        longest = current;
+        attempts = link.failedAttempts();
+      }
+      if (!link.control) {
+        connections++;
+        RockStats stats = link.rock.stats();
+        written += stats.bytesWritten();
+        received += stats.bytesReceived();
+        suspensions += stats.suspensions();
+        suspendedNanos += stats.timeSuspended().toNanos();
+      }
+    }
+    String state =
+        anySuspended ? "SUSPENDED" : anyConnected ? "CONNECTED" : anyConnecting ? "CONNECTING" : "IDLE";
+    return new Summary(state, connections, total, written, received, suspensions,
+        Duration.ofNanos(suspendedNanos), longest, attempts);
+  }
+
+  /** Small formatting helpers for the status line and announcements. */
+  static final class Format {
+    private Format() {}
+
+    static String bytes(long count) {
+      if (count < 1024) {
+        return count + " B";
+      }
+      double value = count;
+      String[] units = {"KiB", "MiB", "GiB", "TiB"};
+      int unit = -1;
+      while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+      }
+      return String.format(Locale.ROOT, value < 10 ? "%.2f %s" : value < 100 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+    }
+
+    static String duration(Duration d) {
+      long millis = d.toMillis();
+      if (millis < 1000) {
+        return millis + " ms";
+      }
+      if (millis < 60_000) {
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+      }
+      long seconds = d.toSeconds();
+      if (seconds < 3600) {
+        return String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
+      }
+      return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
+    }
+
+    /** A round-trip time: microsecond detail below 10 ms. */
+    static String rtt(Duration d) {
+      double millis = d.toNanos() / 1e6;
+      return millis < 10
+          ? String.format(Locale.ROOT, "%.2f ms", millis)
+          : String.format(Locale.ROOT, "%.0f ms", millis);
+    }
+
+    static String address(InetSocketAddress address) {
+      if (address == null) {
+        return "?";
+      }
+      String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** One line for an exception: its message, or its class if it has none. */
+    static String cause(Throwable t) {
+      if (t == null) {
+        return "unknown cause";
+      }
+      String message = t.getMessage();
+      String text = message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+      return text.replace('\n', ' ').replace('\r', ' ');
+    }
+  }
+}
