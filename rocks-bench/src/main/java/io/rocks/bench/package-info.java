@@ -1,0 +1,2 @@
+/** Benchmarks of rocks against plain sockets. */
+package io.rocks.bench;
