@@ -61,6 +61,9 @@ public record RockOptions(
   /** The smallest accepted buffer size: the window every rock grants before it has said otherwise. */
   public static final int MIN_BUFFER_BYTES = 64 * 1024;
 
+  /** The largest accepted buffer size: 1 GiB. */
+  public static final int MAX_BUFFER_BYTES = 1 << 30;
+
   /** Validates every field; throws {@link IllegalArgumentException} naming the bad one. */
   public RockOptions {
     positive("heartbeatInterval", heartbeatInterval);
@@ -83,13 +86,15 @@ public record RockOptions(
       throw new IllegalArgumentException(
           "backoffCap (" + backoffCap + ") is shorter than backoffInitial (" + backoffInitial + ")");
     }
-    if (inFlightCapacity < MIN_BUFFER_BYTES) {
+    if (inFlightCapacity < MIN_BUFFER_BYTES || inFlightCapacity > MAX_BUFFER_BYTES) {
       throw new IllegalArgumentException(
-          "inFlightCapacity must be at least " + MIN_BUFFER_BYTES + " bytes, was " + inFlightCapacity);
+          "inFlightCapacity must be from " + MIN_BUFFER_BYTES + " to " + MAX_BUFFER_BYTES
+              + " bytes, was " + inFlightCapacity);
     }
-    if (receiveWindow < MIN_BUFFER_BYTES) {
+    if (receiveWindow < MIN_BUFFER_BYTES || receiveWindow > MAX_BUFFER_BYTES) {
       throw new IllegalArgumentException(
-          "receiveWindow must be at least " + MIN_BUFFER_BYTES + " bytes, was " + receiveWindow);
+          "receiveWindow must be from " + MIN_BUFFER_BYTES + " to " + MAX_BUFFER_BYTES
+              + " bytes, was " + receiveWindow);
     }
     listeners = List.copyOf(listeners);
     if (maxSuspendedRocks < 1) {

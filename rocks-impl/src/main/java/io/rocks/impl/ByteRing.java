@@ -81,12 +81,12 @@ final class ByteRing {
     if (needed <= buf.length) {
       return;
     }
-    int length = Math.max(buf.length * 2, FIRST_ALLOCATION_BYTES);
+    long length = Math.max(buf.length * 2L, FIRST_ALLOCATION_BYTES);
     while (length < needed) {
-      length *= 2;
+      length *= 2; // long: doubling past 1 GiB must not overflow
     }
     length = Math.min(length, capacity);
-    byte[] grown = new byte[length];
+    byte[] grown = new byte[(int) length];
     if (size > 0) {
       peek(0, grown, 0, size);
     }

@@ -325,6 +325,23 @@ final class RealRock implements Rock {
     return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
   }
 
+  /** Returns every counter of both directions, for diagnosing a stalled rock. */
+  String describe() {
+    lock.lock();
+    try {
+      return String.format(
+          "%s %s gen=%d confirmed=%s | out: acked=%d sent=%d highestSent=%d written=%d"
+              + " peerWindowLimit=%d finAt=%d finSent=%s finAcked=%s ring=%d/%d | in: received=%d"
+              + " consumed=%d ring=%d/%d advertised=%d ackSent=%d peerFinAt=%d | appClosed=%s",
+          role, state, generation, confirmed, acked, sent, highestSent, written, peerWindowLimit,
+          finAt, finSentOnConnection, finAcked, outRing.size(), outRing.allocated(), received,
+          consumed, inRing.size(), inRing.allocated(), advertisedLimit, ackSentReceived, peerFinAt,
+          appClosed);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   // ---------------------------------------------------------------- application side
 
   /** Reads into {@code dst}; blocks until a byte arrives, input ends, or the read timeout passes. */
@@ -646,6 +663,8 @@ final class RealRock implements Rock {
     long retransmitting;
     Duration suspendedFor = Duration.ZERO;
     boolean unnoticedFailure = false;
+    boolean confirmedNow = false;
+    RockProtocolException impossible = null;
     lock.lock();
     try {
       if (state.isTerminal()) {
@@ -653,7 +672,7 @@ final class RealRock implements Rock {
         throw new RockException("rock " + id + " is " + state);
       }
       if (peerReceived < acked || peerReceived > highestSent) {
-        RockProtocolException error =
+        impossible =
             new RockProtocolException(
                 "rock "
                     + id
@@ -664,16 +683,12 @@ final class RealRock implements Rock {
                     + " were acknowledged and "
                     + highestSent
                     + " sent");
-        failLocked(error);
-        next.close();
-        throw error;
-      }
-      if (peerHasFin && (finAt < 0 || peerReceived != finAt)) {
-        RockProtocolException error =
+      } else if (peerHasFin && (finAt < 0 || peerReceived != finAt)) {
+        impossible =
             new RockProtocolException("rock " + id + ": peer claims a FIN that was never sent");
-        failLocked(error);
-        next.close();
-        throw error;
+      }
+      if (impossible != null) {
+        throw impossible; // the finally below fails the rock, once the lock is released
       }
       previous = connection;
       generation++;
@@ -689,6 +704,12 @@ final class RealRock implements Rock {
         finAcked = true;
       }
       ackSentReceived = -1; // the first frames on a new connection include an ACK
+      if (resumed && !confirmed) {
+        // The peer's resume proof shows it holds the key, as CONFIRM would have.
+        confirmed = true;
+        expectedConfirm = null;
+        confirmedNow = true;
+      }
       if (resumed) {
         if (state == RockState.SUSPENDED) {
           long suspendedNanos = System.nanoTime() - suspendedSinceNanos;
@@ -706,9 +727,16 @@ final class RealRock implements Rock {
       startThreads(next, generation);
     } finally {
       lock.unlock();
+      if (impossible != null) {
+        next.close();
+        terminate(RockState.FAILED, impossible);
+      }
     }
     if (previous != null) {
       previous.close();
+    }
+    if (confirmedNow) {
+      hooks.confirmed(this);
     }
     if (unnoticedFailure) {
       RockException cause =
@@ -1176,22 +1204,34 @@ final class RealRock implements Rock {
     }
     if (last != null) {
       if (sendClose) {
-        sendCloseQuietly(last);
+        sendCloseBriefly(last);
       }
       last.close();
     }
     hooks.terminated(this);
   }
 
-  private static void sendCloseQuietly(Connection conn) {
-    // Best effort on an abort: the socket may be dead, and the peer learns of the close either way.
+  /**
+   * Tells the peer of an abort with a CLOSE frame, best effort: a write can block on a stalled
+   * link, so it runs on its own thread and is given 100 ms before the socket is closed under it.
+   */
+  private static void sendCloseBriefly(Connection conn) {
+    Thread sender =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    FrameWriter frames = new FrameWriter();
+                    frames.close();
+                    frames.flushTo(conn.out);
+                  } catch (IOException ignored) {
+                    // The peer learns of the end when it tries to resume.
+                  }
+                });
     try {
-      conn.socket.setSoTimeout(100);
-      FrameWriter frames = new FrameWriter();
-      frames.close();
-      frames.flushTo(conn.out);
-    } catch (IOException ignored) {
-      // The peer will find the rock gone when it tries to resume.
+      sender.join(Duration.ofMillis(100));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

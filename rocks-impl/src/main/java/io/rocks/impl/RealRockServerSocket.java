@@ -19,6 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -74,6 +76,27 @@ final class RealRockServerSocket extends RockServerSocket {
   private boolean closed;
 
   private volatile int soTimeoutMillis;
+
+  /**
+   * Closes connections whose handshake outlives its deadline. One platform thread serves every
+   * server socket of the JVM; a task only closes a socket, which never blocks. Socket timeouts
+   * bound each read, this bounds the whole handshake, so a peer trickling bytes cannot hold a
+   * handshake permit for long.
+   */
+  private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+  private static ScheduledThreadPoolExecutor deadlines() {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "rocks-handshake-deadlines");
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
 
   RealRockServerSocket(
       InetSocketAddress local,
@@ -188,6 +211,9 @@ final class RealRockServerSocket extends RockServerSocket {
   private void handshake(Socket tcp) {
     Connection conn = null;
     Socket socket = tcp;
+    long limitMillis = options.handshakeTimeout().toMillis() + options.detectTimeout().toMillis();
+    ScheduledFuture<?> deadline =
+        DEADLINES.schedule(() -> Handshake.closeQuietly(tcp), limitMillis, TimeUnit.MILLISECONDS);
     try {
       tcp.setTcpNoDelay(true);
       tcp.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
@@ -225,6 +251,8 @@ final class RealRockServerSocket extends RockServerSocket {
           socket.getRemoteSocketAddress(),
           e.toString());
       closeQuietly(conn, socket);
+    } finally {
+      deadline.cancel(false);
     }
   }
 
@@ -252,6 +280,11 @@ final class RealRockServerSocket extends RockServerSocket {
     if (rocks.containsKey(hello.id())) {
       Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+    }
+    if (queued() >= backlog) {
+      Handshake.reject(conn, Wire.REJECT_BUSY, "server backlog full");
+      throw new io.rocks.RockProtocolException(
+          "HELLO refused: " + backlog + " rocks wait to be accepted (backlog full)");
     }
     RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
     Handshake.Welcome welcome = Handshake.sendWelcome(conn, hello, rockOptions.preSharedSecret());
@@ -336,13 +369,24 @@ final class RealRockServerSocket extends RockServerSocket {
     }
   }
 
-  /** Waits for room in the backlog and queues {@code socket}; closes it if the server closed. */
+  /** Returns how many connections wait to be accepted. */
+  private int queued() {
+    lock.lock();
+    try {
+      return acceptQueue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Queues {@code socket} for {@link #acceptAny}, or closes it if this server socket is closed. New
+   * rocks are refused before they are made when the backlog is full, so this never waits (a few
+   * handshakes finishing at once may exceed the backlog briefly).
+   */
   private void enqueue(Socket socket) throws IOException {
     lock.lock();
     try {
-      while (acceptQueue.size() >= backlog && !closed) {
-        acceptable.awaitUninterruptibly();
-      }
       if (!closed) {
         acceptQueue.add(socket);
         acceptable.signalAll();

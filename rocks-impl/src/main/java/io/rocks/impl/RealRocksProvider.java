@@ -100,7 +100,7 @@ public final class RealRocksProvider implements RocksProvider {
     if (connectTimeout != null) {
       options = options.toBuilder().connectTimeout(connectTimeout).build();
     }
-    if (options.detection() == RockDetection.ASSUME_ROCK) {
+    if (options.detection() == RockDetection.ASSUME_ROCK || isAuthenticated(options)) {
       return connect(remote, options);
     }
     EndpointCache.Kind known = ENDPOINTS.get(remote);
@@ -161,6 +161,14 @@ public final class RealRocksProvider implements RocksProvider {
     return plainSocket(remote, options, null);
   }
 
+  /**
+   * Returns true if the options ask for an authenticated peer (TLS or a pre-shared secret). Such a
+   * connection is never downgraded to plain by detection: a silent or strange answer is an error.
+   */
+  static boolean isAuthenticated(RockOptions options) {
+    return options.tls() != null || options.preSharedSecret() != null;
+  }
+
   private static Socket plainSocket(InetSocketAddress remote, RockOptions options, Duration timeout)
       throws IOException {
     Socket socket = new Socket();
@@ -182,10 +190,11 @@ public final class RealRocksProvider implements RocksProvider {
       return new ServerSocket(local.getPort(), backlog, local.getAddress());
     }
     RockOptions options = decided.get();
+    // A port that demands authentication serves rocks only: plain clients would bypass it.
+    boolean servesPlain = options.detection() == RockDetection.DETECT && !isAuthenticated(options);
     RealRockServerSocket rocks =
-        new RealRockServerSocket(
-            local, backlog, options, rules::forAccepted, options.detection() == RockDetection.DETECT);
-    return options.detection() == RockDetection.DETECT ? new MixedServerSocket(rocks) : rocks;
+        new RealRockServerSocket(local, backlog, options, rules::forAccepted, servesPlain);
+    return servesPlain ? new MixedServerSocket(rocks) : rocks;
   }
 
   @Override

@@ -79,6 +79,9 @@ final class Supervisor implements Runnable {
       }
     } catch (InterruptedException e) {
       rock.fail(new RockException("rock " + rock.id + ": supervisor interrupted"));
+    } catch (RuntimeException e) {
+      log.error("rock {}: supervisor failed unexpectedly", rock.id, e);
+      rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
     }
   }
 
@@ -141,6 +144,7 @@ final class Supervisor implements Runnable {
     boolean diedAtOnce =
         lastResumeNanos != 0 && since - lastResumeNanos < rock.options().backoffCap().toNanos();
     int attempt = 0;
+    int tries = 0; // attempts of this suspension, for the timeout's report
     if (diedAtOnce) {
       attempt = lastAttempts;
       pause(backoffNanos(rock.options(), attempt + 1), since + rock.options().reconnectTimeout().toNanos());
@@ -149,10 +153,11 @@ final class Supervisor implements Runnable {
       RockOptions options = rock.options(); // read each time: the application may change them
       long deadline = since + options.reconnectTimeout().toNanos();
       if (System.nanoTime() - deadline >= 0) {
-        giveUp(since, attempt, errors);
+        giveUp(since, tries, errors);
         return;
       }
       attempt++;
+      tries++;
       InetSocketAddress address = rock.nextReconnectAddress();
       Socket socket = null;
       try {
@@ -184,7 +189,7 @@ final class Supervisor implements Runnable {
           errors.removeFirst();
         }
         errors.addLast(e);
-        int attemptNumber = attempt;
+        int attemptNumber = tries;
         log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, attempt, address, e.toString());
         rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
         if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {

@@ -203,6 +203,47 @@ class DetectionTest {
     }
   }
 
+  @Test
+  @Timeout(30)
+  void neverDowngradesToPlainWhenAPreSharedSecretIsSet() throws Exception {
+    RealRocksProvider provider = new RealRocksProvider(RocksPolicy.parse(
+        "rocks { detect-timeout = 300 ms, pre-shared-secret = \"MDEyMzQ1Njc4OWFiY2RlZg==\" }", "test.conf"));
+    try (PlainServer http = new PlainServer(null)) {
+      Socket socket = provider.connect("127.0.0.1", http.port());
+      assertInstanceOf(RockSocket.class, socket, "an authenticated rock is never replaced by a plain socket");
+      IOException error = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> socket.getInputStream().read());
+      assertTrue(error.getMessage().contains("not a rocks peer"), error.getMessage());
+    }
+    try (ServerSocket server = provider.bind(new InetSocketAddress(LOOPBACK, 0), 50)) {
+      assertInstanceOf(RealRockServerSocket.class, server, "a port that demands a secret serves rocks only");
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void refusesNewRocksWhileTheBacklogIsFull() throws Exception {
+    try (var server = Rocks.serverSocket(new InetSocketAddress(LOOPBACK, 0), 2, RockOptions.defaults())) {
+      InetSocketAddress address = new InetSocketAddress(LOOPBACK, server.getLocalPort());
+      List<RockSocket> waiting = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        waiting.add(Rocks.connect(address, RockOptions.defaults()));
+        waiting.get(i).getOutputStream().write(i); // the rock is made; the application accepts none
+      }
+      Await.until(Duration.ofSeconds(10), "two rocks queued",
+          () -> waiting.stream().allMatch(r -> r.rock().state() == io.rocks.RockState.CONNECTED));
+      RockSocket refused = Rocks.connect(address, RockOptions.defaults());
+      IOException error = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> refused.getInputStream().read());
+      assertTrue(error.getMessage().contains("server backlog full"), error.getMessage());
+      assertEquals(0, server.accept().getInputStream().read());
+      for (RockSocket rock : waiting) {
+        rock.setSoLinger(true, 0);
+        rock.close();
+      }
+    }
+  }
+
   static String readLine(InputStream in) throws IOException {
     StringBuilder line = new StringBuilder();
     int b;

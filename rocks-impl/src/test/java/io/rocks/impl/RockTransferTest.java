@@ -40,7 +40,10 @@ class RockTransferTest {
       long step = 2 * bytesEachWay / (faults + 5);
       for (int fault = 0; fault < faults; fault++) {
         long target = (fault + 1) * step;
-        Await.until(Duration.ofMinutes(2), "progress to " + target + " bytes before fault " + fault,
+        int faultNumber = fault;
+        Await.until(Duration.ofMinutes(2),
+            () -> "progress to " + target + " bytes before fault " + faultNumber + "; client "
+                + pair.clientRock().describe() + "; server " + pair.serverRock().describe(),
             () -> clientReceived.get() + serverReceived.get() >= target
                 && pair.clientRock().state() == RockState.CONNECTED);
         int suspensionsBefore = pair.clientRock().stats().suspensions();

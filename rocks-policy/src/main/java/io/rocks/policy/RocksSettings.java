@@ -167,12 +167,12 @@ final class RocksSettings {
     } catch (ConfigException.BadValue | ConfigException.WrongType e) {
       throw bad(scope, path, key, "must be a size such as \"1 MiB\", was " + scope.getValue(key).render());
     }
-    if (bytes < RockOptions.MIN_BUFFER_BYTES || bytes > Integer.MAX_VALUE) {
+    if (bytes < RockOptions.MIN_BUFFER_BYTES || bytes > RockOptions.MAX_BUFFER_BYTES) {
       throw bad(
           scope,
           path,
           key,
-          "must be between " + RockOptions.MIN_BUFFER_BYTES + " bytes and 2 GiB, was "
+          "must be between " + RockOptions.MIN_BUFFER_BYTES + " bytes and 1 GiB, was "
               + scope.getValue(key).render());
     }
     return (int) bytes;

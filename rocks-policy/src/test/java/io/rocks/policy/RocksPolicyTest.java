@@ -132,7 +132,7 @@ class RocksPolicyTest {
       "sensitivity zero | rocks.failure-sensitivity = 0 | app.conf: 1: Invalid value at 'rocks.failure-sensitivity': must be at least 1, was 0",
       "jitter above one | rocks.backoff.jitter = 1.5 | app.conf: 1: Invalid value at 'rocks.backoff.jitter': must be from 0 to 1, was 1.5",
       "cap below initial | rocks.backoff { initial = 2 s, cap = 1 s } | app.conf: 1: Invalid value at 'rocks.backoff.cap': must not be shorter than rocks.backoff.initial",
-      "tiny buffer | rocks.in-flight-capacity = 1 KiB | app.conf: 1: Invalid value at 'rocks.in-flight-capacity': must be between 65536 bytes and 2 GiB, was \"1 KiB\"",
+      "tiny buffer | rocks.in-flight-capacity = 1 KiB | app.conf: 1: Invalid value at 'rocks.in-flight-capacity': must be between 65536 bytes and 1 GiB, was \"1 KiB\"",
       "malformed CIDR | rocks.rules = [\\n{ match { host = \"10.0.0.0/33\" } }\\n] | app.conf: 2: Invalid value at 'rocks.rules[0].match.host': CIDR prefix length 33 out of range 0..32 in \"10.0.0.0/33\"",
       "CIDR with host bits | rocks.rules = [ { match { host = \"10.0.0.1/8\" } } ] | app.conf: 1: Invalid value at 'rocks.rules[0].match.host': CIDR \"10.0.0.1/8\" has host bits set; write the network address",
       "bad IPv4 | rocks.rules = [ { match { host = \"300.1.1.1\" } } ] | app.conf: 1: Invalid value at 'rocks.rules[0].match.host': malformed IPv4 address \"300.1.1.1\"",
@@ -158,6 +158,22 @@ class RocksPolicyTest {
     ConfigException e = assertThrows(ConfigException.BadPath.class,
         () -> RocksPolicy.parse(hocon.replace("\\n", "\n"), "app.conf"), what);
     assertTrue(e.getMessage().startsWith(messageStart), e.getMessage());
+  }
+
+  @Test
+  void theExampleInTheDocsLoads() throws Exception {
+    java.nio.file.Path example = java.nio.file.Path.of("..", "docs", "application.conf");
+    RocksPolicy policy = RocksPolicy.parse(java.nio.file.Files.readString(example), example.toString());
+    assertEquals(Duration.ofHours(48), policy.defaults().reconnectTimeout());
+    assertEquals(Duration.ofHours(1), policy.forConnect("db", InetAddress.getByName("192.0.2.1"), 5432)
+        .orElseThrow().reconnectTimeout());
+    RockOptions gateway = policy.forConnect("a.gw.example.net", InetAddress.getByName("192.0.2.2"), 7000).orElseThrow();
+    assertEquals(io.rocks.RockDetection.ASSUME_ROCK, gateway.detection());
+    assertEquals(true, gateway.preSharedSecret() != null);
+    assertEquals(Optional.empty(), policy.forConnect("x.lab.example.net", InetAddress.getByName("192.0.2.3"), 8080));
+    assertEquals(Optional.empty(), policy.forConnect("ns", InetAddress.getByName("192.0.2.4"), 162));
+    assertEquals(Duration.ofDays(7), policy.forAccepted(9000,
+        new InetSocketAddress(InetAddress.getByName("192.0.2.5"), 5555)).reconnectTimeout());
   }
 
   @Test
