@@ -15,7 +15,8 @@ import javax.net.ServerSocketFactory;
 public final class RocksServerSocketFactory extends ServerSocketFactory {
   private static final RocksServerSocketFactory DEFAULT = new RocksServerSocketFactory();
 
-  private RocksServerSocketFactory() {}
+  /** Makes a factory; all instances behave alike (for libraries that instantiate one by class name). */
+  public RocksServerSocketFactory() {}
 
   /** Returns the factory; it applies the application's policy. */
   public static ServerSocketFactory getDefault() {

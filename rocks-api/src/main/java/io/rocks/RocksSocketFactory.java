@@ -16,7 +16,8 @@ import javax.net.SocketFactory;
 public final class RocksSocketFactory extends SocketFactory {
   private static final RocksSocketFactory DEFAULT = new RocksSocketFactory();
 
-  private RocksSocketFactory() {}
+  /** Makes a factory; all instances behave alike (for libraries that instantiate one by class name). */
+  public RocksSocketFactory() {}
 
   /** Returns the factory; it applies the application's policy. */
   public static SocketFactory getDefault() {

@@ -24,6 +24,13 @@ final class ConnectingSocket extends DelegatingSocket {
   private Boolean tcpNoDelay;
   private Boolean keepAlive;
   private int lingerSeconds = -1;
+  /** Other options set before connecting, applied in order once connected. */
+  private final java.util.List<PendingOption> pending = new java.util.ArrayList<>();
+
+  /** An option set on the unconnected socket. */
+  private interface PendingOption {
+    void apply(Socket socket) throws IOException;
+  }
 
   ConnectingSocket(RealRocksProvider provider) throws SocketException {
     this.provider = provider;
@@ -68,6 +75,13 @@ final class ConnectingSocket extends DelegatingSocket {
     }
     if (lingerSeconds >= 0) {
       socket.setSoLinger(true, lingerSeconds);
+    }
+    for (PendingOption option : pending) {
+      try {
+        option.apply(socket);
+      } catch (UnsupportedOperationException | SocketException ignored) {
+        // An option a rock does not have (it picks its own buffers and addresses) is moot.
+      }
     }
     delegate = socket;
   }
@@ -129,6 +143,72 @@ final class ConnectingSocket extends DelegatingSocket {
     } else {
       delegate.setKeepAlive(on);
     }
+  }
+
+  @Override
+  public void setReuseAddress(boolean on) throws SocketException {
+    if (delegate == null) {
+      pending.add(socket -> socket.setReuseAddress(on));
+    } else {
+      delegate.setReuseAddress(on);
+    }
+  }
+
+  @Override
+  public void setSendBufferSize(int size) throws SocketException {
+    if (size <= 0) {
+      throw new IllegalArgumentException("negative send size");
+    }
+    if (delegate == null) {
+      pending.add(socket -> socket.setSendBufferSize(size));
+    } else {
+      delegate.setSendBufferSize(size);
+    }
+  }
+
+  @Override
+  public void setReceiveBufferSize(int size) throws SocketException {
+    if (size <= 0) {
+      throw new IllegalArgumentException("invalid receive size");
+    }
+    if (delegate == null) {
+      pending.add(socket -> socket.setReceiveBufferSize(size));
+    } else {
+      delegate.setReceiveBufferSize(size);
+    }
+  }
+
+  @Override
+  public void setTrafficClass(int tc) throws SocketException {
+    if (delegate == null) {
+      pending.add(socket -> socket.setTrafficClass(tc));
+    } else {
+      delegate.setTrafficClass(tc);
+    }
+  }
+
+  @Override
+  public void setOOBInline(boolean on) throws SocketException {
+    if (delegate == null) {
+      pending.add(socket -> socket.setOOBInline(on));
+    } else {
+      delegate.setOOBInline(on);
+    }
+  }
+
+  @Override
+  public <T> Socket setOption(java.net.SocketOption<T> name, T value) throws IOException {
+    if (delegate == null) {
+      pending.add(socket -> socket.setOption(name, value));
+    } else {
+      delegate.setOption(name, value);
+    }
+    return this;
+  }
+
+  @Override
+  public boolean getReuseAddress() throws SocketException {
+    return delegate != null && delegate.getReuseAddress();
   }
 
   @Override

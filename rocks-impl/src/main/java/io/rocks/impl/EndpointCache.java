@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers, per endpoint, whether detection found a rock or a plain server, so the cost of
- * finding out is paid once per expiry period. Shared by every rock of the JVM; thread-safe and
- * lock-free (a concurrent map of immutable entries).
+ * finding out is paid once per expiry period. One per provider (the application's is shared by the
+ * whole JVM); thread-safe and lock-free (concurrent maps of immutable entries).
+
  */
 final class EndpointCache {
   enum Kind {
@@ -20,6 +21,7 @@ final class EndpointCache {
   private static final int MAX_ENTRIES = 10_000;
 
   private final ConcurrentHashMap<InetSocketAddress, Entry> entries = new ConcurrentHashMap<>();
+
 
   /** Returns what {@code endpoint} turned out to be, or null if unknown or expired. */
   Kind get(InetSocketAddress endpoint) {

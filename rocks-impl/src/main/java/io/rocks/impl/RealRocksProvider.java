@@ -3,6 +3,7 @@ package io.rocks.impl;
 import io.rocks.Rock;
 import io.rocks.RockDetection;
 import io.rocks.RockOptions;
+import io.rocks.RockProtocolException;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
@@ -50,8 +51,8 @@ public final class RealRocksProvider implements RocksProvider {
     static final RocksPolicy LOADED = RocksPolicy.load();
   }
 
-  /** What detection found per endpoint; shared by all providers of the JVM. */
-  static final EndpointCache ENDPOINTS = new EndpointCache();
+  /** What detection found per endpoint, for the connections this provider makes. */
+  private final EndpointCache endpoints = new EndpointCache();
 
   /** The policy this provider applies; null for the application's. */
   private final RocksPolicy policy;
@@ -103,7 +104,7 @@ public final class RealRocksProvider implements RocksProvider {
     if (options.detection() == RockDetection.ASSUME_ROCK || isAuthenticated(options)) {
       return connect(remote, options);
     }
-    EndpointCache.Kind known = ENDPOINTS.get(remote);
+    EndpointCache.Kind known = endpoints.get(remote);
     if (known == EndpointCache.Kind.ROCK) {
       return connect(remote, options);
     }
@@ -137,14 +138,24 @@ public final class RealRocksProvider implements RocksProvider {
       } catch (SocketTimeoutException silent) {
         magic = -1;
       }
+      Handshake.Established established = null;
       if (magic > 0) {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
-        Handshake.Established established =
-            Handshake.finishWelcome(setup, rock.id, conn.reader, conn.reader.nextHandshake());
+        try {
+          established =
+              Handshake.finishWelcome(setup, rock.id, conn.reader, conn.reader.nextHandshake());
+        } catch (Handshake.RejectedException refused) {
+          throw refused; // a rocks server that said no, as a refused connection
+        } catch (RockProtocolException notARock) {
+          // The magic came back without a WELCOME: an echo service reflecting our HELLO.
+          magic = -1;
+        }
+      }
+      if (magic > 0) {
         rock.established(established.key(), established.clientConfirm());
         rock.attach(conn, 0, false, false);
         Supervisor.startConnector(rock, DIALER);
-        ENDPOINTS.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());
+        endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());
         log.debug("{} is a rocks server (found in {} us)", remote, (System.nanoTime() - start) / 1000);
         return new RealRockSocket(rock);
       }
@@ -156,7 +167,7 @@ public final class RealRocksProvider implements RocksProvider {
       throw e;
     }
     Handshake.closeQuietly(socket);
-    ENDPOINTS.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
+    endpoints.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
     log.info("{} {}: connecting plain (remembered for {})", remote, verdict, options.detectCacheTtl());
     return plainSocket(remote, options, null);
   }

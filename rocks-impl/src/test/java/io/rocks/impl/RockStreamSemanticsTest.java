@@ -50,7 +50,10 @@ class RockStreamSemanticsTest {
         Await.until(Duration.ofSeconds(60), "progress before fault " + fault,
             () -> pair.serverRock().stats().bytesReceived() >= target
                 && pair.clientRock().state() == RockState.CONNECTED);
+        int before = pair.clientRock().stats().suspensions();
         pair.relay.reset();
+        Await.until(Duration.ofSeconds(20), "client suspends after reset " + fault,
+            () -> pair.clientRock().stats().suspensions() > before);
       }
       for (Future<?> f : writing) {
         f.get(60, TimeUnit.SECONDS);
