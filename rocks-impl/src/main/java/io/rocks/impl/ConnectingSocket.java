@@ -81,6 +81,9 @@ final class ConnectingSocket extends DelegatingSocket {
         option.apply(socket);
       } catch (UnsupportedOperationException | SocketException ignored) {
         // An option a rock does not have (it picks its own buffers and addresses) is moot.
+      } catch (IOException | RuntimeException e) {
+        socket.close(); // nobody else holds it yet
+        throw e;
       }
     }
     delegate = socket;

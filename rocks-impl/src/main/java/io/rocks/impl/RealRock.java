@@ -705,10 +705,11 @@ final class RealRock implements Rock {
       }
       ackSentReceived = -1; // the first frames on a new connection include an ACK
       if (resumed && !confirmed) {
-        // The peer's resume proof shows it holds the key, as CONFIRM would have.
+        // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
+        // had queued may still come on the new connection: expectedConfirm stays to check it.
         confirmed = true;
-        expectedConfirm = null;
         confirmedNow = true;
+        stateChanged.signalAll();
       }
       if (resumed) {
         if (state == RockState.SUSPENDED) {
@@ -737,6 +738,7 @@ final class RealRock implements Rock {
     }
     if (confirmedNow) {
       hooks.confirmed(this);
+      post(l -> l.connected(this));
     }
     if (unnoticedFailure) {
       RockException cause =
@@ -873,6 +875,9 @@ final class RealRock implements Rock {
               + " secret, or a man in the middle)");
     }
     expectedConfirm = null;
+    if (confirmed) {
+      return false; // already confirmed by a resume; this is the CONFIRM queued before the cut
+    }
     confirmed = true;
     stateChanged.signalAll();
     sendable.signalAll(); // the full window can now be granted

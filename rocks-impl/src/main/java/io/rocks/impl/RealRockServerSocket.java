@@ -211,7 +211,8 @@ final class RealRockServerSocket extends RockServerSocket {
   private void handshake(Socket tcp) {
     Connection conn = null;
     Socket socket = tcp;
-    long limitMillis = options.handshakeTimeout().toMillis() + options.detectTimeout().toMillis();
+    long limitMillis =
+        options.handshakeTimeout().toMillis() + (servesPlain ? options.detectTimeout().toMillis() : 0);
     ScheduledFuture<?> deadline =
         DEADLINES.schedule(() -> Handshake.closeQuietly(tcp), limitMillis, TimeUnit.MILLISECONDS);
     try {
@@ -223,6 +224,10 @@ final class RealRockServerSocket extends RockServerSocket {
       }
       conn = new Connection(socket);
       if (servesPlain && !startsLikeARock(conn)) {
+        if (queued() >= backlog) {
+          throw new java.net.SocketException(
+              "plain connection dropped: " + backlog + " connections wait to be accepted (backlog full)");
+        }
         socket.setSoTimeout(0);
         enqueue(new PrefixedSocket(socket, conn.reader.unparsed()));
         return;
@@ -320,8 +325,7 @@ final class RealRockServerSocket extends RockServerSocket {
     @Override
     public void confirmed(RealRock rock) {
       if (!enqueued) {
-        // Called on the rock's reader thread; enqueue may wait for room in the backlog.
-        Thread.ofVirtual().name("rocks-enqueue-" + rock.id).start(() -> enqueue(rock));
+        enqueue(rock); // never waits: a full backlog refused the HELLO already
       }
     }
 

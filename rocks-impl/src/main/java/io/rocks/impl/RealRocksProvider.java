@@ -141,14 +141,18 @@ public final class RealRocksProvider implements RocksProvider {
       Handshake.Established established = null;
       if (magic > 0) {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+        byte type;
         try {
-          established =
-              Handshake.finishWelcome(setup, rock.id, conn.reader, conn.reader.nextHandshake());
-        } catch (Handshake.RejectedException refused) {
-          throw refused; // a rocks server that said no, as a refused connection
-        } catch (RockProtocolException notARock) {
-          // The magic came back without a WELCOME: an echo service reflecting our HELLO.
-          magic = -1;
+          type = conn.reader.nextHandshake();
+        } catch (RockProtocolException garbled) {
+          type = -1; // the magic, then nothing a rocks server sends
+        }
+        if (type == Wire.WELCOME || type == Wire.REJECT) {
+          // A rocks server: a refusal or a bad key (a secret it has and we lack) is an error,
+          // never a reason to fall back to plain.
+          established = Handshake.finishWelcome(setup, rock.id, conn.reader, type);
+        } else {
+          magic = -1; // the magic came back as something else: an echo service reflecting HELLO
         }
       }
       if (magic > 0) {

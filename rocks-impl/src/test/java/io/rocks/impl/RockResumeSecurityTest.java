@@ -109,6 +109,51 @@ class RockResumeSecurityTest {
     }
   }
 
+  @Test
+  @Timeout(60)
+  void aResumeConfirmsARockWhoseConfirmWasLostAndTheLateConfirmIsAccepted() throws Exception {
+    RockOptions server = RockOptions.builder().handshakeTimeout(Duration.ofSeconds(2)).build();
+    try (RockPair pair = new RockPair(RockOptions.defaults(), server)) {
+      // A client establishes but its first connection dies before CONFIRM goes out.
+      RawRockClient first = RawRockClient.establish(pair.server.getLocalPort(), null, false);
+      io.rocks.RockSocket accepted = (io.rocks.RockSocket) pair.server.accept();
+      List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+      accepted.rock().addListener(new io.rocks.RockListener() {
+        @Override public void connected(io.rocks.Rock rock) { events.add("connected"); }
+        @Override public void failed(io.rocks.Rock rock, Throwable cause) { events.add("failed"); }
+      });
+      first.close();
+      // It resumes with its key on a new connection, then sends the CONFIRM it had queued.
+      ResumeKey key = first.established.key();
+      try (Socket again = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        again.setSoTimeout(10_000);
+        byte[] clientNonce = randomBytes(16);
+        again.getOutputStream().write(resume(first.id, clientNonce));
+        DataInputStream in = new DataInputStream(again.getInputStream());
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        in.readFully(challenge);
+        assertEquals(Wire.CHALLENGE, challenge[5]);
+        byte[] serverNonce = Arrays.copyOfRange(challenge, 6, 22);
+        byte[] proof = key.clientProof(first.id, clientNonce, serverNonce, 0, false);
+        FrameWriter frames = new FrameWriter();
+        frames.putBytes(proof(0, proof), 0, PROOF_BYTES);
+        frames.confirm(first.established.clientConfirm());
+        frames.flushTo(again.getOutputStream());
+        Await.until(Duration.ofSeconds(10), "confirmed by the resume",
+            () -> events.contains("connected"));
+        accepted.getOutputStream().write(5);
+        // The data frame comes after the server's ACK; read frames until DATA.
+        FrameReader reader = new FrameReader(in);
+        while (reader.nextFrame() != Wire.DATA) {
+          // ACKs and heartbeats
+        }
+        assertEquals(5, reader.buffer()[reader.bodyStart]);
+        assertEquals(RockState.CONNECTED, accepted.rock().state());
+        assertEquals(List.of("connected"), events, "no failure from the late CONFIRM");
+      }
+    }
+  }
+
   private static void assertRejected(DataInputStream in, byte reason) throws IOException {
     byte[] header = new byte[Wire.HANDSHAKE_HEADER_BYTES + 2];
     in.readFully(header);
