@@ -771,35 +771,48 @@ final class RealRock implements Rock {
     long handshakeNanos = options.handshakeTimeout().toNanos();
     long startNanos = System.nanoTime();
     try {
-      int pollMillis = (int) Math.max(1, options.heartbeatInterval().toMillis());
+      // The socket timeout only bounds how long a read waits before the silence is checked, so
+      // it is the time left until the failure threshold (at most 1 s, so an option changed on the
+      // live rock applies soon). Heartbeats arrive well within it: an idle rock's reader is woken
+      // by its peer's heartbeats, not by timeouts.
+      int pollMillis = pollMillis(0);
       conn.socket.setSoTimeout(pollMillis);
       if (role == Role.CONNECTOR && !isEstablished()) {
+        conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
         awaitWelcome(conn, startNanos, handshakeNanos);
+        conn.socket.setSoTimeout(pollMillis);
       }
+      long lastDataNanos = System.nanoTime();
       while (true) {
         byte type;
         try {
           type = reader.nextFrame();
         } catch (SocketTimeoutException timeout) {
-          RockOptions current = options; // may have been changed on the live rock
           long silentNanos = System.nanoTime() - reader.lastByteNanos();
-          if (silentNanos >= current.failureDetectionTime().toNanos()) {
+          if (silentNanos >= options.failureDetectionTime().toNanos()) {
             throw new SocketTimeoutException(
                 "no bytes from the peer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
           }
           if (!isCurrent(gen)) {
             return;
           }
-          reader.trim(); // a poll interval without a frame: the connection is idle
-          int wanted = (int) Math.max(1, current.heartbeatInterval().toMillis());
-          if (wanted != pollMillis) {
-            pollMillis = wanted;
-            conn.socket.setSoTimeout(pollMillis);
-          }
+          reader.trim(); // silent for a while: the connection is idle
+          pollMillis = pollMillis(silentNanos);
+          conn.socket.setSoTimeout(pollMillis);
           continue;
         }
         if (!onFrame(reader, type, gen)) {
           return;
+        }
+        if (type == Wire.DATA) {
+          lastDataNanos = System.nanoTime();
+        } else if (System.nanoTime() - lastDataNanos > options.heartbeatInterval().toNanos()) {
+          reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
+        }
+        int full = pollMillis(0);
+        if (pollMillis != full) {
+          pollMillis = full;
+          conn.socket.setSoTimeout(pollMillis);
         }
       }
     } catch (RockProtocolException e) {
@@ -811,6 +824,15 @@ final class RealRock implements Rock {
       log.error("rock {}: reader failed unexpectedly", id, e);
       fail(gen, new RockException("rock " + id + ": internal error in reader", e));
     }
+  }
+
+  /**
+   * Returns how long the next read may wait, in milliseconds, when the peer has been silent for
+   * {@code silentNanos}: the time left until the failure threshold, at most 1 s, at least 1 ms.
+   */
+  private int pollMillis(long silentNanos) {
+    long leftNanos = options.failureDetectionTime().toNanos() - silentNanos;
+    return (int) Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(leftNanos)));
   }
 
   private void awaitWelcome(Connection conn, long startNanos, long handshakeNanos)
