@@ -116,6 +116,11 @@ final class RealRock implements Rock {
   private boolean inputShutdown;
   private boolean outputShutdown;
 
+  /** Recovers this rock when it suspends; set once, right after the rock is made. */
+  private Supervisor supervisor;
+  /** True while a supervisor thread runs; at most one does. */
+  private boolean supervising;
+
   /** Where the connecting side reconnects, tried in turn. */
   private List<InetSocketAddress> reconnectAddresses;
   private int nextAddress;
@@ -301,6 +306,55 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Sets the rock's supervisor; it runs on a thread of its own whenever the rock is suspended. */
+  void supervise(Supervisor recovery) {
+    boolean start;
+    lock.lock();
+    try {
+      supervisor = recovery;
+      start = state == RockState.SUSPENDED && !supervising;
+      supervising |= start;
+    } finally {
+      lock.unlock();
+    }
+    if (start) {
+      RockThreads.start("supervisor", id, recovery);
+    }
+  }
+
+  /**
+   * Called by the supervisor thread: true while the rock is suspended; otherwise marks the
+   * supervisor stopped (so the next suspension starts a new thread) and returns false.
+   */
+  boolean continueSupervising() {
+    lock.lock();
+    try {
+      if (state == RockState.SUSPENDED) {
+        return true;
+      }
+      supervising = false;
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Fails the rock if its peer has not proved the key by now (the acceptor's confirm deadline). */
+  void failIfUnconfirmed() {
+    lock.lock();
+    try {
+      if (confirmed || state.isTerminal()) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    fail(
+        new RockProtocolException(
+            "rock " + id + " from " + peer() + ": the client did not prove the rock's key within "
+                + options.handshakeTimeout().toMillis() + " ms"));
   }
 
   /** Returns true, once, if the application asked to reconnect now. Called under {@link #lock}. */
@@ -1118,6 +1172,7 @@ final class RealRock implements Rock {
   void connectionFailed(long gen, IOException cause) {
     Connection broken;
     boolean suspendedNow = false;
+    Supervisor recovery = null;
     lock.lock();
     try {
       if (gen != generation || state.isTerminal()) {
@@ -1138,6 +1193,10 @@ final class RealRock implements Rock {
         suspendedSinceNanos = System.nanoTime();
         setState(RockState.SUSPENDED);
         suspendedNow = true;
+        if (supervisor != null && !supervising) {
+          supervising = true;
+          recovery = supervisor;
+        }
         log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
         post(l -> l.suspended(this, cause));
       }
@@ -1146,6 +1205,9 @@ final class RealRock implements Rock {
     }
     if (broken != null) {
       broken.close();
+    }
+    if (recovery != null) {
+      RockThreads.start("supervisor", id, recovery);
     }
     if (isTerminalNow()) {
       hooks.terminated(this);

@@ -78,10 +78,11 @@ final class RealRockServerSocket extends RockServerSocket {
   private volatile int soTimeoutMillis;
 
   /**
-   * Closes connections whose handshake outlives its deadline. One platform thread serves every
-   * server socket of the JVM; a task only closes a socket, which never blocks. Socket timeouts
-   * bound each read, this bounds the whole handshake, so a peer trickling bytes cannot hold a
-   * handshake permit for long.
+   * Closes connections whose handshake outlives its deadline, and fails new rocks whose client has
+   * not proved the key (CONFIRM) within the handshake timeout. One platform thread serves every
+   * server socket of the JVM; a task only closes a socket or fails a rock, which never blocks.
+   * Socket timeouts bound each read, this bounds the whole handshake, so a peer trickling bytes
+   * cannot hold a handshake permit for long.
    */
   private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
@@ -309,6 +310,8 @@ final class RealRockServerSocket extends RockServerSocket {
     rock.awaitConfirmation(welcome.key(), welcome.expectedClientConfirm());
     rock.attach(conn, 0, false, false);
     Supervisor.startAcceptor(rock, () -> !isClosed());
+    DEADLINES.schedule(
+        rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     if (enqueueAtOnce) {
       enqueue(rock);
     }

@@ -24,8 +24,10 @@ import org.apache.logging.log4j.Logger;
  * only waits: its peer comes back through the server socket. When the timeout passes the rock fails
  * with {@link RockTimeoutException}.
  *
- * <p>Runs on one virtual thread per rock for the rock's whole life. It blocks on the rock's
- * condition and in connect and handshake I/O, never while holding the rock's lock.
+ * <p>Runs on a virtual thread that the rock starts when it suspends and that ends when it is
+ * connected again or terminal; one object per rock keeps the backoff state across suspensions. It
+ * blocks on the rock's condition and in connect and handshake I/O, never while holding the rock's
+ * lock.
  */
 final class Supervisor implements Runnable {
   private static final Logger log = LogManager.getLogger(Supervisor.class);
@@ -53,7 +55,7 @@ final class Supervisor implements Runnable {
 
   /** Supervises a rock on the connecting side, which reconnects through {@code dialer}. */
   static void startConnector(RealRock rock, Dialer dialer) {
-    RockThreads.start("supervisor", rock.id, new Supervisor(rock, dialer, () -> true));
+    rock.supervise(new Supervisor(rock, dialer, () -> true));
   }
 
   /**
@@ -61,16 +63,18 @@ final class Supervisor implements Runnable {
    * once when {@code resumable} says the peer can no longer come back.
    */
   static void startAcceptor(RealRock rock, BooleanSupplier resumable) {
-    RockThreads.start("supervisor", rock.id, new Supervisor(rock, null, resumable));
+    rock.supervise(new Supervisor(rock, null, resumable));
   }
 
+  /**
+   * Recovers the rock from one suspension (or several in a row). The rock starts a thread running
+   * this when it suspends and none is running; the thread ends once the rock is connected or
+   * terminal, so a connected rock costs no supervisor thread.
+   */
   @Override
   public void run() {
     try {
-      if (rock.role == RealRock.Role.ACCEPTOR && !awaitConfirmation()) {
-        return;
-      }
-      while (awaitSuspension()) {
+      while (rock.continueSupervising()) {
         if (rock.role == RealRock.Role.CONNECTOR) {
           reconnect();
         } else {
@@ -82,56 +86,6 @@ final class Supervisor implements Runnable {
     } catch (RuntimeException e) {
       log.error("rock {}: supervisor failed unexpectedly", rock.id, e);
       rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
-    }
-  }
-
-  /**
-   * Accepting side: waits until the client proved the key with CONFIRM, at most the handshake
-   * timeout; fails the rock otherwise. Returns true once confirmed.
-   */
-  private boolean awaitConfirmation() throws InterruptedException {
-    long deadline = System.nanoTime() + rock.options().handshakeTimeout().toNanos();
-    rock.lock.lock();
-    try {
-      while (!rock.isConfirmedLocked()) {
-        if (rock.stateLocked().isTerminal()) {
-          return false;
-        }
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-          break;
-        }
-        rock.stateChanged.awaitNanos(remaining);
-      }
-      if (rock.isConfirmedLocked()) {
-        return true;
-      }
-    } finally {
-      rock.lock.unlock();
-    }
-    rock.fail(
-        new io.rocks.RockProtocolException(
-            "rock " + rock.id + " from " + rock.peer() + ": the client did not prove the rock's key"
-                + " within " + rock.options().handshakeTimeout().toMillis() + " ms"));
-    return false;
-  }
-
-  /** Blocks until the rock is suspended (returns true) or terminal (returns false). */
-  private boolean awaitSuspension() throws InterruptedException {
-    rock.lock.lock();
-    try {
-      while (true) {
-        RockState state = rock.stateLocked();
-        if (state.isTerminal()) {
-          return false;
-        }
-        if (state == RockState.SUSPENDED) {
-          return true;
-        }
-        rock.stateChanged.await();
-      }
-    } finally {
-      rock.lock.unlock();
     }
   }
 
