@@ -1,0 +1,911 @@
+package io.rocks.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes {@code docs/benchmarks.md} and {@code docs/benchmarks.png} from one run's results (the
+ * harness's and the micro-benchmarks' files). Every number on the page comes from those files.
+ *
+ * <pre>
+ *   java -cp ... io.rocks.bench.Report [--harness FILE] [--micro FILE] [--md FILE] [--png FILE]
+ *       [--revision TEXT] [--elapsed SECONDS] [--command TEXT]
+ * </pre>
+ */
+public final class Report {
+  private final Results r;
+  private final Map<String, String[]> micro;
+  private final String microSettings;
+  private final String revision;
+  private final long elapsedSeconds;
+  private final String command;
+  private final String pngName;
+  private final List<Row> rows = new ArrayList<>();
+  private final List<Chart.Bar> bars = new ArrayList<>();
+  private final StringBuilder body = new StringBuilder();
+
+  /** One line of the summary table. {@code met} is null where there is no target. */
+  record Row(String figure, String rock, String plain, String ratio, String target, Boolean met) {}
+
+  private Report(
+      Results results, Map<String, String[]> micro, String microSettings, String revision,
+      long elapsedSeconds, String command, String pngName) {
+    this.r = results;
+    this.micro = micro;
+    this.microSettings = microSettings;
+    this.revision = revision;
+    this.elapsedSeconds = elapsedSeconds;
+    this.command = command;
+    this.pngName = pngName;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Locale.setDefault(Locale.ROOT);
+    Path harness = Path.of("target/bench/harness.tsv");
+    Path microFile = Path.of("target/bench/micro.tsv");
+    Path md = Path.of("docs/benchmarks.md");
+    Path png = Path.of("docs/benchmarks.png");
+    String revision = "unknown";
+    String command = "scripts/bench";
+    long elapsed = -1;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--harness" -> harness = Path.of(args[++i]);
+        case "--micro" -> microFile = Path.of(args[++i]);
+        case "--md" -> md = Path.of(args[++i]);
+        case "--png" -> png = Path.of(args[++i]);
+        case "--revision" -> revision = args[++i];
+        case "--elapsed" -> elapsed = Long.parseLong(args[++i]);
+        case "--command" -> command = args[++i];
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Map<String, String[]> micro = new LinkedHashMap<>();
+    String microSettings = null;
+    if (Files.exists(microFile)) {
+      for (String line : Files.readAllLines(microFile, StandardCharsets.UTF_8)) {
+        String[] f = line.split("\t");
+        if (line.startsWith("# settings")) {
+          microSettings = f[1];
+        } else if (!line.startsWith("#") && f.length >= 8) {
+          micro.put(f[0], f);
+        }
+      }
+    }
+    Report report =
+        new Report(
+            Results.read(harness), micro, microSettings, revision, elapsed, command,
+            png.getFileName().toString());
+    String text = report.render();
+    Files.createDirectories(md.toAbsolutePath().getParent());
+    Files.writeString(md, text, StandardCharsets.UTF_8);
+    Chart.write(
+        png,
+        "Rocks against plain java.net.Socket: each result against its target",
+        report.chartSubtitle(),
+        report.bars);
+    System.out.println("wrote " + md + " and " + png);
+  }
+
+  // ---------------------------------------------------------------- page
+
+  String render() {
+    bulk();
+    connect();
+    cuts();
+    idle();
+    flaky();
+    StringBuilder page = new StringBuilder();
+    page.append("# Benchmarks\n\n");
+    page.append(
+        "What a rock costs, measured side by side with a plain `java.net.Socket` in the same run. This"
+            + " page and its chart are written by `" + command + "` from the run they describe: no figure"
+            + " on them is typed by hand. Every figure gives the spread of its runs as min / median /"
+            + " max (n = number of runs); a rock/plain ratio is the ratio of the medians.\n\n");
+    page.append("| Run | |\n|---|---|\n");
+    page.append("| Date (UTC) | ").append(fact("run.date", "?")).append(" |\n");
+    page.append("| Command | `").append(command).append("`")
+        .append(elapsedSeconds >= 0 ? String.format(", %d min %02d s in all", elapsedSeconds / 60, elapsedSeconds % 60) : "")
+        .append(" |\n");
+    page.append("| Machine | ").append(fact("machine.cpus", "?")).append(" CPUs (`nproc`), ")
+        .append(fact("machine.cpu", "unknown CPU")).append(", ").append(memory()).append(" memory, Linux ")
+        .append(fact("machine.kernel", "?")).append(" |\n");
+    page.append("| Load average (1 / 5 / 15 min) | ").append(fact("machine.load.start", "?"))
+        .append(" when the harness started, ").append(fact("machine.load.end", "?")).append(" when it ended |\n");
+    page.append("| JDK | ").append(fact("jdk", "?")).append("; harness JVM flags `")
+        .append(fact("jvm.args", "")).append("` |\n");
+    page.append("| Rocks | ").append(revision).append("; default policy: heartbeat every ")
+        .append(fact("rocks.heartbeat", "?")).append(", failure sensitivity ").append(fact("rocks.sensitivity", "?"))
+        .append(" (a silent link is declared dead after ").append(fact("rocks.detection", "?"))
+        .append("), handshake timeout ").append(fact("rocks.handshakeTimeout", "?"))
+        .append(", reconnection backoff ").append(fact("rocks.backoff", "?")).append(" |\n");
+    page.append("| Tools | Toxiproxy ").append(fact("toxiproxy.version", "(not run)"))
+        .append("; JMH 1.37 (").append(microSettings == null ? "not run" : microSettings).append(") |\n");
+    if ("true".equals(fact("run.quick", "false"))) {
+      page.append("\n**This is a quick check of the harness (`--quick`): sizes and counts are cut down,"
+          + " and the figures are not the published ones.**\n");
+    }
+    page.append("\n## Summary\n\n");
+    page.append("| Figure | Rock | Plain | Rock/plain | Target | Result |\n|---|---|---|---|---|---|\n");
+    for (Row row : rows) {
+      page.append("| ").append(row.figure()).append(" | ").append(row.rock()).append(" | ")
+          .append(row.plain()).append(" | ").append(row.ratio()).append(" | ").append(row.target())
+          .append(" | ").append(row.met() == null ? "reported" : row.met() ? "met" : "**missed**")
+          .append(" |\n");
+    }
+    long missed = rows.stream().filter(row -> Boolean.FALSE.equals(row.met())).count();
+    page.append("\n");
+    if (missed > 0) {
+      page.append(missed).append(missed == 1 ? " target is" : " targets are")
+          .append(" missed. Each figure's section below says where the time goes, from a profile taken"
+              + " in the same run.\n\n");
+    } else {
+      page.append("Every target is met.\n\n");
+    }
+    page.append("![Each result against its target](").append(pngName).append(")\n\n");
+    page.append(body);
+    microSection(page);
+    page.append("## Reproducing\n\n");
+    page.append("    ").append(command).append("\n\n");
+    page.append(
+        "builds `rocks-bench` (and the modules it needs), installs the Toxiproxy server if it is"
+            + " missing (`scripts/install-toxiproxy`), runs the JMH micro-benchmarks"
+            + " (`io.rocks.bench.Micro`), the whole-connection harness (`io.rocks.bench.Harness`) and"
+            + " this report (`io.rocks.bench.Report`). The raw results are in `rocks-bench/target/bench/`."
+            + " Figures 3 and 4 on a cut network namespace need root and iproute2 (`ip`, `tc`); without"
+            + " them that link is reported as not measured.\n");
+    return page.toString();
+  }
+
+  String chartSubtitle() {
+    return String.format(
+        "Run %s on %s CPUs (%s), %s. Green: target met; red: missed.",
+        fact("run.date", "?"), fact("machine.cpus", "?"), fact("machine.cpu", "?"), fact("jdk", "?"));
+  }
+
+  // ---------------------------------------------------------------- figure 1
+
+  private void bulk() {
+    Stats rockOne = st("bulk.one", "rock");
+    Stats plainOne = st("bulk.one", "plain");
+    Stats rockBoth = st("bulk.both", "rock");
+    Stats plainBoth = st("bulk.both", "plain");
+    body.append("## 1. Bulk throughput over loopback\n\n");
+    if (rockOne.isEmpty() || plainOne.isEmpty()) {
+      notMeasured("1. Bulk throughput");
+      return;
+    }
+    long bytes = Long.parseLong(fact("bulk.bytes", "0"));
+    body.append(
+        String.format(
+            "%s each way in 64 KiB writes over a fresh loopback connection per run, one direction, then"
+                + " both directions at once; plain and rock alternate, which goes first alternating too."
+                + " The clock runs from the first write until the last receiver has read end of stream;"
+                + " throughput counts the bytes received (both directions together when both run)."
+                + " Application threads are platform threads doing blocking reads and writes, the same code"
+                + " for both kinds. CPU is the process's CPU time (all threads) per GiB received.%n%n",
+            size(bytes)));
+    body.append("| | Rock | Plain | Rock/plain | Target | Result |\n|---|---|---|---|---|---|\n");
+    boolean oneMet = ratioRow("1. Bulk throughput, one way", "One way", rockOne, plainOne, "MiB/s", 0.95, true);
+    boolean bothMet = ratioRow("1. Bulk throughput, both ways at once", "Both ways at once", rockBoth, plainBoth, "MiB/s", 0.95, true);
+    Stats rockCpu = st("bulk.one.cpu", "rock");
+    Stats plainCpu = st("bulk.one.cpu", "plain");
+    Stats rockCpuBoth = st("bulk.both.cpu", "rock");
+    Stats plainCpuBoth = st("bulk.both.cpu", "plain");
+    body.append(String.format("| CPU s per GiB, one way | %s | %s | %s | | |%n",
+        spread(rockCpu, "s"), spread(plainCpu, "s"), ratio(rockCpu, plainCpu)));
+    body.append(String.format("| CPU s per GiB, both ways | %s | %s | %s | | |%n%n",
+        spread(rockCpuBoth, "s"), spread(plainCpuBoth, "s"), ratio(rockCpuBoth, plainCpuBoth)));
+    if (!oneMet || !bothMet) {
+      body.append("**Target missed.** ");
+      body.append(
+          String.format(
+              "A rock moves %.2f times (one way) and %.2f times (both ways) what plain TCP moves, against"
+                  + " a target of at least 0.95. It spends %.1f times plain's CPU per GiB one way, on a"
+                  + " machine with %s CPUs.%n%n",
+              rockOne.median() / plainOne.median(),
+              rockBoth.median() / plainBoth.median(),
+              rockCpu.median() / plainCpu.median(),
+              fact("machine.cpus", "?")));
+      body.append("### Where the time goes\n\n");
+      body.append(
+          "A plain transfer is two threads, each blocked in one system call per 64 KiB. A rock's"
+              + " one-way transfer keeps six threads busy and hands every chunk from one to the next: the"
+              + " application's write copies it into the in-flight buffer under the rock's lock"
+              + " (`RealRock.write`, `ByteRing.append`) and signals the writer thread, which wakes, copies"
+              + " it into a DATA frame (`RealRock.fillFrames`, `ByteRing.peek`) and writes the frame"
+              + " (`FrameWriter.flushTo`); the peer's reader thread reads it (`FrameReader.nextFrame`),"
+              + " copies the payload into the receive buffer under the lock (`RealRock.onData`) and"
+              + " signals the application's read, which copies it out (`RealRock.read`). Acknowledgements"
+              + " come back the same way: the receiving rock's writer thread wakes to send an ACK once 64"
+              + " KiB have arrived (`ackThreshold`) or a quarter of the window was read, and the sending"
+              + " rock's reader thread wakes to take it and free the in-flight buffer. Each hand-over is a"
+              + " `Condition.signalAll` and the wake-up of a parked thread: a futex call for the"
+              + " application's platform threads and for the carrier threads of the virtual-thread"
+              + " scheduler, and an epoll registration when a virtual thread parks on its socket.\n\n");
+      String futex = fact("bulk.syscalls.rock.futex", null);
+      if (futex != null) {
+        body.append(String.format(
+            "Counted in the same run with strace, per GiB: a rock made %,d futex calls against %,d for"
+                + " plain, and %,d epoll_wait and %,d epoll_ctl calls against none, while its reads (%,d)"
+                + " and writes (%,d) were close to plain's (%,d and %,d). The extra CPU goes into handing"
+                + " chunks between threads (those calls, and the wake-ups each loopback write triggers),"
+                + " not into more reads and writes.%n%n",
+            Long.parseLong(futex), Long.parseLong(fact("bulk.syscalls.plain.futex", "0")),
+            Long.parseLong(fact("bulk.syscalls.rock.epoll_wait", "0")),
+            Long.parseLong(fact("bulk.syscalls.rock.epoll_ctl", "0")),
+            Long.parseLong(fact("bulk.syscalls.rock.read", "0")), Long.parseLong(fact("bulk.syscalls.rock.write", "0")),
+            Long.parseLong(fact("bulk.syscalls.plain.read", "0")), Long.parseLong(fact("bulk.syscalls.plain.write", "0"))));
+      }
+      codeBlock("System calls, one way:", r.profile("bulk.syscalls"));
+      String rockWrites = fact("bulk.sockets.rock.writes", null);
+      String plainWrites = fact("bulk.sockets.plain.writes", null);
+      if (rockWrites != null && plainWrites != null) {
+        body.append(
+            String.format(
+                "Counted in the same run with JFR's socket events: a rock made %,d socket writes and %,d"
+                    + " reads per GiB, of which %,d writes were of 64 bytes or less (acknowledgements and"
+                    + " window updates on their own); plain made %,d writes and %,d reads.%n%n",
+                Long.parseLong(rockWrites),
+                Long.parseLong(fact("bulk.sockets.rock.reads", "0")),
+                Long.parseLong(fact("bulk.sockets.rock.small", "0")),
+                Long.parseLong(plainWrites),
+                Long.parseLong(fact("bulk.sockets.plain.reads", "0"))));
+      }
+      codeBlock("Socket calls, rock, one way (JFR jdk.SocketWrite / jdk.SocketRead):", r.profile("bulk.sockets.rock"));
+      codeBlock("Socket calls, plain, one way:", r.profile("bulk.sockets.plain"));
+      codeBlock(
+          "CPU profile of one more rock transfer, one way (" + fact("bulk.profiled.rock", "?")
+              + " MiB/s under the profiler):",
+          r.profile("bulk.rock"));
+      codeBlock(
+          "CPU profile of one more plain transfer, one way (" + fact("bulk.profiled.plain", "?")
+              + " MiB/s under the profiler):",
+          r.profile("bulk.plain"));
+      body.append(
+          "What would close the gap is fewer hand-overs per chunk: let the application's thread write"
+              + " the frame to the socket itself when the rock is connected and nothing is queued (keeping"
+              + " the bytes in the in-flight buffer for retransmission), let the reader deliver straight"
+              + " into a waiting read, and send acknowledgements less often than every 64 KiB, so that a"
+              + " chunk does not wake four threads on its way.\n\n");
+    }
+  }
+
+  // ---------------------------------------------------------------- figure 2
+
+  private void connect() {
+    body.append("## 2. Connect to first echoed byte\n\n");
+    Stats rockLoop = st("connect.loopback", "rock");
+    Stats plainLoop = st("connect.loopback", "plain");
+    if (rockLoop.isEmpty()) {
+      notMeasured("2. Connect to first echoed byte");
+      return;
+    }
+    body.append(
+        "The client connects (`Rocks.connect` with the default options, or a plain `Socket`), writes one"
+            + " byte and reads it back from an echo server: an accept loop and a virtual thread per"
+            + " connection, the same code for both kinds. Plain and rock alternate; after each"
+            + " measurement both ends are closed and waited for, so no close overlaps the next connect."
+            + " Through Toxiproxy, a latency toxic of 5 ms on each direction makes a 10 ms round"
+            + " trip.\n\n");
+    body.append("| | Rock | Plain | Rock/plain | Target | Result |\n|---|---|---|---|---|---|\n");
+    boolean loopMet = ratioRow("2. Connect to first echoed byte, loopback", "Loopback", rockLoop, plainLoop, "ms", 2.0, false);
+    Stats rockToxi = st("connect.toxiproxy", "rock");
+    Stats plainToxi = st("connect.toxiproxy", "plain");
+    boolean toxiMet = true;
+    if (!rockToxi.isEmpty()) {
+      toxiMet = ratioRow("2. Connect to first echoed byte, 10 ms round trip (Toxiproxy)", "Toxiproxy, 10 ms round trip", rockToxi, plainToxi, "ms", 1.15, false);
+    }
+    body.append("\n");
+    if (!loopMet || !toxiMet) {
+      body.append("**Target missed.** ");
+      body.append(
+          String.format(
+              "On loopback a rock takes %s to its first echoed byte against %s for plain: %s times%s.%s%n%n",
+              ms(rockLoop.median()), ms(plainLoop.median()),
+              ratioText(rockLoop.median() / plainLoop.median(), 2.0),
+              loopMet ? ", within the target" : ", not at most 2.0",
+              rockToxi.isEmpty() ? ""
+                  : String.format(
+                      " Over the 10 ms link it adds %s to plain's %s (%s times)%s.",
+                      ms(rockToxi.median() - plainToxi.median()), ms(plainToxi.median()),
+                      ratioText(rockToxi.median() / plainToxi.median(), 1.15),
+                      toxiMet ? ", within the target"
+                          : rockToxi.median() - plainToxi.median() < 5
+                              ? String.format(
+                                  ", not at most 1.15; it adds about what it adds on loopback (%s), less than"
+                                      + " half a round trip, so no round trip is added: the same costs",
+                                  ms(rockLoop.median() - plainLoop.median()))
+                              : ", not at most 1.15, and more than half a round trip")));
+      body.append("### Where the time goes\n\n");
+      body.append(
+          "The same connects, timed at four points from the start of connect (medians on loopback): when"
+              + " `connect` returned, when the server's `accept` returned, when the server's echo read the"
+              + " byte, and when the client read the echo.\n\n");
+      body.append("| Point | Rock | Plain | Rock - plain |\n|---|---|---|---|\n");
+      String[][] points = {
+        {"connected", "`connect` returned"},
+        {"accepted", "server `accept` returned"},
+        {"serverRead", "server read the byte"},
+        {"", "client read the echo"}
+      };
+      for (String[] point : points) {
+        String key = point[0].isEmpty() ? "connect.loopback" : "connect.loopback." + point[0];
+        Stats rock = st(key, "rock");
+        Stats plain = st(key, "plain");
+        body.append(String.format("| %s | %s | %s | %s |%n", point[1], ms(rock.median()), ms(plain.median()),
+            ms(rock.median() - plain.median())));
+      }
+      body.append("\n");
+      double keyPair = microMedian("HandshakeCryptoBench.x25519KeyPair");
+      double shared = microMedian("HandshakeCryptoBench.x25519SharedSecret");
+      double both = microMedian("HandshakeCryptoBench.establishBothSides");
+      if (!Double.isNaN(keyPair) && !Double.isNaN(shared)) {
+        body.append(
+            String.format(
+                "Four X25519 scalar multiplications lie on the path to the first echoed byte, one after"
+                    + " the other: the client makes its key pair before `connect` returns"
+                    + " (`Handshake.sendHello` -> `new KeyAgreement25519()`); the server makes its key"
+                    + " pair and the shared secret before it answers WELCOME and only then creates the"
+                    + " rock and hands it to `accept` (`RealRockServerSocket.establish` ->"
+                    + " `Handshake.sendWelcome`); the client computes the shared secret from WELCOME"
+                    + " before its reader takes the server's data (`RealRock.awaitWelcome` ->"
+                    + " `Handshake.clientWelcome` -> `KeyAgreement25519.sharedSecret`). The JMH"
+                    + " micro-benchmarks of this run put a key pair at %s and a shared secret at %s"
+                    + " (the JDK's X25519, `sun.security.ec.XECOperations`): %s in all, %s with the"
+                    + " key derivations and tags (`establishBothSides`), against %s for a whole plain"
+                    + " connect and echo. The rest of the difference is hand-overs between threads:"
+                    + " the server's accept loop, its handshake thread, the accept queue and the rock's"
+                    + " reader and writer threads on each side, each a virtual-thread wake-up.%n%n",
+                us(keyPair), us(shared), us(2 * keyPair + 2 * shared), us(both), ms(plainLoop.median())));
+      }
+      codeBlock(
+          "CPU profile of " + fact("connect.profiled.rock", "?") + " more rock connects on loopback ("
+              + fact("connect.profiled.rock.ms", "?") + " ms each, close included):",
+          r.profile("connect.rock"));
+      body.append(
+          "Taking the key agreement off the path would meet the target: make each side's ephemeral key"
+              + " pair ahead of time (a small pool refilled in the background), and let the server hand"
+              + " the rock to `accept` and deliver the client's pipelined bytes (already allowed by the"
+              + " initial window) while it computes the shared secret, instead of after WELCOME.\n\n");
+    }
+  }
+
+  // ---------------------------------------------------------------- figures 3 and 4
+
+  private void cuts() {
+    body.append("## 3. Silent cut to suspension\n\n");
+    boolean toxi = !st("toxiproxy.detect.client", "rock").isEmpty();
+    boolean netns = !st("netns.detect.client", "rock").isEmpty();
+    if (!toxi && !netns) {
+      notMeasured("3. Silent cut to suspension");
+      notMeasuredSection4();
+      return;
+    }
+    body.append(
+        "An idle rock (heartbeats only) and an idle plain socket pair (SO_KEEPALIVE on) cross the same"
+            + " link, which is cut silently: every packet vanishes, nothing is closed. The figure is the"
+            + " time from the cut until each side of the rock reports `suspended`, over "
+            + fact(toxi ? "toxiproxy.cut.count" : "netns.cut.count", "?")
+            + " cuts, each after a random 0.5 to 1 s of idleness, at the default policy. Two links:\n\n"
+            + "- **Toxiproxy**: " + fact("toxiproxy.cut.tool", "not measured") + ".\n"
+            + "- **Packet loss (netns)**: " + fact("netns.cut.tool", "not measured: " + fact("netns.skipped", "?"))
+            + ". Here the kernel's TCP runs its own timers, as on a real link.\n\n");
+    body.append("| | Connecting side | Accepting side | Plain socket | Target | Result |\n|---|---|---|---|---|---|\n");
+    String keepalive = String.format(
+        "TCP keepalive here: first probe after %s s, %s probes %s s apart",
+        fact("tcp.keepalive_time", "?"), fact("tcp.keepalive_probes", "?"), fact("tcp.keepalive_intvl", "?"));
+    boolean met3 = true;
+    for (String model : List.of("toxiproxy", "netns")) {
+      Stats client = st(model + ".detect.client", "rock");
+      Stats server = st(model + ".detect.server", "rock");
+      if (client.isEmpty()) {
+        continue;
+      }
+      double worst = Math.max(client.max(), server.max());
+      boolean met = worst <= 2.0;
+      met3 &= met;
+      String name = model.equals("toxiproxy") ? "Toxiproxy" : "Packet loss (netns)";
+      String plain = plainDetection(model);
+      body.append(String.format("| %s | %s | %s | %s | at most 2 s | %s |%n",
+          name, spread(client, "s"), spread(server, "s"), plain, verdict(met)));
+      rows.add(new Row(
+          "3. Silent cut to suspension, " + name,
+          "median " + seconds(client.median()) + ", max " + seconds(worst),
+          plain, "", "at most 2 s (every cut, both sides)", met));
+      bars.add(new Chart.Bar("3. Cut to suspension, " + name + " (max)", 2.0 / worst, met,
+          String.format("max %s (target at most 2 s)", seconds(worst))));
+    }
+    body.append("\n").append(keepalive).append(
+        " (and only with SO_KEEPALIVE on): an idle plain socket learns of a silent cut after hours, or"
+            + " never.\n\n");
+    if (toxi) {
+      body.append(
+          "Through Toxiproxy the accepting side reports its suspension with the connecting side's: the"
+              + " connecting rock closes its dead connection when it suspends, and Toxiproxy passes that"
+              + " close through the toxic to the server. On the cut network namespace nothing passes,"
+              + " and each side detects the silence on its own.\n\n");
+    }
+    if (!met3) {
+      body.append(
+          "**Target missed.** Detection is the policy's: a connection is declared dead after "
+              + fact("rocks.detection", "?") + " without a byte, checked every heartbeat interval.\n\n");
+    }
+
+    body.append("## 4. Link restoration to data flowing again\n\n");
+    body.append(
+        "In the same cuts: once both sides have suspended, the client writes one byte (it waits in the"
+            + " in-flight buffer); the cut is held for a random 2.5 to 4 s in all, then the link is"
+            + " restored. The figure is the time from the restoration until that byte's echo reaches the"
+            + " client: the rock has reconnected, proved itself, retransmitted the byte, and the echo"
+            + " came back. p50 is the median.\n\n");
+    body.append("| | p50 | Spread | Resumed (p50) | Plain socket | Target | Result |\n|---|---|---|---|---|---|---|\n");
+    List<String> missedModels = new ArrayList<>();
+    for (String model : List.of("toxiproxy", "netns")) {
+      Stats data = st(model + ".restore.data", "rock");
+      if (data.isEmpty()) {
+        continue;
+      }
+      Stats resumed = st(model + ".restore.resumed", "rock");
+      boolean met = data.median() <= 300;
+      if (!met) {
+        missedModels.add(model);
+      }
+      String name = model.equals("toxiproxy") ? "Toxiproxy" : "Packet loss (netns)";
+      String plain = model.equals("toxiproxy")
+          ? "does not recover: " + shortFate(fact(model + ".detect.plain.outcome", "?"))
+          : "no recovery of its own; " + shortFate(fact(model + ".detect.plain.outcome", "?"));
+      body.append(String.format("| %s | %s | %s | %s | %s | p50 at most 300 ms | %s |%n",
+          name, ms(data.median()), spread(data, "ms"), ms(resumed.median()), plain, verdict(met)));
+      rows.add(new Row(
+          "4. Restoration to data flowing, " + name,
+          "p50 " + ms(data.median()) + ", max " + ms(data.max()),
+          model.equals("toxiproxy") ? "connection lost" : "never noticed the cut",
+          "", "p50 at most 300 ms", met));
+      bars.add(new Chart.Bar("4. Restoration to data, " + name + " (p50)", 300 / Math.max(data.median(), 1e-3), met,
+          String.format("p50 %s (target at most 300 ms)", ms(data.median()))));
+    }
+    body.append("\n");
+    if (toxi) {
+      body.append(
+          "Removing Toxiproxy's timeout toxic closes every connection that crossed it"
+              + " (`TimeoutToxic.Cleanup` in Toxiproxy's toxics/timeout.go), so a reconnection attempt stuck"
+              + " behind the cut fails at once with end of stream, and the next attempt, after the first"
+              + " backoff pause, resumes the rock. On the cut network namespace nothing is closed: an"
+              + " attempt caught in the cut waits for TCP to retransmit its SYN (or the resume"
+              + " handshake), or for its connect or handshake timeout.\n\n");
+    }
+    for (String model : List.of("toxiproxy", "netns")) {
+      List<String> timeline = r.profile(model + ".restore.timeline");
+      if (timeline.isEmpty()) {
+        continue;
+      }
+      String name = model.equals("toxiproxy") ? "Toxiproxy" : "packet loss (netns)";
+      List<String> lines = new ArrayList<>(timeline);
+      List<String> failures = r.profile(model + ".restore.failures");
+      if (!failures.isEmpty()) {
+        lines.add("");
+        lines.add("Reconnection attempts that failed, by error:");
+        lines.addAll(failures);
+      }
+      details("Every cut, " + name + " (times from the cut, then from the restoration)", lines);
+    }
+    if (!missedModels.isEmpty()) {
+      body.append("**Target missed** on ").append(String.join(" and ", missedModels.stream()
+          .map(m -> m.equals("toxiproxy") ? "Toxiproxy" : "the cut network namespace").toList()))
+          .append(".\n\n### Where the time goes\n\n");
+      for (String model : missedModels) {
+        Stats data = st(model + ".restore.data", "rock");
+        Stats waited = st(model + ".restore.waited", "rock");
+        Stats resumed = st(model + ".restore.resumed", "rock");
+        long waitedCuts = r.samples(model + ".restore.waited", "rock").stream().filter(v -> v > 0).count();
+        body.append(String.format(
+            "%s: p50 %s from restoration to data, of which the rock resumed after %s (p50); the rest is"
+                + " the retransmission and the echo. In %d of %d cuts the reconnection attempt in flight at"
+                + " the restoration failed afterwards (p50 %s after the restoration) before the next attempt"
+                + " could resume the rock; in the others the attempt in flight itself got through once TCP"
+                + " retransmitted. A suspended rock makes one attempt at a time and each waits up to the"
+                + " connect timeout and then the handshake timeout (%s) for packets lost in the cut"
+                + " (`Supervisor.reconnect` -> `Dialer.dial` / `Handshake.clientResume`), while only"
+                + " the pause between attempts is backed off (%s).%n%n",
+            model.equals("toxiproxy") ? "Toxiproxy" : "Packet loss (netns)",
+            ms(data.median()), ms(resumed.median()), waitedCuts, data.n(),
+            ms(Stats.of(r.samples(model + ".restore.waited", "rock").stream().filter(v -> v > 0).toList()).median()),
+            fact("rocks.handshakeTimeout", "?"), fact("rocks.backoff", "?")));
+      }
+      body.append(
+          "Recovery would not wait on a lost packet if a suspended rock started a fresh attempt every"
+              + " backoff pause while earlier ones are still pending (keeping the first to succeed), or gave"
+              + " each attempt a timeout of a few round trips instead of seconds.\n\n");
+    }
+  }
+
+  private void notMeasuredSection4() {
+    body.append("## 4. Link restoration to data flowing again\n\nNot measured in this run.\n\n");
+    rows.add(new Row("4. Restoration to data flowing", "not measured", "", "", "p50 at most 300 ms", null));
+  }
+
+  private String plainDetection(String model) {
+    String detected = fact(model + ".detect.plain.detected", null);
+    if (detected == null) {
+      return "?";
+    }
+    String outcome = fact(model + ".detect.plain.outcome", "");
+    String text = String.format("noticed %s of %s cuts", detected, fact(model + ".detect.plain.cuts", "?"));
+    return outcome.startsWith("ended") ? text + "; " + shortFate(outcome) : text;
+  }
+
+  private static String shortFate(String outcome) {
+    int colon = outcome.indexOf(" (");
+    return colon > 0 ? outcome.substring(0, colon) : outcome;
+  }
+
+  // ---------------------------------------------------------------- figure 5
+
+  private void idle() {
+    body.append("## 5. 10,000 idle rocks in one JVM\n\n");
+    String checkpointList = fact("idle.checkpoints", null);
+    if (checkpointList == null) {
+      notMeasured("5. Idle rocks");
+      String collapse = fact("idle.collapse", null);
+      if (collapse != null) {
+        body.append("Stopped before the first checkpoint: ").append(collapse).append(".\n\n");
+      }
+      return;
+    }
+    int n = Integer.parseInt(fact("idle.count", "0"));
+    List<Integer> checkpoints = new ArrayList<>();
+    for (String c : checkpointList.split(",")) {
+      checkpoints.add(Integer.parseInt(c));
+    }
+    int top = checkpoints.get(checkpoints.size() - 1);
+    String reduced = fact("idle.reduced", null);
+    if (reduced != null) {
+      body.append("**Fewer connections than 10,000:** ").append(reduced).append(".\n\n");
+    }
+    body.append(String.format(
+        "Up to %s connections held open and idle, with no application thread: the connecting ends in"
+            + " the harness JVM and the accepting ends in a second JVM (`IdlePeer`, `-Xmx1g`), since one"
+            + " JVM holding both would need 20,000 file descriptors, the whole limit here. Plain socket"
+            + " pairs first (%s), then rock pairs, connected one at a time in batches, each batch"
+            + " waited for until both ends are connected, and measured at %s rocks. Heap per connection"
+            + " is the used heap after full collections, before and after, divided by the count (3"
+            + " snapshots a second apart); platform threads are `ThreadMXBean.getThreadCount()`; CPU is"
+            + " each process's CPU time over %d windows of %s s while everything is idle, as a share of"
+            + " one core (for rocks: heartbeats, one each way whenever a side has sent nothing for %s).%n%n",
+        String.format("%,d", n), String.format("%,d", n),
+        String.join(", ", checkpoints.stream().map(c -> String.format("%,d", c)).toList()),
+        st("idle." + top + ".cpu.client", "rock").n(), fact("idle.window", "?"), fact("rocks.heartbeat", "?")));
+    body.append("| Rocks | Heap per rock, connecting | Heap per rock, accepting | CPU, connecting JVM (% of a core) | CPU, accepting JVM | Platform threads (connecting / accepting) |\n");
+    body.append("|---|---|---|---|---|---|\n");
+    body.append(String.format("| 0 | | | | | %s / %s |%n",
+        fact("idle.threads.client.0", "?"), fact("idle.threads.server.0", "?")));
+    for (int c : checkpoints) {
+      String p = "idle." + c;
+      body.append(String.format("| %,d | %s | %s | %s | %s | %s / %s |%n", c,
+          spread(st(p + ".heap.client", "rock"), "KiB"), spread(st(p + ".heap.server", "rock"), "KiB"),
+          spread(st(p + ".cpu.client", "rock"), "%"), spread(st(p + ".cpu.server", "rock"), "%"),
+          fact(p + ".threads.client", "?"), fact(p + ".threads.server", "?")));
+    }
+    body.append(String.format("| %,d plain | %s | %s | %s | %s | %s / %s |%n%n", n,
+        spread(st("idle.plain.heap.client", "plain"), "KiB"), spread(st("idle.plain.heap.server", "plain"), "KiB"),
+        spread(st("idle.plain.cpu.client", "plain"), "%"), spread(st("idle.plain.cpu.server", "plain"), "%"),
+        fact("idle.plain.threads.client", "?"), fact("idle.plain.threads.server", "?")));
+
+    String collapse = fact("idle.collapse", null);
+    body.append("| At " + String.format("%,d", top) + " | Rock | Plain | Rock/plain | Target | Result |\n|---|---|---|---|---|---|\n");
+    if (collapse != null) {
+      body.append(String.format("| %,d idle rocks held | stopped at %,d | | | all held, none suspended | **missed** |%n", n, top));
+      rows.add(new Row(String.format("5. %,d idle rocks held without false suspensions", n),
+          String.format("stopped after %,d", top), "", "", "all held", false));
+    }
+    for (String side : List.of("client", "server")) {
+      Stats rock = st("idle." + top + ".heap." + side, "rock");
+      Stats plain = st("idle.plain.heap." + side, "plain");
+      boolean met = rock.median() <= 16;
+      String name = side.equals("client") ? "connecting" : "accepting";
+      body.append(String.format("| Heap per connection, %s side | %s | %s | %s | at most 16 KiB | %s |%n",
+          name, kib(rock.median()), kib(plain.median()), ratio(rock, plain), verdict(met)));
+      rows.add(new Row(String.format("5. Heap per idle rock at %,d, %s side", top, name), kib(rock.median()),
+          kib(plain.median()), ratio(rock, plain), "at most 16 KiB", met));
+      bars.add(new Chart.Bar(String.format("5. Heap per idle rock, %s", name), 16 / rock.median(), met,
+          String.format("%s at %,d rocks (target at most 16 KiB)", kib(rock.median()), top)));
+    }
+    int cpus = Integer.parseInt(fact("machine.cpus", "2"));
+    for (String side : List.of("client", "server")) {
+      String first = fact("idle." + checkpoints.get(0) + ".threads." + side, "?");
+      String last = fact("idle." + top + ".threads." + side, "?");
+      String zero = fact("idle.threads." + side + ".0", "?");
+      boolean met;
+      try {
+        met = Integer.parseInt(last) - Integer.parseInt(first) <= cpus;
+      } catch (NumberFormatException e) {
+        met = false;
+      }
+      String name = side.equals("client") ? "connecting" : "accepting";
+      body.append(String.format(
+          "| Platform threads at 0 / %,d / %,d rocks, %s JVM | %s / %s / %s | %s | | constant, not one per rock | %s |%n",
+          checkpoints.get(0), top, name, zero, first, last, fact("idle.plain.threads." + side, "?"), verdict(met)));
+      rows.add(new Row(String.format("5. Platform threads at 0 / %,d / %,d rocks, %s JVM", checkpoints.get(0), top, name),
+          zero + " / " + first + " / " + last, fact("idle.plain.threads." + side, "?"), "", "constant, not one per rock", met));
+    }
+    for (String side : List.of("client", "server")) {
+      Stats rock = st("idle." + top + ".cpu." + side, "rock");
+      Stats plain = st("idle.plain.cpu." + side, "plain");
+      String name = side.equals("client") ? "connecting" : "accepting";
+      body.append(String.format("| CPU while idle, %s JVM | %s of a core | %s | | reported | |%n",
+          name, pct(rock.median()), pct(plain.median())));
+      rows.add(new Row(String.format("5. CPU while %,d rocks idle, %s JVM", top, name),
+          pct(rock.median()) + " of a core", pct(plain.median()), "", "reported (no target)", null));
+    }
+    body.append("\n");
+    if (collapse != null) {
+      body.append("**Target missed: ").append(String.format("%,d", n)).append(" idle rocks were not held.** ")
+          .append("Ramping up stopped ").append(collapse).append(". Nothing was cut: the heartbeats of that"
+              + " many rocks, on both ends on this machine, came too late. The figures above are those of"
+              + " the last checkpoint that held.\n\n");
+    } else {
+      body.append(String.format(
+          "All %,d rock pairs stayed connected through the measurements, none suspended; connecting them"
+              + " in batches took %s s.%n%n", top, fact("idle.connectSeconds", "?")));
+    }
+    Stats cpuTop = st("idle." + top + ".cpu.client", "rock");
+    body.append(String.format(
+        "Idle rocks cost CPU in proportion to their number: at %,d rocks each JVM spends %s of a core,"
+            + " about %.0f µs of CPU per rock per second, almost all of it sending and receiving"
+            + " heartbeats (the profile below).%n%n",
+        top, pct(cpuTop.median()), cpuTop.median() / 100 * 1e6 / top));
+    Stats heapClient = st("idle." + top + ".heap.client", "rock");
+    Stats heapServer = st("idle." + top + ".heap.server", "rock");
+    if (heapClient.median() > 16 || heapServer.median() > 16) {
+      body.append("**Target missed.** ").append(String.format(
+          "An idle rock holds %s (connecting side) and %s (accepting side) of heap, not at most 16 KiB.%n%n",
+          kib(heapClient.median()), kib(heapServer.median())));
+      body.append("### Where the heap goes\n\n");
+      body.append(
+          "Each rock keeps virtual threads of its own (`RockThreads.start`), parked, with their stacks"
+              + " on the heap as `jdk.internal.vm.StackChunk` objects, next to the rock's own objects; the"
+              + " class histograms below (live objects after a full GC, growth per connection) give the"
+              + " split.\n\n");
+    }
+    details(String.format("Heap per rock by class at %,d rocks, connecting side", top), r.profile("idle." + top + ".histogram.client"));
+    details(String.format("Heap per rock by class at %,d rocks, accepting side", top), r.profile("idle." + top + ".histogram.server"));
+    details(String.format("CPU profile of the connecting JVM with %,d idle rocks", top), r.profile("idle." + top + ".cpuProfile"));
+  }
+
+  // ---------------------------------------------------------------- figure 6
+
+  private void flaky() {
+    body.append("## 6. Throughput while the link is cut every 2 s\n\n");
+    Stats cut = st("flaky.cut", "rock");
+    Stats none = st("flaky.none", "rock");
+    if (cut.isEmpty()) {
+      notMeasured("6. Throughput with cuts every 2 s");
+      return;
+    }
+    body.append(String.format(
+        "A client writes 64 KiB chunks as fast as it can for %s s through Toxiproxy; the server's"
+            + " application counts what it reads. With cuts, every 2 s the connection is reset on both"
+            + " ends (%s; raised to toxicity 1 until the rock has noticed, then back to 0), and the rock"
+            + " reconnects and retransmits what the peer lacks. The figure is the rock's throughput with"
+            + " cuts over its throughput without, runs alternating. Plain without cuts is the same link's"
+            + " baseline.%n%n",
+        fact("flaky.seconds", "?"), fact("flaky.tool", "?")));
+    Stats plain = st("flaky.none", "plain");
+    double ratio = cut.median() / none.median();
+    boolean met = ratio >= 0.7;
+    body.append("| | With cuts | Without cuts | Cuts/none | Target | Result |\n|---|---|---|---|---|---|\n");
+    body.append(String.format("| Rock | %s | %s | %.2f | at least 0.7 | %s |%n",
+        spread(cut, "MiB/s"), spread(none, "MiB/s"), ratio, verdict(met)));
+    body.append(String.format("| Plain | %s | %s | | | |%n%n",
+        fact("flaky.plain.cut", "?"), spread(plain, "MiB/s")));
+    Stats suspensions = st("flaky.cut.suspensions", "rock");
+    Stats retransmitted = st("flaky.cut.retransmitted", "rock");
+    body.append(String.format(
+        "With cuts the rock suspended and resumed %s times per run (median) and retransmitted %s (median).%n%n",
+        String.format("%.0f", suspensions.median()), String.format("%.1f MiB", retransmitted.median())));
+    rows.add(new Row("6. Throughput, cut every 2 s, against no cuts", mibs(cut.median()) + " vs " + mibs(none.median()),
+        shortFate(fact("flaky.plain.cut", "?")), String.format("%.2f (cuts/none)", ratio), "at least 0.7", met));
+    bars.add(new Chart.Bar("6. Throughput with a cut every 2 s", ratio / 0.7, met,
+        String.format("%.2f of no-cut throughput (target at least 0.7)", ratio)));
+    if (!met) {
+      body.append("**Target missed.** The rock keeps ").append(String.format("%.2f", ratio))
+          .append(" of its throughput with a cut every 2 s.\n\n");
+    }
+  }
+
+  // ---------------------------------------------------------------- micro-benchmarks
+
+  private void microSection(StringBuilder page) {
+    page.append("## Micro-benchmarks (JMH)\n\n");
+    if (micro.isEmpty()) {
+      page.append("Not run.\n\n");
+      return;
+    }
+    page.append(
+        "The internals of `rocks-impl` on their own (package `io.rocks.impl`, benchmarks in"
+            + " `rocks-bench`): the frame codec, the in-flight buffer and the handshake crypto. "
+            + (microSettings == null ? "" : microSettings + ".")
+            + " Score is the mean with JMH's 99.9% error; the spread is over the measurement"
+            + " iterations.\n\n");
+    page.append("| Benchmark | Score | Min / median / max | Per second |\n|---|---|---|---|\n");
+    for (String[] f : micro.values()) {
+      String unit = f[1];
+      double score = Double.parseDouble(f[2]);
+      double error = Double.parseDouble(f[3]);
+      String perSecond = "";
+      double nanos = unit.startsWith("ns") ? score : unit.startsWith("us") ? score * 1000 : Double.NaN;
+      long bytes = f[0].contains("64KiB") ? 65536 : f[0].contains("writeBytes=") ? Long.parseLong(f[0].replaceAll(".*writeBytes=(\\d+).*", "$1")) : 0;
+      if (!Double.isNaN(nanos)) {
+        perSecond = bytes > 0
+            ? String.format("%.1f GiB/s", bytes / nanos * 1e9 / (1L << 30))
+            : String.format("%,.0f ops/s", 1e9 / nanos);
+      }
+      page.append(String.format("| `%s` | %s ± %s %s | %s / %s / %s | %s |%n",
+          f[0], num(score), num(error), unit, num(Double.parseDouble(f[4])), num(Double.parseDouble(f[5])),
+          num(Double.parseDouble(f[6])), perSecond));
+    }
+    page.append("\n");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private boolean ratioRow(
+      String summaryName, String name, Stats rock, Stats plain, String unit, double target, boolean atLeast) {
+    if (rock.isEmpty() || plain.isEmpty()) {
+      body.append(String.format("| %s | not measured | | | | |%n", name));
+      rows.add(new Row(summaryName, "not measured", "", "", "", null));
+      return true;
+    }
+    double ratio = rock.median() / plain.median();
+    boolean met = atLeast ? ratio >= target : ratio <= target;
+    String targetText = (atLeast ? "at least " : "at most ") + String.format("%.2f", target) + " x plain";
+    body.append(String.format("| %s | %s | %s | %s | %s | %s |%n",
+        name, spread(rock, unit), spread(plain, unit), ratioText(ratio, target), targetText, verdict(met)));
+    rows.add(new Row(summaryName, value(rock.median(), unit), value(plain.median(), unit),
+        ratioText(ratio, target), targetText, met));
+    bars.add(new Chart.Bar(summaryName.replace("Connect to first echoed byte", "Connect to echo")
+            .replace(" (Toxiproxy)", ""),
+        atLeast ? ratio / target : target / ratio, met,
+        String.format("%s x plain (target %s %.2f)", ratioText(ratio, target), atLeast ? "at least" : "at most", target)));
+    return met;
+  }
+
+  private void notMeasured(String figure) {
+    body.append("Not measured in this run.\n\n");
+    rows.add(new Row(figure, "not measured", "", "", "", null));
+  }
+
+  private void codeBlock(String title, List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
+    }
+    body.append(title).append("\n\n```\n");
+    for (String line : lines) {
+      body.append(line).append("\n");
+    }
+    body.append("```\n\n");
+  }
+
+  private void details(String title, List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
+    }
+    body.append("<details><summary>").append(title).append("</summary>\n\n```\n");
+    for (String line : lines) {
+      body.append(line).append("\n");
+    }
+    body.append("```\n\n</details>\n\n");
+  }
+
+  private Stats st(String key, String series) {
+    return Stats.of(r.samples(key, series));
+  }
+
+  private String fact(String key, String absent) {
+    return r.factOr(key, absent);
+  }
+
+  private double microMedian(String name) {
+    String[] f = micro.get(name);
+    if (f == null) {
+      return Double.NaN;
+    }
+    double v = Double.parseDouble(f[5]);
+    return f[1].startsWith("ns") ? v / 1000 : f[1].startsWith("ms") ? v * 1000 : v; // in microseconds
+  }
+
+  private String memory() {
+    String kb = fact("machine.memory", "");
+    try {
+      return String.format("%.1f GiB", Long.parseLong(kb.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0);
+    } catch (NumberFormatException e) {
+      return kb.isEmpty() ? "unknown" : kb;
+    }
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "**missed**";
+  }
+
+  /** Two decimals, or three where two would round onto the target and hide which side it is on. */
+  static String ratioText(double ratio, double target) {
+    String two = String.format("%.2f", ratio);
+    return Math.abs(ratio - target) < 0.005 && ratio != target ? String.format("%.3f", ratio) : two;
+  }
+
+  private static String ratio(Stats rock, Stats plain) {
+    if (rock.isEmpty() || plain.isEmpty() || plain.median() == 0) {
+      return "";
+    }
+    return String.format("%.2f", rock.median() / plain.median());
+  }
+
+  private static String spread(Stats s, String unit) {
+    if (s.isEmpty()) {
+      return "not measured";
+    }
+    return String.format("%s / %s / %s (n=%d)",
+        bare(s.min(), unit), bare(s.median(), unit), value(s.max(), unit), s.n());
+  }
+
+  private static String value(double v, String unit) {
+    return switch (unit) {
+      case "MiB/s" -> mibs(v);
+      case "ms" -> ms(v);
+      case "s" -> seconds(v);
+      case "KiB" -> kib(v);
+      case "%" -> pct(v);
+      default -> num(v) + " " + unit;
+    };
+  }
+
+  /** The number as {@link #value} writes it, without the unit. */
+  private static String bare(double v, String unit) {
+    String full = value(v, unit);
+    int space = full.lastIndexOf(' ');
+    return unit.equals("%") ? full.substring(0, full.length() - 1) : space > 0 ? full.substring(0, space) : full;
+  }
+
+  private static String mibs(double v) {
+    return String.format("%,.0f MiB/s", v);
+  }
+
+  static String ms(double v) {
+    double a = Math.abs(v);
+    return a >= 100 ? String.format("%,.0f ms", v) : a >= 10 ? String.format("%.1f ms", v) : String.format("%.2f ms", v);
+  }
+
+  private static String us(double v) {
+    return v >= 1000 ? ms(v / 1000) : String.format("%.0f µs", v);
+  }
+
+  private static String seconds(double v) {
+    return String.format("%.2f s", v);
+  }
+
+  private static String kib(double v) {
+    return String.format("%.1f KiB", v);
+  }
+
+  private static String pct(double v) {
+    return String.format("%.1f%%", v);
+  }
+
+  private static String num(double v) {
+    double a = Math.abs(v);
+    return a >= 100 ? String.format("%,.0f", v) : a >= 10 ? String.format("%.1f", v) : String.format("%.2f", v);
+  }
+
+  private static String size(long bytes) {
+    return bytes >= (1L << 30) && bytes % (1L << 30) == 0
+        ? (bytes >> 30) + " GiB"
+        : (bytes >> 20) + " MiB";
+  }
+}
