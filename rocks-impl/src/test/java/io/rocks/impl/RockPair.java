@@ -3,13 +3,16 @@ package io.rocks.impl;
 import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
+import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A rock server on loopback, a {@link FaultRelay} in front of it, and one client rock connected
@@ -28,6 +31,14 @@ final class RockPair implements AutoCloseable {
     client = Rocks.connect(relay.address(), clientOptions);
     server.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
     accepted = server.accept();
+    // The handshake is pipelined: wait for WELCOME to reach the client, so a test's first fault
+    // hits an established rock, not one still being set up.
+    try {
+      Await.until(Duration.ofSeconds(10), "client rock established",
+          () -> client.rock().state() != RockState.CONNECTING);
+    } catch (TimeoutException | InterruptedException e) {
+      throw new IOException(e);
+    }
   }
 
   RockPair(RockOptions options) throws IOException {
