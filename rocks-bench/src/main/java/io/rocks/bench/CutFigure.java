@@ -225,6 +225,7 @@ final class CutFigure {
       int value = 0;
       long cutNanos = 0;
       Map<String, Integer> failureKinds = new TreeMap<>();
+      Map<String, Integer> serverCauses = new TreeMap<>();
       for (int i = 1; i <= cuts; i++) {
         value = value % 250 + 1;
         roundTrip(out, echoes, value, Duration.ofSeconds(30));
@@ -238,6 +239,7 @@ final class CutFigure {
         double serverDetect = (serverSuspended.at() - tCut) / 1e9;
         h.results.sample(key("detect.client"), "rock", clientDetect);
         h.results.sample(key("detect.server"), "rock", serverDetect);
+        serverCauses.merge(causeClass(serverSuspended.detail()), 1, Integer::sum);
 
         value = value % 250 + 1;
         out.write(value);
@@ -301,6 +303,11 @@ final class CutFigure {
       for (Map.Entry<String, Integer> kind : failureKinds.entrySet()) {
         h.results.profile(key("restore.failures"), String.format("%3d x %s", kind.getValue(), kind.getKey()));
       }
+      List<String> causes = new ArrayList<>();
+      for (Map.Entry<String, Integer> cause : serverCauses.entrySet()) {
+        causes.add(cause.getValue() + " x " + cause.getKey());
+      }
+      h.results.fact(key("detect.server.causes"), String.join(", ", causes));
       h.results.fact(key("detect.plain.cuts"), plainCuts);
       h.results.fact(key("detect.plain.detected"), plainDetected);
       h.results.fact(key("detect.plain.observed"), String.format("%.0f", cutNanos / 1e9));
@@ -310,6 +317,13 @@ final class CutFigure {
       Net.abort(client);
       Net.abort(plain);
     }
+  }
+
+  /** The simple class name of the exception a suspension event reports, e.g. EOFException. */
+  private static String causeClass(String detail) {
+    int colon = detail.indexOf(':');
+    String name = colon < 0 ? detail : detail.substring(0, colon);
+    return name.substring(name.lastIndexOf('.') + 1);
   }
 
   private static void roundTrip(OutputStream out, BlockingQueue<long[]> echoes, int value, Duration limit)

@@ -269,7 +269,7 @@ public final class Report {
               + " MiB/s under the profiler):",
           r.profile("bulk.plain"));
       body.append(
-          "What would close the gap is fewer hand-overs per chunk: let the application's thread write"
+          "What would cut this cost is fewer hand-overs per chunk: let the application's thread write"
               + " the frame to the socket itself when the rock is connected and nothing is queued (keeping"
               + " the bytes in the in-flight buffer for retransmission), let the reader deliver straight"
               + " into a waiting read, and send acknowledgements less often than every 64 KiB, so that a"
@@ -346,34 +346,46 @@ public final class Report {
       double keyPair = microMedian("HandshakeCryptoBench.x25519KeyPair");
       double shared = microMedian("HandshakeCryptoBench.x25519SharedSecret");
       double both = microMedian("HandshakeCryptoBench.establishBothSides");
+      double gap = (rockLoop.median() - plainLoop.median()) * 1000; // microseconds
       if (!Double.isNaN(keyPair) && !Double.isNaN(shared)) {
+        double serial = 2 * keyPair + shared; // the three X25519 operations one after the other
+        double without = rockLoop.median() - serial / 1000; // milliseconds
         body.append(
             String.format(
-                "Four X25519 scalar multiplications lie on the path to the first echoed byte, one after"
-                    + " the other: the client makes its key pair before `connect` returns"
-                    + " (`Handshake.sendHello` -> `new KeyAgreement25519()`); the server makes its key"
-                    + " pair and the shared secret before it answers WELCOME and only then creates the"
-                    + " rock and hands it to `accept` (`RealRockServerSocket.establish` ->"
-                    + " `Handshake.sendWelcome`); the client computes the shared secret from WELCOME"
-                    + " before its reader takes the server's data (`RealRock.awaitWelcome` ->"
-                    + " `Handshake.clientWelcome` -> `KeyAgreement25519.sharedSecret`). The JMH"
-                    + " micro-benchmarks of this run put a key pair at %s and a shared secret at %s"
-                    + " (the JDK's X25519, `sun.security.ec.XECOperations`): %s in all, %s with the"
-                    + " key derivations and tags (`establishBothSides`), against %s for a whole plain"
-                    + " connect and echo. The rest of the difference is hand-overs between threads:"
-                    + " the server's accept loop, its handshake thread, the accept queue and the rock's"
-                    + " reader and writer threads on each side, each a virtual-thread wake-up.%n%n",
-                us(keyPair), us(shared), us(2 * keyPair + 2 * shared), us(both), ms(plainLoop.median())));
+                "The key agreement is on the path. The client makes its X25519 key pair before"
+                    + " `connect` returns (`Handshake.sendHello` -> `new KeyAgreement25519()`); the"
+                    + " server makes its key pair and computes the shared secret before it answers"
+                    + " WELCOME, and only then creates the rock and hands it to `accept`"
+                    + " (`RealRockServerSocket.establish` -> `Handshake.sendWelcome`); the client's reader"
+                    + " computes the shared secret from WELCOME before it passes on any of the server's"
+                    + " data (`RealRock.awaitWelcome` -> `Handshake.clientWelcome` ->"
+                    + " `KeyAgreement25519.sharedSecret`), while the server's application takes the rock."
+                    + " The JMH micro-benchmarks of this run put a key pair at %s and a shared secret at"
+                    + " %s (the JDK's X25519, `sun.security.ec.XECOperations`; %s for everything both"
+                    + " sides compute, `establishBothSides`): the three in series come to %s, %.0f%% of"
+                    + " the %s a rock adds to plain's %s. The other %s is spread over every step (table"
+                    + " above): it goes to the steps a plain connection does not have, each the wake-up"
+                    + " of a parked virtual thread: the server's accept loop hands the connection to a"
+                    + " handshake thread, which hands the rock through the accept queue to the"
+                    + " application's `accept`, and on each side the bytes pass through the rock's writer"
+                    + " and reader threads. Even with the key agreement off the path a rock would take"
+                    + " about %s, %.1f times plain.%n%n",
+                us(keyPair), us(shared), us(both), us(serial), 100 * serial / gap, us(gap),
+                ms(plainLoop.median()), us(Math.max(0, gap - serial)), ms(without),
+                without / plainLoop.median()));
       }
       codeBlock(
           "CPU profile of " + fact("connect.profiled.rock", "?") + " more rock connects on loopback ("
               + fact("connect.profiled.rock.ms", "?") + " ms each, close included):",
           r.profile("connect.rock"));
       body.append(
-          "Taking the key agreement off the path would meet the target: make each side's ephemeral key"
-              + " pair ahead of time (a small pool refilled in the background), and let the server hand"
-              + " the rock to `accept` and deliver the client's pipelined bytes (already allowed by the"
-              + " initial window) while it computes the shared secret, instead of after WELCOME.\n\n");
+          "Both parts have to shrink to reach 2 times plain. The key agreement can leave the path: make"
+              + " each side's ephemeral key pair ahead of time (a small pool refilled in the background),"
+              + " and let the server hand the rock to `accept` and deliver the client's pipelined bytes"
+              + " (already allowed by the initial window) while it computes the shared secret, instead"
+              + " of after WELCOME. The hand-overs can be fewer: run the server's handshake on the thread"
+              + " that accepted the connection, and let the application's first read and write use the"
+              + " socket directly instead of waking the rock's reader and writer threads.\n\n");
     }
   }
 
@@ -425,12 +437,18 @@ public final class Report {
     body.append("\n").append(keepalive).append(
         " (and only with SO_KEEPALIVE on): an idle plain socket learns of a silent cut after hours, or"
             + " never.\n\n");
-    if (toxi) {
-      body.append(
-          "Through Toxiproxy the accepting side reports its suspension with the connecting side's: the"
-              + " connecting rock closes its dead connection when it suspends, and Toxiproxy passes that"
-              + " close through the toxic to the server. On the cut network namespace nothing passes,"
-              + " and each side detects the silence on its own.\n\n");
+    List<String> causes = new ArrayList<>();
+    for (String model : List.of("toxiproxy", "netns")) {
+      String c = fact(model + ".detect.server.causes", null);
+      if (c != null) {
+        causes.add((model.equals("toxiproxy") ? "through Toxiproxy " : "on the cut network namespace ") + c);
+      }
+    }
+    if (!causes.isEmpty()) {
+      body.append("What the accepting side suspended on: ").append(String.join("; ", causes)).append(
+          ". A `SocketTimeoutException` is its own heartbeat detection; an `EOFException` means the"
+              + " connecting side suspended first and closed its connection, which Toxiproxy passes"
+              + " through the toxic to the server (a cut network namespace lets nothing through).\n\n");
     }
     if (!met3) {
       body.append(
