@@ -128,11 +128,24 @@ class NetnsChaosTest {
         detection.compareTo(detectionBound()) <= 0,
         "the client noticed the link loss after " + detection.toMillis() + " ms: " + suspended.detail());
     server.awaitEvent(detectionBound().plusSeconds(10), "suspended", 0);
+    // An event is reported the moment it happens, the status only every 50 ms: wait for the status
+    // to catch up with the events before holding it to them.
+    client.awaitStatus(Duration.ofSeconds(10), "client status SUSPENDED", s -> "SUSPENDED".equals(s.get("state")));
+    server.awaitStatus(Duration.ofSeconds(10), "server status SUSPENDED", s -> "SUSPENDED".equals(s.get("state")));
 
     Hold.during(
         Duration.ofSeconds(10).minusNanos(System.nanoTime() - injectedAt),
         "both rocks stay suspended while the link is down",
-        () -> "SUSPENDED".equals(client.status().get("state")) && "SUSPENDED".equals(server.status().get("state")));
+        () -> {
+          String clientState = client.status().get("state");
+          String serverState = server.status().get("state");
+          if ("SUSPENDED".equals(clientState) && "SUSPENDED".equals(serverState)) {
+            return true;
+          }
+          throw new AssertionError(
+              "while the link is down the client is " + clientState + " and the server " + serverState
+                  + "; client: " + client.status() + "; server: " + server.status());
+        });
     long healedAt = System.nanoTime();
     lab.ip("-n", lab.clientNs, "link", "set", NetnsLab.CLIENT_DEV, "up");
 
