@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.interfaces.XECPublicKey;
 import java.security.spec.NamedParameterSpec;
@@ -14,6 +13,7 @@ import javax.crypto.KeyAgreement;
 
 /**
  * One side's ephemeral X25519 key pair, used once to agree the rock's secret and then dropped.
+ * Pairs come from {@link KeyPairPool}, which makes them ahead of time and hands each out once.
  * Public keys travel as the 32-byte little-endian u-coordinate of RFC 7748.
  *
  * <p>Not thread-safe; owned by the thread running the handshake.
@@ -23,12 +23,13 @@ final class KeyAgreement25519 {
 
   private final KeyPair keyPair;
 
+  /** Takes a fresh key pair, made ahead of time ({@link KeyPairPool}) or now if none is ready. */
   KeyAgreement25519() {
-    try {
-      keyPair = KeyPairGenerator.getInstance("X25519").generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK lacks X25519 (required since JDK 11)", e);
-    }
+    this(KeyPairPool.take());
+  }
+
+  KeyAgreement25519(KeyPair keyPair) {
+    this.keyPair = keyPair;
   }
 
   /** Returns this side's public key, 32 bytes. */
