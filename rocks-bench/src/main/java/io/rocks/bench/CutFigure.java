@@ -294,7 +294,6 @@ final class CutFigure {
                 Math.round(dataMs));
         h.results.profile(key("restore.timeline"), line);
         if (plainFate == null && plainEnded.get() != null) {
-          Thread.sleep(50); // let a close caused by the restoration show as such
           plainFate = "ended " + (plainEndedAt.get() - tRestore) / 1_000_000 + " ms after the restoration of cut "
               + i + " (" + plainEnded.get() + "): the connection is lost, with whatever it carried";
         }
@@ -359,6 +358,7 @@ final class CutFigure {
     }
   }
 
+  /** Records when and how the plain connection ended: {@code endedAt} first, then {@code ended}. */
   private static void watch(Socket plain, AtomicReference<String> ended, AtomicLong endedAt) {
     try {
       int b = plain.getInputStream().read();
