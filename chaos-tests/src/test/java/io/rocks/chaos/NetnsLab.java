@@ -1,14 +1,11 @@
 package io.rocks.chaos;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,34 +49,14 @@ final class NetnsLab implements AutoCloseable {
 
   /** Returns why namespaces cannot be made here (not root, no {@code ip}), or empty if they can. */
   static Optional<String> unavailableReason() {
-    Optional<Path> ip = findIp();
-    if (ip.isEmpty()) {
+    if (findIp().isEmpty()) {
       return Optional.of("the 'ip' command (iproute2) is not installed");
     }
-    try {
-      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-      if (!Integer.valueOf(0).equals(uid)) {
-        return Optional.of("network namespaces need root, and this runs as uid " + uid);
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      return Optional.of("cannot tell whether this runs as root: " + e);
-    }
-    return Optional.empty();
+    return HostCommands.notRootReason();
   }
 
   static Optional<Path> findIp() {
-    List<Path> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(java.io.File.pathSeparator)) {
-        if (!dir.isEmpty()) {
-          dirs.add(Path.of(dir));
-        }
-      }
-    }
-    dirs.add(Path.of("/usr/sbin"));
-    dirs.add(Path.of("/sbin"));
-    return dirs.stream().map(d -> d.resolve("ip")).filter(Files::isExecutable).findFirst();
+    return HostCommands.find("ip");
   }
 
   /** Makes the two namespaces, the veth pair and the addresses, and brings the links up. */
@@ -127,18 +104,9 @@ final class NetnsLab implements AutoCloseable {
   }
 
   private static String run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    if (!process.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
-      throw new IOException(String.join(" ", command) + ": no exit within " + COMMAND_LIMIT.toMillis() + " ms");
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (process.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + output.trim());
-    }
-    return output;
+    return HostCommands.run(command, COMMAND_LIMIT);
   }
+
 
   /**
    * Deletes namespaces an earlier run of these tests made and could not delete because its JVM was

@@ -2,6 +2,7 @@ package io.rocks.bench;
 
 import eu.rekawek.toxiproxy.Proxy;
 import io.rocks.bench.Net.Kind;
+import io.rocks.chaos.Toxi;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -53,10 +54,10 @@ final class ConnectFigure {
     Harness.Settings s = h.settings;
     try (Net.Echo rockEcho = new Net.Echo(Net.listen(Kind.ROCK, h.options, 50));
         Net.Echo plainEcho = new Net.Echo(Net.listen(Kind.PLAIN, h.options, 50))) {
-      Proxy rockProxy = toxi.proxy("connect-rock", rockEcho.address());
-      Proxy plainProxy = toxi.proxy("connect-plain", plainEcho.address());
-      toxi.latency(rockProxy, 5);
-      toxi.latency(plainProxy, 5);
+      Proxy rockProxy = toxi.createProxy("connect-rock", rockEcho.address());
+      Proxy plainProxy = toxi.createProxy("connect-plain", plainEcho.address());
+      toxi.latency(rockProxy, "latency", 5, 0);
+      toxi.latency(plainProxy, "latency", 5, 0);
       h.results.fact("connect.toxiproxy.latency", "5 ms each way, no jitter");
       InetSocketAddress rockAt = Toxi.listenAddress(rockProxy);
       InetSocketAddress plainAt = Toxi.listenAddress(plainProxy);

@@ -4,6 +4,7 @@ import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.model.Toxic;
 import io.rocks.RockOptions;
 import io.rocks.bench.Net.Kind;
+import io.rocks.chaos.Toxi;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,7 +86,7 @@ final class CutFigure {
 
     @Override
     public InetSocketAddress route(String name, InetSocketAddress server) throws Exception {
-      Proxy proxy = toxi.proxy(name, server);
+      Proxy proxy = toxi.createProxy(name, server);
       proxies.add(proxy);
       return Toxi.listenAddress(proxy);
     }
@@ -93,7 +94,7 @@ final class CutFigure {
     @Override
     public void cut() throws Exception {
       for (Proxy proxy : proxies) {
-        toxics.addAll(toxi.silentCut(proxy));
+        toxics.addAll(toxi.silentCut(proxy, "cut"));
       }
     }
 

@@ -5,6 +5,7 @@ import eu.rekawek.toxiproxy.model.Toxic;
 import io.rocks.RockSocket;
 import io.rocks.RockStats;
 import io.rocks.bench.Net.Kind;
+import io.rocks.chaos.Toxi;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -88,10 +89,10 @@ final class FlakyFigure {
     h.results.fact("flaky.tool", "Toxiproxy reset_peer toxic, both directions");
     try (Sink rockSink = new Sink(Net.listen(Kind.ROCK, h.options, 50));
         Sink plainSink = new Sink(Net.listen(Kind.PLAIN, h.options, 50))) {
-      Proxy rockProxy = toxi.proxy("flaky-rock", Net.address(rockSink.server));
-      Proxy plainProxy = toxi.proxy("flaky-plain", Net.address(plainSink.server));
-      List<Toxic> rockReset = toxi.armedReset(rockProxy);
-      List<Toxic> plainReset = toxi.armedReset(plainProxy);
+      Proxy rockProxy = toxi.createProxy("flaky-rock", Net.address(rockSink.server));
+      Proxy plainProxy = toxi.createProxy("flaky-plain", Net.address(plainSink.server));
+      List<Toxic> rockReset = toxi.armedReset(rockProxy, "reset");
+      List<Toxic> plainReset = toxi.armedReset(plainProxy, "reset");
       h.log("figure 6: warming up");
       transfer(Kind.ROCK, rockSink, rockProxy, rockReset, false, Duration.ofSeconds(2));
       transfer(Kind.PLAIN, plainSink, plainProxy, plainReset, false, Duration.ofSeconds(2));
@@ -177,7 +178,7 @@ final class FlakyFigure {
   /** Resets the link: toxicity 1 until the rock has suspended (or 200 ms for a plain socket), then 0. */
   private void cut(Socket client, List<Toxic> reset, AtomicReference<String> failure) throws Exception {
     int before = client instanceof RockSocket rock ? rock.rock().stats().suspensions() : 0;
-    toxi.toxicity(reset, 1f);
+    toxi.setToxicity(reset, 1f);
     long deadline = System.nanoTime() + Duration.ofMillis(client instanceof RockSocket ? 1000 : 200).toNanos();
     while (System.nanoTime() < deadline) {
       if (client instanceof RockSocket rock ? rock.rock().stats().suspensions() > before : failure.get() != null) {
@@ -185,6 +186,6 @@ final class FlakyFigure {
       }
       Thread.sleep(0, 200_000);
     }
-    toxi.toxicity(reset, 0f);
+    toxi.setToxicity(reset, 0f);
   }
 }

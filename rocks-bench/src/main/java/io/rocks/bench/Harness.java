@@ -1,6 +1,7 @@
 package io.rocks.bench;
 
 import io.rocks.RockOptions;
+import io.rocks.chaos.Toxi;
 import io.rocks.chaos.ToxiproxyServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

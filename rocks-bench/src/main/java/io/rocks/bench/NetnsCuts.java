@@ -1,9 +1,10 @@
 package io.rocks.bench;
 
+import io.rocks.chaos.HostCommands;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * them the page says why this link was not measured. The namespace is deleted afterwards.
  */
 final class NetnsCuts {
+  private static final Duration COMMAND_LIMIT = Duration.ofSeconds(30);
   private final Harness h;
 
   NetnsCuts(Harness harness) {
@@ -23,12 +25,12 @@ final class NetnsCuts {
   }
 
   void run() throws Exception {
-    Optional<Path> ip = find("ip");
-    Optional<Path> tc = find("tc");
+    Optional<Path> ip = HostCommands.find("ip");
+    Optional<Path> tc = HostCommands.find("tc");
     String missing =
         ip.isEmpty() ? "the ip command (iproute2) is not installed"
             : tc.isEmpty() ? "the tc command (iproute2) is not installed"
-            : !isRoot() ? "network namespaces need root" : null;
+            : HostCommands.notRootReason().orElse(null);
     if (missing != null) {
       h.results.fact("netns.skipped", missing);
       h.log("figures 3/4 (netns): skipped: %s", missing);
@@ -74,29 +76,6 @@ final class NetnsCuts {
     }
   }
 
-  private static boolean isRoot() {
-    try {
-      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
-  }
-
-  private static Optional<Path> find(String name) {
-    List<Path> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(java.io.File.pathSeparator)) {
-        if (!dir.isEmpty()) {
-          dirs.add(Path.of(dir));
-        }
-      }
-    }
-    dirs.add(Path.of("/usr/sbin"));
-    dirs.add(Path.of("/sbin"));
-    return dirs.stream().map(d -> d.resolve(name)).filter(Files::isExecutable).findFirst();
-  }
-
   private static void command(String... command) throws Exception {
     String failure = commandOrError(List.of(command));
     if (failure != null) {
@@ -106,12 +85,11 @@ final class NetnsCuts {
 
   /** Runs {@code command}; returns null if it succeeded, else what it said. */
   private static String commandOrError(List<String> command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      return String.join(" ", command) + ": no answer within 30 s";
+    try {
+      HostCommands.run(command, COMMAND_LIMIT);
+      return null;
+    } catch (IOException failed) {
+      return failed.getMessage();
     }
-    return process.exitValue() == 0 ? null : String.join(" ", command) + ": " + output;
   }
 }

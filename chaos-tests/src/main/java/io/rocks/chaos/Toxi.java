@@ -4,6 +4,7 @@ import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,30 +12,31 @@ import java.util.concurrent.Callable;
 
 /**
  * The Toxiproxy client with a time limit on every call: the underlying client sets no HTTP
- * timeouts, so without one a stuck server would hang the build instead of failing a test.
+ * timeouts, so without one a stuck server would hang the build instead of failing a test. Used by
+ * the chaos tests and by the benchmarks.
  */
-final class Toxi {
+public final class Toxi {
   /** The limit for one API call; generous, since the server answers in milliseconds. */
-  static final Duration CALL_LIMIT = Duration.ofSeconds(10);
+  public static final Duration CALL_LIMIT = Duration.ofSeconds(10);
 
   private final ToxiproxyServer server;
   private final ToxiproxyClient client;
 
-  Toxi(ToxiproxyServer server) {
+  public Toxi(ToxiproxyServer server) {
     this.server = server;
     this.client = server.client();
   }
 
-  <T> T call(String what, Callable<T> call) throws Exception {
+  public <T> T call(String what, Callable<T> call) throws Exception {
     return TimeLimit.call(CALL_LIMIT, what + " (" + server + ")", call);
   }
 
-  void run(String what, TimeLimit.Action action) throws Exception {
+  public void run(String what, TimeLimit.Action action) throws Exception {
     TimeLimit.run(CALL_LIMIT, what + " (" + server + ")", action);
   }
 
   /** Deletes every proxy, so a test starts from a clean set ({@code reset()} keeps proxies). */
-  void deleteAllProxies() throws Exception {
+  public void deleteAllProxies() throws Exception {
     List<Proxy> proxies = call("list proxies", client::getProxies);
     for (Proxy proxy : proxies) {
       run("delete proxy " + proxy.getName(), proxy::delete);
@@ -45,13 +47,25 @@ final class Toxi {
     }
   }
 
+  /** Creates a proxy on a free loopback port to {@code upstream}. */
+  public Proxy createProxy(String name, InetSocketAddress upstream) throws Exception {
+    return createProxy(name, upstream.getAddress().getHostAddress() + ":" + upstream.getPort());
+  }
+
+  /** Returns the address {@code proxy} listens on. */
+  public static InetSocketAddress listenAddress(Proxy proxy) {
+    String listen = proxy.getListen();
+    int colon = listen.lastIndexOf(':');
+    return new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+  }
+
   /** Creates a proxy on a free loopback port to {@code upstream} ({@code host:port}). */
-  Proxy createProxy(String name, String upstream) throws Exception {
+  public Proxy createProxy(String name, String upstream) throws Exception {
     return call("create proxy " + name, () -> client.createProxy(name, "127.0.0.1:0", upstream));
   }
 
   /** Adds a {@code timeout} toxic with timeout 0 (drop everything, never close) both ways. */
-  List<Toxic> silentCut(Proxy proxy, String name) throws Exception {
+  public List<Toxic> silentCut(Proxy proxy, String name) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxic = name + "-" + direction.name().toLowerCase();
@@ -66,7 +80,7 @@ final class Toxi {
    * #setToxicity raised to 1} it ends those connections with a real RST. Add it before the
    * connections it should reset are made.
    */
-  List<Toxic> armedReset(Proxy proxy, String name) throws Exception {
+  public List<Toxic> armedReset(Proxy proxy, String name) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxicName = name + "-" + direction.name().toLowerCase();
@@ -77,14 +91,14 @@ final class Toxi {
     return added;
   }
 
-  void setToxicity(List<Toxic> toxics, float toxicity) throws Exception {
+  public void setToxicity(List<Toxic> toxics, float toxicity) throws Exception {
     for (Toxic toxic : toxics) {
       run("set toxicity of " + toxic.getName() + " to " + toxicity, () -> toxic.setToxicity(toxicity));
     }
   }
 
   /** Adds {@code latency} (with {@code jitter}) in both directions. */
-  List<Toxic> latency(Proxy proxy, String name, long latencyMillis, long jitterMillis) throws Exception {
+  public List<Toxic> latency(Proxy proxy, String name, long latencyMillis, long jitterMillis) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxic = name + "-" + direction.name().toLowerCase();
@@ -97,7 +111,7 @@ final class Toxi {
   }
 
   /** Limits each direction to {@code kilobytesPerSecond} (Toxiproxy's KB: 1000 bytes). */
-  List<Toxic> bandwidth(Proxy proxy, String name, long kilobytesPerSecond) throws Exception {
+  public List<Toxic> bandwidth(Proxy proxy, String name, long kilobytesPerSecond) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxic = name + "-" + direction.name().toLowerCase();
@@ -110,7 +124,7 @@ final class Toxi {
    * Slices each direction into segments of {@code averageSize} ± {@code sizeVariation} bytes with
    * {@code delayMicros} between them.
    */
-  List<Toxic> slicer(Proxy proxy, String name, long averageSize, long sizeVariation, long delayMicros)
+  public List<Toxic> slicer(Proxy proxy, String name, long averageSize, long sizeVariation, long delayMicros)
       throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
@@ -124,7 +138,7 @@ final class Toxi {
   }
 
   /** Closes each connection once {@code bytes} have passed in either direction. */
-  List<Toxic> limitData(Proxy proxy, String name, long bytes) throws Exception {
+  public List<Toxic> limitData(Proxy proxy, String name, long bytes) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxic = name + "-" + direction.name().toLowerCase();
@@ -133,14 +147,14 @@ final class Toxi {
     return added;
   }
 
-  void remove(List<Toxic> toxics) throws Exception {
+  public void remove(List<Toxic> toxics) throws Exception {
     for (Toxic toxic : toxics) {
       run("remove toxic " + toxic.getName(), toxic::remove);
     }
   }
 
   /** Returns the names of the toxics on {@code proxy}, as the server reports them. */
-  List<String> toxicNames(Proxy proxy) throws Exception {
+  public List<String> toxicNames(Proxy proxy) throws Exception {
     List<String> names = new ArrayList<>();
     for (Toxic toxic : call("list toxics of " + proxy.getName(), () -> proxy.toxics().getAll())) {
       names.add(toxic.getName());
@@ -148,15 +162,15 @@ final class Toxi {
     return names;
   }
 
-  void disable(Proxy proxy) throws Exception {
+  public void disable(Proxy proxy) throws Exception {
     run("disable proxy " + proxy.getName(), proxy::disable);
   }
 
-  void enable(Proxy proxy) throws Exception {
+  public void enable(Proxy proxy) throws Exception {
     run("enable proxy " + proxy.getName(), proxy::enable);
   }
 
-  void delete(Proxy proxy) throws Exception {
+  public void delete(Proxy proxy) throws Exception {
     run("delete proxy " + proxy.getName(), proxy::delete);
   }
 }
