@@ -6,10 +6,14 @@ import io.rocks.RockOptions;
 import io.rocks.RockState;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.Transfer;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,12 +35,17 @@ class RockTransferTest {
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       AtomicLong clientReceived = new AtomicLong();
       AtomicLong serverReceived = new AtomicLong();
-      Future<Transfer.Digest> clientSent = pool.submit(() -> sendThenShutdown(pair.client, bytesEachWay, 1));
-      Future<Transfer.Digest> serverSent = pool.submit(() -> sendThenShutdown(pair.accepted, bytesEachWay, 2));
+      // Each sender stops at 90% until the last fault is injected, so the transfer cannot end
+      // while faults remain; every fault's progress target lies below 2 x 90%.
+      CountDownLatch faultsDone = new CountDownLatch(1);
+      long holdAt = bytesEachWay * 9 / 10;
+      Future<Transfer.Digest> clientSent =
+          pool.submit(() -> sendThenShutdown(pair.client, bytesEachWay, 1, holdAt, faultsDone));
+      Future<Transfer.Digest> serverSent =
+          pool.submit(() -> sendThenShutdown(pair.accepted, bytesEachWay, 2, holdAt, faultsDone));
       Future<Transfer.Digest> clientGot = pool.submit(() -> Transfer.receive(pair.client.getInputStream(), clientReceived));
       Future<Transfer.Digest> serverGot = pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), serverReceived));
 
-      // Faults fall within the first 80% of the transfer, so it cannot end between check and fault.
       long step = 2 * bytesEachWay / (faults + 5);
       for (int fault = 0; fault < faults; fault++) {
         long target = (fault + 1) * step;
@@ -57,6 +66,7 @@ class RockTransferTest {
             () -> pair.clientRock().stats().suspensions() > suspensionsBefore);
         pair.relay.restore();
       }
+      faultsDone.countDown();
 
       Transfer.Digest expectedClient = Transfer.expected(bytesEachWay, 1, 64 * 1024);
       Transfer.Digest expectedServer = Transfer.expected(bytesEachWay, 2, 64 * 1024);
@@ -72,8 +82,31 @@ class RockTransferTest {
   }
 
   static Transfer.Digest sendThenShutdown(Socket socket, long bytes, long seed) throws Exception {
-    OutputStream out = socket.getOutputStream();
-    Transfer.Digest digest = Transfer.send(out, bytes, seed, 64 * 1024, new AtomicLong());
+    return sendThenShutdown(socket, bytes, seed, Long.MAX_VALUE, new CountDownLatch(0));
+  }
+
+  /** Sends {@code bytes}, waiting for {@code release} before writing past {@code holdAt}. */
+  static Transfer.Digest sendThenShutdown(
+      Socket socket, long bytes, long seed, long holdAt, CountDownLatch release) throws Exception {
+    OutputStream gated =
+        new FilterOutputStream(socket.getOutputStream()) {
+          private long written;
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (written + len > holdAt) {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while held at " + written + " bytes");
+              }
+            }
+            out.write(b, off, len);
+            written += len;
+          }
+        };
+    Transfer.Digest digest = Transfer.send(gated, bytes, seed, 64 * 1024, new AtomicLong());
     socket.shutdownOutput();
     return digest;
   }

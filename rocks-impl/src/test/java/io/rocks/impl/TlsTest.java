@@ -64,7 +64,10 @@ class TlsTest {
     long bytes = 8L * 1024 * 1024;
     try (RockPair pair = new RockPair(client, server);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<Transfer.Digest> sent = pool.submit(() -> RockTransferTest.sendThenShutdown(pair.client, bytes, 5));
+      // The sender stops at 80% until the last fault, so the transfer cannot end before it.
+      java.util.concurrent.CountDownLatch faultsDone = new java.util.concurrent.CountDownLatch(1);
+      Future<Transfer.Digest> sent =
+          pool.submit(() -> RockTransferTest.sendThenShutdown(pair.client, bytes, 5, bytes * 8 / 10, faultsDone));
       Future<Transfer.Digest> got = pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), new AtomicLong()));
       for (int fault = 0; fault < 4; fault++) {
         long target = (fault + 1) * bytes / 6;
@@ -79,6 +82,7 @@ class TlsTest {
         Await.until(Duration.ofSeconds(20), "suspended", () -> pair.clientRock().stats().suspensions() > before);
         pair.relay.restore();
       }
+      faultsDone.countDown();
       assertEquals(Transfer.expected(bytes, 5, 64 * 1024), got.get(60, TimeUnit.SECONDS));
       assertEquals(sent.get(10, TimeUnit.SECONDS), got.get());
       assertEquals(4, pair.clientRock().stats().suspensions());
