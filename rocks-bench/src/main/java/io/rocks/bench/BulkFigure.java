@@ -96,6 +96,38 @@ final class BulkFigure {
               String.format("%.0f", calls.getOrDefault(call, 0L) / gib));
         }
       }
+      // And the context switches of one transfer of each kind, by thread group.
+      Map<String, Map<String, long[]>> switches = new java.util.HashMap<>();
+      for (Kind kind : new Kind[] {Kind.ROCK, Kind.PLAIN}) {
+        Optional<ThreadSwitches> counter = ThreadSwitches.start();
+        if (counter.isEmpty()) {
+          h.results.fact("bulk.switches.skipped", "/proc/self/task cannot be read here");
+          break;
+        }
+        transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, false, s.bulkBytes(), counter.get());
+        switches.put(kind.key(), counter.get().stop());
+      }
+      if (switches.size() == 2) {
+        double gib = s.bulkBytes() / (double) (1L << 30);
+        List<String> table = new ArrayList<>();
+        table.add(String.format("%-42s %22s %22s", "per GiB (voluntary + involuntary)", "rock", "plain"));
+        long[] totals = new long[2];
+        for (String group : switches.get("rock").keySet()) {
+          long[] rock = switches.get("rock").get(group);
+          long[] plain = switches.get("plain").get(group);
+          table.add(String.format("%-42s %,10.0f + %,9.0f %,10.0f + %,9.0f",
+              group, rock[0] / gib, rock[1] / gib, plain[0] / gib, plain[1] / gib));
+          totals[0] += rock[0] + rock[1];
+          totals[1] += plain[0] + plain[1];
+        }
+        h.results.profile("bulk.switches", table);
+        h.results.fact("bulk.switches.rock", String.format("%.0f", totals[0] / gib));
+        h.results.fact("bulk.switches.plain", String.format("%.0f", totals[1] / gib));
+        long[] carriers = switches.get("rock").get(ThreadSwitches.CARRIERS);
+        long[] pollers = switches.get("rock").get(ThreadSwitches.POLLERS);
+        h.results.fact("bulk.switches.rock.scheduler",
+            String.format("%.0f", (carriers[0] + carriers[1] + pollers[0] + pollers[1]) / gib));
+      }
       if (syscalls.size() == 2) {
         h.results.profile(
             "bulk.syscalls",
@@ -108,6 +140,12 @@ final class BulkFigure {
 
   /** Moves {@code bytes} one way (or each way at once) over a fresh connection. */
   Result transfer(ServerSocket server, Kind kind, boolean both, long bytes) throws Exception {
+    return transfer(server, kind, both, bytes, null);
+  }
+
+  /** As above; if {@code switches} is given, the application threads count their switches in it. */
+  Result transfer(ServerSocket server, Kind kind, boolean both, long bytes, ThreadSwitches switches)
+      throws Exception {
     Socket client = Net.connect(kind, Net.address(server), h.options);
     Socket accepted = Net.accept(server);
     try {
@@ -121,11 +159,11 @@ final class BulkFigure {
       CountDownLatch go = new CountDownLatch(1);
       List<FutureTask<Long>> senders = new ArrayList<>();
       List<FutureTask<Long>> receivers = new ArrayList<>();
-      senders.add(start("bench-sender", () -> send(client, bytes, go)));
-      receivers.add(start("bench-receiver", () -> receive(accepted, go)));
+      senders.add(start("bench-sender", counted(switches, () -> send(client, bytes, go))));
+      receivers.add(start("bench-receiver", counted(switches, () -> receive(accepted, go))));
       if (both) {
-        senders.add(start("bench-sender", () -> send(accepted, bytes, go)));
-        receivers.add(start("bench-receiver", () -> receive(client, go)));
+        senders.add(start("bench-sender", counted(switches, () -> send(accepted, bytes, go))));
+        receivers.add(start("bench-receiver", counted(switches, () -> receive(client, go))));
       }
       long cpu0 = Harness.processCpuNanos();
       long t0 = System.nanoTime();
@@ -175,6 +213,10 @@ final class BulkFigure {
       total += n;
     }
     return total;
+  }
+
+  private static <T> Callable<T> counted(ThreadSwitches switches, Callable<T> body) {
+    return switches == null ? body : () -> switches.countThisThread(body);
   }
 
   static <T> FutureTask<T> start(String name, Callable<T> body) {

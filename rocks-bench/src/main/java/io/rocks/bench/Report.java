@@ -244,6 +244,20 @@ public final class Report {
             Long.parseLong(fact("bulk.syscalls.plain.read", "0")), Long.parseLong(fact("bulk.syscalls.plain.write", "0"))));
       }
       codeBlock("System calls, one way:", r.profile("bulk.syscalls"));
+      String switches = fact("bulk.switches.rock", null);
+      if (switches != null) {
+        body.append(String.format(
+            "Counted in the same run from Linux's per-thread counters, one more transfer of each kind:"
+                + " a rock's threads stopped running %,d times per GiB, plain's %,d; %,d of the rock's"
+                + " were the virtual-thread scheduler's carrier and poller threads, which a plain"
+                + " transfer does not use. A virtual thread that waits for its socket or its lock parks;"
+                + " when nothing else is runnable its carrier thread sleeps, and waking the virtual"
+                + " thread again means waking the poller and then a carrier, where a plain thread"
+                + " blocked in read is woken once by the kernel.%n%n",
+            Long.parseLong(switches), Long.parseLong(fact("bulk.switches.plain", "0")),
+            Long.parseLong(fact("bulk.switches.rock.scheduler", "0"))));
+      }
+      codeBlock("Context switches by thread group, one way:", r.profile("bulk.switches"));
       String rockWrites = fact("bulk.sockets.rock.writes", null);
       String plainWrites = fact("bulk.sockets.plain.writes", null);
       if (rockWrites != null && plainWrites != null) {
