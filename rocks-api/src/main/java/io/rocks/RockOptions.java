@@ -32,6 +32,8 @@ import javax.net.ssl.SSLContext;
  *     agreement, safe against off-path and passive attackers only)
  * @param tls the TLS context for the underlying connections, or null for plain TCP; every
  *     reconnection opens a new TLS connection and the rock's own resume proof still applies
+ * @param tlsClientAuth on a server socket with TLS, whether clients must present a certificate
+ *     its trust store accepts
  * @param maxSuspendedRocks on a server socket, how many suspended rocks it holds at most; a rock
  *     that suspends beyond this fails at once and its peer is refused when it comes back
  * @param detection how a connection finds out whether its peer speaks rocks
@@ -53,6 +55,7 @@ public record RockOptions(
     List<RockListener> listeners,
     RockSecret preSharedSecret,
     SSLContext tls,
+    RockClientAuth tlsClientAuth,
     int maxSuspendedRocks,
     RockDetection detection,
     Duration detectTimeout,
@@ -75,6 +78,7 @@ public record RockOptions(
     positive("detectTimeout", detectTimeout);
     positive("detectCacheTtl", detectCacheTtl);
     Objects.requireNonNull(detection, "detection");
+    Objects.requireNonNull(tlsClientAuth, "tlsClientAuth");
     if (failureSensitivity < 1) {
       throw new IllegalArgumentException(
           "failureSensitivity must be at least 1, was " + failureSensitivity);
@@ -148,6 +152,7 @@ public record RockOptions(
     private List<RockListener> listeners;
     private RockSecret preSharedSecret;
     private SSLContext tls;
+    private RockClientAuth tlsClientAuth;
     private int maxSuspendedRocks;
     private RockDetection detection;
     private Duration detectTimeout;
@@ -167,6 +172,7 @@ public record RockOptions(
       listeners = from.listeners;
       preSharedSecret = from.preSharedSecret;
       tls = from.tls;
+      tlsClientAuth = from.tlsClientAuth;
       maxSuspendedRocks = from.maxSuspendedRocks;
       detection = from.detection;
       detectTimeout = from.detectTimeout;
@@ -236,6 +242,12 @@ public record RockOptions(
       return this;
     }
 
+    /** On a server socket with TLS: whether clients must present a trusted certificate. */
+    public Builder tlsClientAuth(RockClientAuth value) {
+      tlsClientAuth = value;
+      return this;
+    }
+
     public Builder maxSuspendedRocks(int count) {
       maxSuspendedRocks = count;
       return this;
@@ -272,6 +284,7 @@ public record RockOptions(
           listeners,
           preSharedSecret,
           tls,
+          tlsClientAuth,
           maxSuspendedRocks,
           detection,
           detectTimeout,

@@ -1083,6 +1083,13 @@ final class RealRock implements Rock {
     } catch (InterruptedException e) {
       connectionFailed(gen, new InterruptedIOException("writer interrupted"));
     } catch (IOException e) {
+      if (role == Role.CONNECTOR && !isEstablished()) {
+        // Before WELCOME a failed connection ends the rock, and the peer's last word (a REJECT,
+        // a TLS alert refusing our certificate) says why better than a broken pipe: leave the
+        // failure to the reader, whose read on this broken connection ends at once.
+        log.debug("rock {}: write before WELCOME failed: {}", id, e.toString());
+        return;
+      }
       connectionFailed(gen, e);
     } catch (RuntimeException e) {
       log.error("rock {}: writer failed unexpectedly", id, e);

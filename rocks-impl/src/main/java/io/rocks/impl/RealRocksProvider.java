@@ -240,8 +240,9 @@ public final class RealRocksProvider implements RocksProvider {
       rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {
+      IOException reason = Tls.explain(socket, e);
       Handshake.closeQuietly(socket);
-      throw e;
+      throw reason;
     }
     Supervisor.startConnector(rock, dialer);
     return new RealRockSocket(rock);

@@ -29,12 +29,39 @@ final class Tls {
     return handshake(tls, options);
   }
 
-  /** Server side. */
+  /** Server side: asks for the client's certificate as {@link RockOptions#tlsClientAuth} says. */
   static Socket server(Socket tcp, RockOptions options) throws IOException {
     SSLSocket tls =
         (SSLSocket) options.tls().getSocketFactory().createSocket(tcp, null, tcp.getPort(), true);
     tls.setUseClientMode(false);
+    switch (options.tlsClientAuth()) {
+      case NEED -> tls.setNeedClientAuth(true);
+      case WANT -> tls.setWantClientAuth(true);
+      case NONE -> tls.setWantClientAuth(false);
+    }
     return handshake(tls, options);
+  }
+
+  /**
+   * Returns why a write on {@code socket} failed: if it is a TLS socket whose peer refused it with
+   * an alert (with TLS 1.3 a server refuses a client certificate only after the client finished
+   * its side, so the client learns it on its next read), that alert, else {@code failure}. Reads
+   * for at most 200 ms. Call it before closing the socket.
+   */
+  static IOException explain(Socket socket, IOException failure) {
+    if (!(socket instanceof SSLSocket)) {
+      return failure;
+    }
+    try {
+      socket.setSoTimeout(200);
+      socket.getInputStream().read();
+    } catch (javax.net.ssl.SSLException alert) {
+      alert.addSuppressed(failure);
+      return alert;
+    } catch (IOException other) {
+      // nothing more to learn
+    }
+    return failure;
   }
 
   private static Socket handshake(SSLSocket tls, RockOptions options) throws IOException {

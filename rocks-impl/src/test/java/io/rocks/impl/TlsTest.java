@@ -31,6 +31,8 @@ class TlsTest {
   @TempDir static Path dir;
   private static RockOptions server;
   private static RockOptions client;
+  private static RockOptions mutualServer;
+  private static RockOptions mutualClient;
 
   @BeforeAll
   static void makeCertificates() throws Exception {
@@ -42,6 +44,21 @@ class TlsTest {
         "-storepass", "changeit", "-file", dir.resolve("server.der").toString());
     keytool("-importcert", "-noprompt", "-alias", "rocks", "-file", dir.resolve("server.der").toString(),
         "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
+    // A client certificate, and a server trust store that accepts it, for mutual TLS.
+    keytool("-genkeypair", "-alias", "client", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=rocks-client", "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", dir.resolve("client.p12").toString(),
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool("-exportcert", "-alias", "client", "-keystore", dir.resolve("client.p12").toString(),
+        "-storepass", "changeit", "-file", dir.resolve("client.der").toString());
+    keytool("-importcert", "-noprompt", "-alias", "client", "-file", dir.resolve("client.der").toString(),
+        "-storetype", "PKCS12", "-keystore", dir.resolve("clients.p12").toString(), "-storepass", "changeit");
+    mutualServer = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
+        + "\", key-store-password = changeit, trust-store = \"" + dir.resolve("clients.p12")
+        + "\", trust-store-password = changeit, client-auth = need }", "mutual-server.conf").defaults();
+    mutualClient = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("client.p12")
+        + "\", key-store-password = changeit, trust-store = \"" + dir.resolve("trust.p12")
+        + "\", trust-store-password = changeit }", "mutual-client.conf").defaults();
     server = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
         + "\", key-store-password = changeit }", "server.conf").defaults();
     client = RocksPolicy.parse("rocks.tls { enabled = true, trust-store = \"" + dir.resolve("trust.p12")
@@ -100,6 +117,59 @@ class TlsTest {
           () -> Rocks.connect(new java.net.InetSocketAddress("localhost", rockServer.getLocalPort()), untrusting));
       assertTrue(error instanceof SSLException, error.toString());
     }
+  }
+
+  @Test
+  @Timeout(60)
+  void mutualTlsServesAClientWithATrustedCertificateAcrossAReconnection() throws Exception {
+    assertEquals(io.rocks.RockClientAuth.NEED, mutualServer.tlsClientAuth());
+    try (RockPair pair = new RockPair(mutualClient, mutualServer)) {
+      RockFailureTest.echoOnce(pair);
+      pair.relay.reset();
+      Await.until(Duration.ofSeconds(30), "the rock resumes over a new mutual TLS connection",
+          () -> pair.clientRock().stats().suspensions() == 1 && pair.clientRock().state() == RockState.CONNECTED
+              && pair.serverRock().state() == RockState.CONNECTED);
+      RockFailureTest.echoOnce(pair);
+      assertTrue(pair.relay.acceptedConnections() >= 2, "connections " + pair.relay.acceptedConnections());
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void mutualTlsRefusesAClientWithoutACertificate() throws Exception {
+    try (var rockServer = Rocks.serverSocket(0, java.net.InetAddress.getLoopbackAddress(), mutualServer)) {
+      var address = new java.net.InetSocketAddress("localhost", rockServer.getLocalPort());
+      // With TLS 1.3 the client may finish its side of the handshake before the server refuses
+      // it: the refusal then arrives as the rock's first read. Either way it is a TLS error.
+      IOException error = assertThrows(IOException.class, () -> {
+        try (java.net.Socket socket = Rocks.connect(address, client)) {
+          socket.getInputStream().read();
+        }
+      });
+      SSLException tls = sslCause(error);
+      assertTrue(tls != null && tls.getMessage().contains("certificate"),
+          "a TLS error about the missing certificate: " + error + " (TLS cause: " + tls + ")");
+      rockServer.setSoTimeout(1000);
+      assertThrows(java.net.SocketTimeoutException.class, rockServer::accept,
+          "the server hands no rock to the application");
+    }
+  }
+
+  private static SSLException sslCause(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SSLException ssl) {
+        return ssl;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void anUnknownClientAuthIsRefusedWhenThePolicyLoads() {
+    var e = assertThrows(com.typesafe.config.ConfigException.class, () -> RocksPolicy.parse(
+        "rocks.tls {\n  client-auth = always\n}", "app.conf"));
+    assertEquals("app.conf: 2: Invalid value at 'rocks.tls.client-auth': must be none, want or need,"
+        + " was \"always\"", e.getMessage());
   }
 
   @Test

@@ -3,8 +3,9 @@ package io.rocks.policy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
-import io.rocks.RockListener;
+import io.rocks.RockClientAuth;
 import io.rocks.RockDetection;
+import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import io.rocks.RockSecret;
 import java.time.Duration;
@@ -41,6 +42,7 @@ final class RocksSettings {
           "tls.key-store-password",
           "tls.trust-store",
           "tls.trust-store-password",
+          "tls.client-auth",
           "max-suspended-rocks",
           "detection",
           "detect-timeout",
@@ -78,6 +80,7 @@ final class RocksSettings {
         listeners(scope, path, loader),
         secret(scope, path),
         TlsSettings.context(scope, path),
+        clientAuth(scope, path),
         atLeast(scope, path, "max-suspended-rocks", 1),
         detection(scope, path),
         positive(scope, path, "detect-timeout"),
@@ -92,6 +95,17 @@ final class RocksSettings {
       case "plain" -> RockDetection.PLAIN;
       default -> throw bad(scope, path, "detection",
           "must be detect, assume-rock or plain, was \"" + text + "\"");
+    };
+  }
+
+  private static RockClientAuth clientAuth(Config scope, String path) {
+    String text = scope.getString("tls.client-auth");
+    return switch (text) {
+      case "none" -> RockClientAuth.NONE;
+      case "want" -> RockClientAuth.WANT;
+      case "need" -> RockClientAuth.NEED;
+      default -> throw bad(scope, path, "tls.client-auth",
+          "must be none, want or need, was \"" + text + "\"");
     };
   }
 
