@@ -6,10 +6,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Records one side's rock events with the {@link System#nanoTime} at which each callback ran, so a
- * test measures detection and resume times from the rock's own reports. Thread-safe.
+ * test or benchmark measures detection and resume times from the rock's own reports. Thread-safe:
+ * callbacks and queries synchronize on this object; {@link #await} waits on it for the next event.
  */
 public final class RockEvents implements RockListener {
   /** One recorded event. */
@@ -32,7 +34,7 @@ public final class RockEvents implements RockListener {
 
   @Override
   public synchronized void connected(Rock rock) {
-    events.add(new Event("connected", System.nanoTime(), ""));
+    record(new Event("connected", System.nanoTime(), ""));
   }
 
   @Override
@@ -40,13 +42,14 @@ public final class RockEvents implements RockListener {
     long now = System.nanoTime();
     suspendedAt.add(now);
     suspendCauses.add(cause);
-    events.add(new Event("suspended", now, String.valueOf(cause)));
+    record(new Event("suspended", now, String.valueOf(cause)));
   }
 
   @Override
   public synchronized void reconnectAttemptFailed(
       Rock rock, int attempt, InetSocketAddress address, Throwable error) {
     reconnectFailures++;
+    record(new Event("attempt-failed", System.nanoTime(), String.valueOf(error)));
   }
 
   @Override
@@ -55,7 +58,7 @@ public final class RockEvents implements RockListener {
     resumedAt.add(now);
     retransmitted.add(bytesRetransmitted);
     this.suspendedFor.add(suspendedFor);
-    events.add(
+    record(
         new Event(
             "resumed",
             now,
@@ -65,13 +68,50 @@ public final class RockEvents implements RockListener {
   @Override
   public synchronized void closed(Rock rock) {
     closed = true;
-    events.add(new Event("closed", System.nanoTime(), ""));
+    record(new Event("closed", System.nanoTime(), ""));
   }
 
   @Override
   public synchronized void failed(Rock rock, Throwable cause) {
     failure = cause;
-    events.add(new Event("failed", System.nanoTime(), String.valueOf(cause)));
+    record(new Event("failed", System.nanoTime(), String.valueOf(cause)));
+  }
+
+  private void record(Event event) {
+    events.add(event);
+    notifyAll();
+  }
+
+  /**
+   * Returns the first event of {@code kind} at or after {@code afterNanos}, waiting for it at most
+   * {@code limit}; throws {@link TimeoutException} naming the side and kind if none comes.
+   */
+  public synchronized Event await(String kind, long afterNanos, Duration limit)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      for (Event event : events) {
+        if (event.kind().equals(kind) && event.atNanos() - afterNanos >= 0) {
+          return event;
+        }
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new TimeoutException(side + ": no " + kind + " event within " + limit.toMillis() + " ms");
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+  }
+
+  /** Returns the events of {@code kind} from {@code fromNanos} to {@code toNanos}, inclusive. */
+  public synchronized List<Event> between(String kind, long fromNanos, long toNanos) {
+    List<Event> found = new ArrayList<>();
+    for (Event event : events) {
+      if (event.kind().equals(kind) && event.atNanos() - fromNanos >= 0 && toNanos - event.atNanos() >= 0) {
+        found.add(event);
+      }
+    }
+    return found;
   }
 
   public String side() {

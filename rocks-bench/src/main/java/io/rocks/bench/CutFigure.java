@@ -4,6 +4,7 @@ import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.model.Toxic;
 import io.rocks.RockOptions;
 import io.rocks.bench.Net.Kind;
+import io.rocks.chaos.RockEvents;
 import io.rocks.chaos.Toxi;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,8 +204,8 @@ final class CutFigure {
     int cuts = h.settings.cuts();
     h.results.fact(key("cut.count"), cuts);
     h.results.fact(key("cut.tool"), link.describe());
-    Timeline clientEvents = new Timeline("client");
-    Timeline serverEvents = new Timeline("server");
+    RockEvents clientEvents = new RockEvents("client");
+    RockEvents serverEvents = new RockEvents("server");
     RockOptions clientOptions = h.options.toBuilder().listeners(List.of(clientEvents)).build();
     RockOptions serverOptions = h.options.toBuilder().listeners(List.of(serverEvents)).build();
     try (Net.Echo rockEcho = new Net.Echo(Net.listen(Kind.ROCK, serverOptions, 50));
@@ -230,14 +231,16 @@ final class CutFigure {
       for (int i = 1; i <= cuts; i++) {
         value = value % 250 + 1;
         roundTrip(out, echoes, value, Duration.ofSeconds(30));
+        // The fault schedule: the link stays up and idle a random 0.5 to 1 s before each cut, so
+        // cuts fall at every phase of the heartbeat cycle.
         Thread.sleep(500 + random.nextInt(501));
 
         long tCut = System.nanoTime();
         link.cut();
-        Timeline.Event clientSuspended = clientEvents.await("suspended", tCut, Duration.ofSeconds(30));
-        Timeline.Event serverSuspended = serverEvents.await("suspended", tCut, Duration.ofSeconds(30));
-        double clientDetect = (clientSuspended.at() - tCut) / 1e9;
-        double serverDetect = (serverSuspended.at() - tCut) / 1e9;
+        RockEvents.Event clientSuspended = clientEvents.await("suspended", tCut, Duration.ofSeconds(30));
+        RockEvents.Event serverSuspended = serverEvents.await("suspended", tCut, Duration.ofSeconds(30));
+        double clientDetect = (clientSuspended.atNanos() - tCut) / 1e9;
+        double serverDetect = (serverSuspended.atNanos() - tCut) / 1e9;
         h.results.sample(key("detect.client"), "rock", clientDetect);
         h.results.sample(key("detect.server"), "rock", serverDetect);
         serverCauses.merge(causeClass(serverSuspended.detail()), 1, Integer::sum);
@@ -247,7 +250,7 @@ final class CutFigure {
         out.flush();
         long holdNanos = TimeUnit.MILLISECONDS.toNanos(2500 + random.nextInt(1501));
         Harness.sleepUntil(
-            Math.max(tCut + holdNanos, Math.max(clientSuspended.at(), serverSuspended.at()) + 100_000_000L));
+            Math.max(tCut + holdNanos, Math.max(clientSuspended.atNanos(), serverSuspended.atNanos()) + 100_000_000L));
 
         long tRestore = System.nanoTime();
         if (plainFate == null) {
@@ -260,21 +263,21 @@ final class CutFigure {
         link.restore();
         cutNanos += tRestore - tCut;
         long tData = awaitEcho(echoes, value, Duration.ofSeconds(60));
-        Timeline.Event resumed = clientEvents.await("resumed", tCut, Duration.ofSeconds(60));
+        RockEvents.Event resumed = clientEvents.await("resumed", tCut, Duration.ofSeconds(60));
         double dataMs = (tData - tRestore) / 1e6;
-        double resumedMs = (resumed.at() - tRestore) / 1e6;
+        double resumedMs = (resumed.atNanos() - tRestore) / 1e6;
         h.results.sample(key("restore.data"), "rock", dataMs);
         h.results.sample(key("restore.resumed"), "rock", resumedMs);
 
-        List<Timeline.Event> failed = clientEvents.between("attempt-failed", tCut, resumed.at());
-        Timeline.Event inFlight = null;
-        for (Timeline.Event event : failed) {
+        List<RockEvents.Event> failed = clientEvents.between("attempt-failed", tCut, resumed.atNanos());
+        RockEvents.Event inFlight = null;
+        for (RockEvents.Event event : failed) {
           failureKinds.merge(event.detail(), 1, Integer::sum);
-          if (inFlight == null && event.at() - tRestore >= 0) {
+          if (inFlight == null && event.atNanos() - tRestore >= 0) {
             inFlight = event;
           }
         }
-        double waitedMs = inFlight == null ? 0 : (inFlight.at() - tRestore) / 1e6;
+        double waitedMs = inFlight == null ? 0 : (inFlight.atNanos() - tRestore) / 1e6;
         h.results.sample(key("restore.waited"), "rock", waitedMs);
         String line =
             String.format(

@@ -5,6 +5,7 @@ import eu.rekawek.toxiproxy.model.Toxic;
 import io.rocks.RockSocket;
 import io.rocks.RockStats;
 import io.rocks.bench.Net.Kind;
+import io.rocks.chaos.RockEvents;
 import io.rocks.chaos.Toxi;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -128,6 +130,11 @@ final class FlakyFigure {
     if (received == null) {
       throw new IllegalStateException(kind.key() + ": the sink accepted nothing");
     }
+    RockEvents rockEvents = null;
+    if (client instanceof RockSocket rock) {
+      rockEvents = new RockEvents("flaky client");
+      rock.rock().addListener(rockEvents);
+    }
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<String> failure = new AtomicReference<>();
     long t0 = System.nanoTime();
@@ -155,7 +162,7 @@ final class FlakyFigure {
       if (failure.get() != null) {
         break;
       }
-      cut(client, reset, failure);
+      cut(rockEvents, sender, reset);
     }
     if (failure.get() == null) {
       Harness.sleepUntil(end);
@@ -175,17 +182,23 @@ final class FlakyFigure {
     return new Outcome(bytes / MIB / (elapsed / 1e9), retransmitted, suspensions, failure.get());
   }
 
-  /** Resets the link: toxicity 1 until the rock has suspended (or 200 ms for a plain socket), then 0. */
-  private void cut(Socket client, List<Toxic> reset, AtomicReference<String> failure) throws Exception {
-    int before = client instanceof RockSocket rock ? rock.rock().stats().suspensions() : 0;
+  /**
+   * Resets the link: toxicity 1 until the rock has suspended (at most 1 s), or for a plain socket
+   * ({@code rockEvents} null) until its sender has failed (at most 200 ms), then 0.
+   */
+  private void cut(RockEvents rockEvents, Thread sender, List<Toxic> reset) throws Exception {
+    long start = System.nanoTime();
     toxi.setToxicity(reset, 1f);
-    long deadline = System.nanoTime() + Duration.ofMillis(client instanceof RockSocket ? 1000 : 200).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (client instanceof RockSocket rock ? rock.rock().stats().suspensions() > before : failure.get() != null) {
-        break;
+    try {
+      if (rockEvents != null) {
+        rockEvents.await("suspended", start, Duration.ofSeconds(1));
+      } else {
+        sender.join(Duration.ofMillis(200)); // the sender ends when its write fails
       }
-      Thread.sleep(0, 200_000);
+    } catch (TimeoutException notYet) {
+      // The reset goes back to 0 all the same; the next cut tries again.
+    } finally {
+      toxi.setToxicity(reset, 0f);
     }
-    toxi.setToxicity(reset, 0f);
   }
 }

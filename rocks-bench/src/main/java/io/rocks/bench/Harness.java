@@ -198,6 +198,11 @@ public final class Harness {
     System.out.flush();
   }
 
+  /**
+   * Paces a fault schedule (cut every 2 s, hold an outage for its drawn length): returns at
+   * {@code deadlineNanos}. Not a wait for a condition; those use {@code RockEvents.await} or
+   * latches.
+   */
   static void sleepUntil(long deadlineNanos) throws InterruptedException {
     long left = deadlineNanos - System.nanoTime();
     if (left > 0) {

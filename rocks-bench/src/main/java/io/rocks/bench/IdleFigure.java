@@ -145,7 +145,6 @@ final class IdleFigure {
     Snapshot remote0 = peer.snapshot();
     List<Socket> sockets = connectMany(Kind.PLAIN, new InetSocketAddress(Net.LOOPBACK, peer.plainPort), n, 8);
     awaitCount(peer, 2, n, Duration.ofSeconds(60));
-    Thread.sleep(1000);
     measure(peer, "idle.plain", Kind.PLAIN, n, local0, remote0, 2);
     h.results.fact("idle.plain.threads.client", Snapshot.liveThreads());
     h.results.fact("idle.plain.threads.server", peer.count()[3]);
@@ -192,7 +191,9 @@ final class IdleFigure {
       if (checkpoint == n) {
         h.results.fact("idle.connectSeconds", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
       }
-      // A few heartbeat intervals, so every rock has settled into its idle state.
+      // What "idle" means here: no application byte for four heartbeat intervals, by which time
+      // each rock has given back the buffers its setup grew (they are trimmed when a heartbeat is
+      // due). The pause is part of the figure's definition, not a wait for something to happen.
       Thread.sleep(h.options.heartbeatInterval().multipliedBy(4).toMillis());
       String prefix = "idle." + checkpoint;
       measure(peer, prefix, Kind.ROCK, checkpoint, local0, remote0, 2);

@@ -13,7 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Semaphore;
 
 /** Sockets for the figures: the two kinds side by side, made and closed the same way. */
 final class Net {
@@ -113,7 +113,8 @@ final class Net {
    */
   static final class Echo implements AutoCloseable {
     final ServerSocket server;
-    final AtomicInteger finished = new AtomicInteger();
+    /** One permit for each connection whose echo has ended. */
+    final Semaphore finished = new Semaphore(0);
     /** When accept last returned, and when the echo of that connection read its first byte. */
     volatile long acceptedAt;
     volatile long firstByteAt;
@@ -162,7 +163,7 @@ final class Net {
       } catch (IOException ignored) {
         // Likewise.
       } finally {
-        finished.incrementAndGet();
+        finished.release();
       }
     }
 
