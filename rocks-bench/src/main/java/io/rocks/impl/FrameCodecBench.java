@@ -38,7 +38,7 @@ public class FrameCodecBench {
     writer = new FrameWriter();
     FrameWriter frames = new FrameWriter();
     for (int i = 0; i < 16; i++) {
-      int at = frames.dataFrame((long) i * PAYLOAD_BYTES, PAYLOAD_BYTES);
+      int at = frames.dataFrame((long) i * PAYLOAD_BYTES, PAYLOAD_BYTES, false);
       System.arraycopy(payload, 0, frames.buffer(), at, PAYLOAD_BYTES);
     }
     dataReader = new FrameReader(new Replay(java.util.Arrays.copyOf(frames.buffer(), frames.size())));
@@ -52,7 +52,7 @@ public class FrameCodecBench {
   /** Header and 64 KiB payload copy of one DATA frame, then the write of the batch. */
   @Benchmark
   public int encodeData64KiB() throws IOException {
-    int at = writer.dataFrame(offset, PAYLOAD_BYTES);
+    int at = writer.dataFrame(offset, PAYLOAD_BYTES, false);
     System.arraycopy(payload, 0, writer.buffer(), at, PAYLOAD_BYTES);
     offset += PAYLOAD_BYTES;
     int size = writer.size();

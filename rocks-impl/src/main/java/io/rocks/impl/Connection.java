@@ -10,13 +10,28 @@ import java.net.Socket;
  * recovers; each connection is numbered by the rock's generation when it was attached, and its
  * threads stop touching the rock as soon as the rock has moved to a newer generation.
  *
- * <p>Created by a handshake thread, then read by exactly one reader thread and written by exactly
- * one writer thread. {@link #close} may be called from any thread, more than once.
+ * <p>Created by a handshake thread, then used by one writing and one reading thread at a time. It
+ * is written by whichever thread holds the rock's send lock (its writer thread, or an application
+ * thread sending what it just wrote), and read by its reader thread or an application thread the
+ * reader lent the input to (see {@link RealRock#read}). {@link #close} may be called from any
+ * thread, more than once.
  */
 final class Connection {
   final Socket socket;
   final FrameReader reader;
   final OutputStream out;
+  /** Frames being encoded for this connection; guarded by the rock's send lock. */
+  final FrameWriter frames = new FrameWriter();
+  /**
+   * {@link System#nanoTime()} of the last write of frames; 0 before the first. Written under the
+   * rock's send lock, read by the writer thread to time heartbeats.
+   */
+  volatile long lastSendNanos;
+  /**
+   * True while a thread owns {@link #reader}: from the start, the reader thread; false while the
+   * input is lent and no application thread is reading. Guarded by the rock's lock.
+   */
+  boolean inputTaken = true;
 
   Connection(Socket socket) throws IOException {
     this.socket = socket;

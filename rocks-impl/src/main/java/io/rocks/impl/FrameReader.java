@@ -20,7 +20,11 @@ import java.util.Arrays;
  */
 final class FrameReader {
   private static final int INITIAL_BUFFER_BYTES = 1024;
-  private static final int MAX_BUFFER_BYTES = Wire.DATA_HEADER_BYTES + Wire.MAX_DATA_PAYLOAD;
+  /**
+   * The buffer a connection carrying bulk data grows to: room for several frames, so one read
+   * takes in what a peer's batched write sent and the reader wakes once for all of it.
+   */
+  private static final int MAX_BUFFER_BYTES = 4 * (Wire.DATA_HEADER_BYTES + Wire.MAX_DATA_PAYLOAD);
 
   private final InputStream in;
   private byte[] buf = new byte[INITIAL_BUFFER_BYTES];
@@ -35,6 +39,8 @@ final class FrameReader {
   long received;
   long windowLimit;
   int flags;
+  /** True if the last DATA frame asked for an acknowledgement at once (a DATA_ACK frame). */
+  boolean ackRequested;
   /** Index in {@link #buffer()} where the DATA payload or handshake body starts. */
   int bodyStart;
 
@@ -153,7 +159,7 @@ final class FrameReader {
     ensure(1);
     byte frameType = buf[pos];
     switch (frameType) {
-      case Wire.DATA -> {
+      case Wire.DATA, Wire.DATA_ACK -> {
         ensure(Wire.DATA_HEADER_BYTES);
         long dataOffset = getLong(pos + 1);
         int dataLength = getInt(pos + 9);
@@ -167,6 +173,8 @@ final class FrameReader {
         ensure(Wire.DATA_HEADER_BYTES + dataLength);
         offset = dataOffset;
         length = dataLength;
+        ackRequested = frameType == Wire.DATA_ACK;
+        frameType = Wire.DATA;
         bodyStart = pos + Wire.DATA_HEADER_BYTES;
         pos += Wire.DATA_HEADER_BYTES + dataLength;
       }
@@ -212,7 +220,8 @@ final class FrameReader {
       }
       byte[] target = buf;
       if (buf.length < count) {
-        target = new byte[Math.min(MAX_BUFFER_BYTES, Math.max(count, buf.length * 2))];
+        // A frame larger than the small buffer means bulk data: grow straight to the bulk size.
+        target = new byte[MAX_BUFFER_BYTES];
       }
       System.arraycopy(buf, pos, target, 0, limit - pos);
       limit -= pos;

@@ -35,12 +35,13 @@ final class FrameWriter {
   }
 
   /**
-   * Appends a DATA header for {@code length} bytes at {@code offset}, reserves room for the payload,
-   * and returns the index in {@link #buffer()} where the payload must be copied.
+   * Appends a DATA header for {@code length} bytes at {@code offset} (a DATA_ACK frame if {@code
+   * requestAck}), reserves room for the payload, and returns the index in {@link #buffer()} where
+   * the payload must be copied.
    */
-  int dataFrame(long offset, int length) {
+  int dataFrame(long offset, int length, boolean requestAck) {
     ensure(Wire.DATA_HEADER_BYTES + length);
-    putByte(Wire.DATA);
+    putByte(requestAck ? Wire.DATA_ACK : Wire.DATA);
     putLong(offset);
     putInt(length);
     int at = size;

@@ -67,6 +67,9 @@ final class KeyPairPool {
               } finally {
                 REFILLING.set(false);
               }
+              if (POOL.size() <= CAPACITY / 2) {
+                refill(); // taken from while this thread was finishing: its takers saw it running
+              }
             });
   }
 }

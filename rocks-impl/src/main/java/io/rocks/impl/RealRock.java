@@ -44,6 +44,14 @@ import org.apache.logging.log4j.Logger;
  */
 final class RealRock implements Rock {
   private static final Logger log = LogManager.getLogger(RealRock.class);
+  /**
+   * How long the reader thread leaves the connection to the application after the application
+   * last read from it, at first; doubled on every look that finds it still in use, up to {@link
+   * #LEND_MAX_NANOS}. See {@link #read}.
+   */
+  private static final long LEND_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /** The longest the reader thread waits before it looks again at a lent connection. */
+  private static final long LEND_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   enum Role {
     CONNECTOR,
@@ -66,10 +74,23 @@ final class RealRock implements Rock {
   private final Condition readable = lock.newCondition();
   /** Signalled when the in-flight buffer frees space, or output can no longer be written. */
   private final Condition writable = lock.newCondition();
-  /** Signalled when the writer thread may have frames to send. */
+  /**
+   * Held by the one thread that encodes frames for the current connection and writes them: its
+   * writer thread, or an application thread sending the bytes it just wrote (so bulk data does
+   * not wait for the writer to wake). Taken after {@link #writeLock} and before {@link #lock};
+   * the holder does socket I/O, so it is never taken while {@link #lock} is held, and an
+   * application thread only ever {@code tryLock}s it.
+   */
+  private final ReentrantLock sendLock = new ReentrantLock();
+  /** Signalled, through {@link #wakeSender}, when the writer thread may have frames to send. */
   private final Condition sendable = lock.newCondition();
   /** Signalled on every state change; the supervisor waits on it. */
   final Condition stateChanged = lock.newCondition();
+  /**
+   * Signalled when the reader thread should look again at a connection it lent to the application
+   * ({@link Connection#inputTaken}): the generation changed, or a writer needs acknowledgements.
+   */
+  private final Condition readerTurn = lock.newCondition();
 
   // All fields below are guarded by lock.
   private RockState state;
@@ -96,6 +117,8 @@ final class RealRock implements Rock {
   private long highestSent;
   private long written;
   private long peerWindowLimit = Wire.INITIAL_WINDOW;
+  /** True once a DATA frame asked the peer for an acknowledgement, until one frees bytes. */
+  private boolean ackRequested;
   /** Offset of our FIN once output is shut down, else -1. */
   private long finAt = -1;
   private boolean finSentOnConnection;
@@ -111,6 +134,25 @@ final class RealRock implements Rock {
   private long ackSentReceived = -1;
   private long advertisedLimit;
   private boolean finAckSent;
+
+  /** Application threads waiting in {@link #read} for bytes while another thread reads frames. */
+  private int readersWaiting;
+  /** {@link System#nanoTime()} when an application thread last read frames or began to wait. */
+  private long lastAppInputNanos;
+  /**
+   * True while an application thread applies a frame it read itself: a frame that makes sending
+   * due then leaves the writer asleep, and that thread sends once it released the lock.
+   */
+  private boolean sendingInline;
+
+  /**
+   * Set by {@link #wakeSender} whenever something may be due, cleared by whoever encodes frames:
+   * the writer waits only while it is false, so a wake-up between its look and its wait is not
+   * lost.
+   */
+  private boolean sendPending;
+  /** Application threads waiting in {@link #write} for space while another thread reads frames. */
+  private int writersWaiting;
 
   private boolean appClosed;
   private boolean inputShutdown;
@@ -223,7 +265,7 @@ final class RealRock implements Rock {
       options = next;
       // Wake every waiter so new timeouts and intervals apply to waits already in progress.
       stateChanged.signalAll();
-      sendable.signalAll();
+      wakeSender();
     } finally {
       lock.unlock();
     }
@@ -398,7 +440,19 @@ final class RealRock implements Rock {
 
   // ---------------------------------------------------------------- application side
 
-  /** Reads into {@code dst}; blocks until a byte arrives, input ends, or the read timeout passes. */
+  /**
+   * Reads into {@code dst}; blocks until a byte arrives, input ends, or the read timeout passes.
+   *
+   * <p>While bytes stream in, the calling thread reads the frames from the connection itself
+   * instead of waiting for the reader thread to hand them over: a hand-over costs a wake-up of the
+   * reader's virtual thread (through the poller and a carrier thread) and then of this thread. The
+   * connection's input belongs to one thread at a time ({@link Connection#inputTaken}, under
+   * {@link #lock}): the reader thread lends it when it delivers bytes to a waiting application
+   * thread, and takes it back once the application has not read for a while (see {@link
+   * #awaitInputTurn}), so heartbeats and acknowledgements are read whether or not the application
+   * reads. A virtual thread interrupted while it reads frames closes the connection (the JDK closes
+   * a socket whose reader is interrupted): the rock then recovers as from any broken connection.
+   */
   int read(byte[] dst, int off, int len) throws IOException {
     java.util.Objects.checkFromIndexSize(off, len, dst.length);
     if (len == 0) {
@@ -406,46 +460,17 @@ final class RealRock implements Rock {
     }
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(soTimeoutMillis);
     long deadline = System.nanoTime() + timeoutNanos;
+    int n;
+    boolean windowUpdate;
     lock.lock();
     try {
-      while (true) {
-        if (appClosed) {
-          throw new SocketException("Socket closed");
-        }
-        if (inputShutdown) {
-          return -1;
-        }
-        if (inRing.size() > 0) {
-          int n = Math.min(len, inRing.size());
-          inRing.peek(0, dst, off, n);
-          inRing.discard(n);
-          consumed += n;
-          if (windowUpdateDue()) {
-            sendable.signalAll();
-          }
-          return n;
-        }
-        if (peerFinAt >= 0 && received == peerFinAt) {
-          return -1;
-        }
-        if (state == RockState.FAILED) {
-          throw rethrowable(failure);
-        }
-        if (state == RockState.CLOSED) {
-          if (peerClosed && peerFinAt < 0) {
-            throw new SocketException("Connection reset: rock " + id + " was aborted by the peer");
-          }
-          return -1;
-        }
-        if (timeoutNanos == 0) {
-          readable.await();
-        } else {
-          long remaining = deadline - System.nanoTime();
-          if (remaining <= 0) {
-            throw new SocketTimeoutException("Read timed out");
-          }
-          readable.awaitNanos(remaining);
-        }
+      n = readLocked(dst, off, len, timeoutNanos, deadline);
+      windowUpdate = n > 0 && windowUpdateDue();
+      if (windowUpdate) {
+        sendPending = true;
+      }
+      if (n < 0) {
+        reclaimInput(); // input ended: the application will not read the frames that follow
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -453,6 +478,158 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
+    if (windowUpdate) {
+      sendInline(); // the peer may wait for this window: tell it from this thread
+    }
+    return n;
+  }
+
+  /** The body of {@link #read}, under {@link #lock}, which it releases while it reads frames. */
+  private int readLocked(byte[] dst, int off, int len, long timeoutNanos, long deadline)
+      throws IOException, InterruptedException {
+    while (true) {
+      if (appClosed) {
+        throw new SocketException("Socket closed");
+      }
+      if (inputShutdown) {
+        return -1;
+      }
+      if (inRing.size() > 0) {
+        int n = Math.min(len, inRing.size());
+        inRing.peek(0, dst, off, n);
+        inRing.discard(n);
+        consumed += n;
+        return n;
+      }
+      if (peerFinAt >= 0 && received == peerFinAt) {
+        return -1;
+      }
+      if (state == RockState.FAILED) {
+        throw rethrowable(failure);
+      }
+      if (state == RockState.CLOSED) {
+        if (peerClosed && peerFinAt < 0) {
+          throw new SocketException("Connection reset: rock " + id + " was aborted by the peer");
+        }
+        return -1;
+      }
+      long remaining = timeoutNanos == 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
+      if (remaining <= 0) {
+        throw new SocketTimeoutException("Read timed out");
+      }
+      if (inputFree()) {
+        readInline(remaining, false);
+        continue;
+      }
+      readersWaiting++;
+      lastAppInputNanos = System.nanoTime();
+      try {
+        if (timeoutNanos == 0) {
+          readable.await();
+        } else {
+          readable.awaitNanos(remaining);
+        }
+      } finally {
+        readersWaiting--;
+      }
+    }
+  }
+
+  /**
+   * Under {@link #lock}: tells the reader thread to take back a lent input at once, because the
+   * application stopped reading (input ended, or was shut down or closed).
+   */
+  private void reclaimInput() {
+    lastAppInputNanos = System.nanoTime() - LEND_MAX_NANOS;
+    readerTurn.signalAll();
+  }
+
+  /**
+   * Under {@link #lock}: says whether an application thread may read frames from the current
+   * connection itself, because its reader thread lent the input and no other thread reads.
+   */
+  private boolean inputFree() {
+    return connection != null && !connection.inputTaken && state == RockState.CONNECTED;
+  }
+
+  /**
+   * Under {@link #lock}, on an application thread, when {@link #inputFree}: reads and applies one
+   * frame from the connection, releasing the lock meanwhile, then sends whatever the frame made
+   * due (an acknowledgement, data the peer's window now lets out) from this thread too: all of it
+   * if {@code writing} (a thread in {@link #write}), else one round ({@link #sendInline}).
+   */
+  private void readInline(long maxWaitNanos, boolean writing) throws InterruptedIOException {
+    Connection conn = connection;
+    long gen = generation;
+    conn.inputTaken = true;
+    boolean send;
+    lock.unlock();
+    try {
+      readFrameDirect(conn, gen, maxWaitNanos);
+    } finally {
+      lock.lock();
+      conn.inputTaken = false;
+      lastAppInputNanos = System.nanoTime();
+      send = sendPending && gen == generation;
+    }
+    if (send) {
+      lock.unlock();
+      try {
+        if (writing) {
+          sendFromApplication();
+        } else {
+          sendInline();
+        }
+      } finally {
+        lock.lock();
+      }
+    }
+  }
+
+  /**
+   * On an application thread holding the connection's input: reads and applies one frame, waiting
+   * at most {@code maxWaitNanos} (and no longer than the failure threshold allows). A broken or
+   * silent connection suspends the rock and a protocol violation fails it, as on the reader thread;
+   * the caller then finds the new state. Never holds {@link #lock} while it reads.
+   */
+  private void readFrameDirect(Connection conn, long gen, long maxWaitNanos)
+      throws InterruptedIOException {
+    FrameReader reader = conn.reader;
+    try {
+      long silentNanos = System.nanoTime() - reader.lastByteNanos();
+      int waitMillis = pollMillis(silentNanos);
+      if (maxWaitNanos < TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+        waitMillis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos + 999_999));
+      }
+      conn.socket.setSoTimeout(waitMillis);
+      byte type;
+      try {
+        type = reader.nextFrame();
+      } catch (SocketTimeoutException timeout) {
+        silentNanos = System.nanoTime() - reader.lastByteNanos();
+        if (silentNanos >= options.failureDetectionTime().toNanos()) {
+          connectionFailed(gen, silenceException(silentNanos));
+        }
+        return; // the caller checks its own deadline
+      }
+      onFrame(reader, type, gen, true);
+    } catch (RockProtocolException e) {
+      log.warn("rock {}: closing connection {}: {}", id, conn, e.getMessage());
+      fail(gen, e);
+    } catch (IOException e) {
+      connectionFailed(gen, e);
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException("interrupted while reading rock " + id);
+      }
+    } catch (RuntimeException e) {
+      log.error("rock {}: reading frames on the application's thread failed unexpectedly", id, e);
+      fail(gen, new RockException("rock " + id + ": internal error in reader", e));
+    }
+  }
+
+  private static SocketTimeoutException silenceException(long silentNanos) {
+    return new SocketTimeoutException(
+        "no bytes from the peer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
   }
 
   int available() {
@@ -472,6 +649,20 @@ final class RealRock implements Rock {
   void write(byte[] src, int off, int len) throws IOException {
     java.util.Objects.checkFromIndexSize(off, len, src.length);
     writeLock.lock(); // one write call's bytes stay together even when it waits for space
+    try {
+      bufferAndSend(src, off, len);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * The body of {@link #write}, under {@link #writeLock}: buffers the bytes and sends them from
+   * this thread when it can ({@link #sendFromApplication}), before waiting for space and before
+   * returning.
+   */
+  private void bufferAndSend(byte[] src, int off, int len) throws IOException {
+    boolean unsent = false;
     lock.lock();
     try {
       while (len > 0) {
@@ -489,21 +680,163 @@ final class RealRock implements Rock {
         }
         int n = Math.min(len, outRing.free());
         if (n == 0) {
-          writable.await();
+          if (unsent) {
+            lock.unlock();
+            try {
+              sendFromApplication();
+            } finally {
+              lock.lock();
+            }
+            unsent = false;
+            continue;
+          }
+          if (inputFree()) {
+            readInline(Long.MAX_VALUE, true); // space frees when this thread reads acknowledgements
+            continue;
+          }
+          writersWaiting++;
+          try {
+            writable.await();
+          } finally {
+            writersWaiting--;
+          }
           continue;
         }
         outRing.append(src, off, n);
         written += n;
         off += n;
         len -= n;
-        sendable.signalAll();
+        unsent = true;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while writing rock " + id);
     } finally {
       lock.unlock();
-      writeLock.unlock();
+    }
+    if (unsent) {
+      sendFromApplication();
+    }
+  }
+
+  /**
+   * Called by an application thread right after it buffered bytes, holding no lock: if no other
+   * thread is writing to the connection, sends what is due (the new bytes, as far as the peer's
+   * window allows, and any acknowledgement) from this thread, which saves waking the writer
+   * thread for every write. Otherwise wakes the writer, which looks again after its current
+   * write. Blocks in socket I/O like a plain socket's write; a failure of the connection
+   * suspends the rock and is not the caller's error (its bytes are buffered).
+   */
+  private void sendFromApplication() {
+    if (!sendLock.tryLock()) {
+      lock.lock();
+      try {
+        wakeSender();
+      } finally {
+        lock.unlock();
+      }
+      return;
+    }
+    boolean finishAfter = false;
+    try {
+      while (true) {
+        Connection conn;
+        long gen;
+        lock.lock();
+        try {
+          conn = connection;
+          gen = generation;
+          if (conn == null || state.isTerminal()) {
+            return;
+          }
+          sendPending = false;
+          finishAfter |= fillFrames(conn.frames, false);
+          if (conn.frames.size() == 0) {
+            return;
+          }
+        } finally {
+          lock.unlock();
+        }
+        try {
+          conn.frames.flushTo(conn.out);
+          conn.lastSendNanos = System.nanoTime();
+        } catch (IOException e) {
+          connectionFailed(gen, e);
+          return;
+        }
+      }
+    } finally {
+      sendLock.unlock();
+      if (finishAfter) {
+        finishIfDone();
+      }
+    }
+  }
+
+  /**
+   * Called by an application thread after it read, holding no lock: sends what is due (an
+   * acknowledgement, a window update) in one write if no other thread is writing, else leaves it to
+   * the one that is. One round only, so a reading thread never goes on sending what others write.
+   */
+  private void sendInline() {
+    if (!sendLock.tryLock()) {
+      wakeWriter();
+      return;
+    }
+    boolean finishAfter;
+    boolean more;
+    try {
+      Connection conn;
+      long gen;
+      lock.lock();
+      try {
+        conn = connection;
+        gen = generation;
+        if (conn == null || state.isTerminal()) {
+          return;
+        }
+        sendPending = false;
+        finishAfter = fillFrames(conn.frames, false);
+        more = sent < Math.min(written, peerWindowLimit);
+      } finally {
+        lock.unlock();
+      }
+      try {
+        conn.frames.flushTo(conn.out);
+        conn.lastSendNanos = System.nanoTime();
+      } catch (IOException e) {
+        connectionFailed(gen, e);
+        return;
+      }
+    } finally {
+      sendLock.unlock();
+    }
+    if (more) {
+      wakeWriter();
+    }
+    if (finishAfter) {
+      finishIfDone();
+    }
+  }
+
+  private void wakeWriter() {
+    lock.lock();
+    try {
+      wakeSender();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Tells whoever sends that frames may be due. Called under {@link #lock}. While an application
+   * thread applies a frame it read ({@link #sendingInline}), the writer is not woken: that thread
+   * sends after it released the lock.
+   */
+  private void wakeSender() {
+    sendPending = true;
+    if (!sendingInline) {
+      sendable.signalAll();
     }
   }
 
@@ -513,7 +846,7 @@ final class RealRock implements Rock {
       if (!outputShutdown) {
         outputShutdown = true;
         finAt = written;
-        sendable.signalAll();
+        wakeSender();
         writable.signalAll();
       }
     } finally {
@@ -526,9 +859,10 @@ final class RealRock implements Rock {
     try {
       if (!inputShutdown) {
         inputShutdown = true;
+        reclaimInput();
         inRing.discard(inRing.size());
         consumed = received;
-        sendable.signalAll();
+        wakeSender();
         readable.signalAll();
       }
     } finally {
@@ -579,11 +913,12 @@ final class RealRock implements Rock {
         finAt = written;
       }
       inputShutdown = true;
+      reclaimInput();
       inRing.discard(inRing.size());
       consumed = received;
       readable.signalAll();
       writable.signalAll();
-      sendable.signalAll();
+      wakeSender();
       stateChanged.signalAll();
     } finally {
       lock.unlock();
@@ -665,7 +1000,7 @@ final class RealRock implements Rock {
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
-      sendable.signalAll();
+      wakeSender();
     } finally {
       lock.unlock();
     }
@@ -746,6 +1081,8 @@ final class RealRock implements Rock {
       }
       previous = connection;
       generation++;
+      readerTurn.signalAll();
+      readerTurn.signalAll();
       connection = next;
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
       peer = next.remote(); // on the accepting side too: the peer may have a new address
@@ -758,6 +1095,7 @@ final class RealRock implements Rock {
         finAcked = true;
       }
       ackSentReceived = -1; // the first frames on a new connection include an ACK
+      ackRequested = false;
       if (resumed && !confirmed) {
         // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
         // had queued may still come on the new connection: expectedConfirm stays to check it.
@@ -778,7 +1116,7 @@ final class RealRock implements Rock {
       if (state != RockState.CONNECTING) {
         setState(RockState.CONNECTED); // a new rock stays CONNECTING until its handshake completes
       }
-      sendable.signalAll();
+      wakeSender();
       startThreads(next, generation);
     } finally {
       lock.unlock();
@@ -844,8 +1182,7 @@ final class RealRock implements Rock {
         } catch (SocketTimeoutException timeout) {
           long silentNanos = System.nanoTime() - reader.lastByteNanos();
           if (silentNanos >= options.failureDetectionTime().toNanos()) {
-            throw new SocketTimeoutException(
-                "no bytes from the peer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
+            throw silenceException(silentNanos);
           }
           if (!isCurrent(gen)) {
             return;
@@ -855,7 +1192,12 @@ final class RealRock implements Rock {
           conn.socket.setSoTimeout(pollMillis);
           continue;
         }
-        if (!onFrame(reader, type, gen)) {
+        if (!onFrame(reader, type, gen, false)) {
+          return;
+        }
+        if ((type == Wire.DATA || type == Wire.ACK)
+            && lendInput(conn, type)
+            && !awaitInputTurn(conn, gen)) {
           return;
         }
         if (type == Wire.DATA) {
@@ -863,7 +1205,7 @@ final class RealRock implements Rock {
         } else if (System.nanoTime() - lastDataNanos > options.heartbeatInterval().toNanos()) {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
-        int full = pollMillis(0);
+        int full = pollMillis(System.nanoTime() - reader.lastByteNanos());
         if (pollMillis != full) {
           pollMillis = full;
           conn.socket.setSoTimeout(pollMillis);
@@ -889,6 +1231,58 @@ final class RealRock implements Rock {
     return (int) Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(leftNanos)));
   }
 
+  /**
+   * On the reader thread, after a frame that woke application threads (bytes for a reader, space
+   * for a writer): lends the connection's input to the application, so the woken thread reads the
+   * next frames itself. Returns true if it did.
+   */
+  private boolean lendInput(Connection conn, byte type) {
+    lock.lock();
+    try {
+      boolean woke =
+          (type == Wire.DATA && readersWaiting > 0)
+              || (type == Wire.ACK && writersWaiting > 0 && outRing.free() > 0);
+      if (!woke) {
+        return false;
+      }
+      conn.inputTaken = false;
+      lastAppInputNanos = System.nanoTime();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * On the reader thread, with the input lent: waits until the application leaves it unused for a
+   * while, or a writer needs acknowledgements read, and takes it back. The wait starts at {@link
+   * #LEND_MIN_NANOS} and doubles while the application keeps reading, so a rock the application
+   * reads steadily costs the reader a few wake-ups a second. Returns false if the connection is no
+   * longer current.
+   */
+  private boolean awaitInputTurn(Connection conn, long gen) throws InterruptedIOException {
+    lock.lock();
+    try {
+      long patience = LEND_MIN_NANOS;
+      while (true) {
+        if (gen != generation || state.isTerminal()) {
+          return false;
+        }
+        long idleNanos = System.nanoTime() - lastAppInputNanos;
+        if (!conn.inputTaken && idleNanos >= patience) {
+          conn.inputTaken = true;
+          return true;
+        }
+        readerTurn.awaitNanos(conn.inputTaken ? patience : patience - idleNanos);
+        patience = Math.min(2 * patience, LEND_MAX_NANOS);
+      }
+    } catch (InterruptedException e) {
+      throw new InterruptedIOException("reader interrupted");
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void awaitWelcome(Connection conn, long startNanos, long handshakeNanos)
       throws IOException {
     while (true) {
@@ -905,11 +1299,16 @@ final class RealRock implements Rock {
     }
   }
 
-  /** Applies one frame under the lock. Returns false if this connection is no longer current. */
-  private boolean onFrame(FrameReader reader, byte type, long gen) throws RockProtocolException {
+  /**
+   * Applies one frame under the lock. {@code inline} says an application thread read it, and sends
+   * what it makes due itself. Returns false if this connection is no longer current.
+   */
+  private boolean onFrame(FrameReader reader, byte type, long gen, boolean inline)
+      throws RockProtocolException {
     boolean finished = false;
     boolean justConfirmed = false;
     lock.lock();
+    sendingInline = inline;
     try {
       if (gen != generation) {
         return false;
@@ -928,6 +1327,7 @@ final class RealRock implements Rock {
         default -> throw new RockProtocolException("unexpected frame " + Wire.typeName(type));
       }
     } finally {
+      sendingInline = false;
       lock.unlock();
     }
     if (justConfirmed) {
@@ -956,7 +1356,7 @@ final class RealRock implements Rock {
     }
     confirmed = true;
     stateChanged.signalAll();
-    sendable.signalAll(); // the full window can now be granted
+    wakeSender(); // the full window can now be granted
     return true;
   }
 
@@ -987,8 +1387,8 @@ final class RealRock implements Rock {
       received += count;
       readable.signalAll();
     }
-    if (received - ackSentReceived >= ackThreshold()) {
-      sendable.signalAll();
+    if (received - ackSentReceived >= ackThreshold() || reader.ackRequested) {
+      wakeSender();
     }
   }
 
@@ -1002,20 +1402,23 @@ final class RealRock implements Rock {
       throw new RockProtocolException(
           "ACK went backwards from " + acked + " to " + peerReceived);
     }
+    boolean freed = peerReceived > acked;
     releaseAcked(peerReceived);
     if (sent < acked) {
       sent = acked;
     }
     if (reader.windowLimit > peerWindowLimit) {
       peerWindowLimit = reader.windowLimit;
-      sendable.signalAll();
+      if (!freed || writersWaiting == 0) {
+        wakeSender(); // else the writer woken by the freed space sends, from its own thread
+      }
     }
     if ((reader.flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
       if (finAt < 0 || acked != finAt) {
         throw new RockProtocolException("ACK of a FIN that was never sent");
       }
       finAcked = true;
-      sendable.signalAll();
+      wakeSender();
       return true;
     }
     return false;
@@ -1033,51 +1436,44 @@ final class RealRock implements Rock {
     }
     peerFinAt = offset;
     readable.signalAll();
-    sendable.signalAll();
+    wakeSender();
   }
 
   private void releaseAcked(long upTo) {
     if (upTo > acked) {
+      ackRequested = false;
       outRing.discard((int) (upTo - acked));
       acked = upTo;
       writable.signalAll();
     }
   }
 
+  /**
+   * The writer thread of one connection: sends acknowledgements, heartbeats, retransmissions,
+   * FIN and CLOSE, and the data no application thread sent itself ({@link #sendFromApplication}).
+   * Waits on {@link #sendable} without any lock but {@link #lock}; takes {@link #sendLock} to
+   * encode and write.
+   */
   private void writeLoop(Connection conn, long gen) {
-    FrameWriter frames = new FrameWriter();
-    long lastSendNanos = 0; // send at once: the first ACK announces our window on this connection
     try {
       while (true) {
-        boolean finishAfter;
+        long waitNanos = sendDue(conn, gen);
+        if (waitNanos < 0) {
+          return;
+        }
+        if (waitNanos == 0) {
+          continue; // something was sent: look again before waiting
+        }
         lock.lock();
         try {
-          while (true) {
-            if (gen != generation) {
-              return;
-            }
-            long heartbeatNanos = options.heartbeatInterval().toNanos();
-            boolean heartbeatDue = System.nanoTime() - lastSendNanos >= heartbeatNanos;
-            if (heartbeatDue) {
-              // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
-              frames.trim();
-              outRing.trimIfEmpty();
-              inRing.trimIfEmpty();
-            }
-            finishAfter = fillFrames(frames, heartbeatDue);
-            if (frames.size() > 0) {
-              break;
-            }
-            long waitNanos = heartbeatNanos - (System.nanoTime() - lastSendNanos);
-            sendable.awaitNanos(Math.max(waitNanos, 1));
+          if (gen != generation) {
+            return;
+          }
+          if (!sendPending) {
+            sendable.awaitNanos(waitNanos);
           }
         } finally {
           lock.unlock();
-        }
-        frames.flushTo(conn.out);
-        lastSendNanos = System.nanoTime();
-        if (finishAfter) {
-          finishIfDone();
         }
       }
     } catch (InterruptedException e) {
@@ -1098,6 +1494,49 @@ final class RealRock implements Rock {
   }
 
   /**
+   * Writer thread: encodes and writes whatever is due on {@code conn}, a heartbeat included if
+   * nothing was sent for an interval. Returns -1 if {@code conn} is no longer the rock's
+   * connection, 0 if frames were written, else how long to wait, in nanoseconds, until a
+   * heartbeat is due. Blocks in socket I/O, holding {@link #sendLock} but not {@link #lock}.
+   */
+  private long sendDue(Connection conn, long gen) throws IOException {
+    boolean finishAfter;
+    sendLock.lock();
+    try {
+      lock.lock();
+      try {
+        if (gen != generation) {
+          return -1;
+        }
+        sendPending = false;
+        long heartbeatNanos = options.heartbeatInterval().toNanos();
+        long sinceSend = System.nanoTime() - conn.lastSendNanos;
+        boolean heartbeatDue = sinceSend >= heartbeatNanos;
+        if (heartbeatDue) {
+          // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
+          conn.frames.trim();
+          outRing.trimIfEmpty();
+          inRing.trimIfEmpty();
+        }
+        finishAfter = fillFrames(conn.frames, heartbeatDue);
+        if (conn.frames.size() == 0) {
+          return Math.max(1, heartbeatNanos - sinceSend);
+        }
+      } finally {
+        lock.unlock();
+      }
+      conn.frames.flushTo(conn.out);
+      conn.lastSendNanos = System.nanoTime();
+    } finally {
+      sendLock.unlock();
+    }
+    if (finishAfter) {
+      finishIfDone();
+    }
+    return 0;
+  }
+
+  /**
    * Under the lock, appends whatever is due on the current connection: an ACK (or heartbeat), DATA
    * up to the peer's window, FIN, CLOSE. Returns true if the rock may be finished once these frames
    * are written.
@@ -1105,8 +1544,11 @@ final class RealRock implements Rock {
   private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
     boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
     long limit = consumed + receiveCapacity();
+    long sendLimit = Math.min(written, peerWindowLimit);
     boolean ackDue =
         heartbeatDue
+            // an acknowledgement rides along with data for free: no write call of its own
+            || (sent < sendLimit && received > ackSentReceived)
             || received - ackSentReceived >= ackThreshold()
             || windowUpdateDue()
             || (peerFin && !finAckSent)
@@ -1121,11 +1563,14 @@ final class RealRock implements Rock {
       advertisedLimit = limit;
       finAckSent = peerFin;
     }
-    long sendLimit = Math.min(written, peerWindowLimit);
     int batchBytes = 0;
-    while (sent < sendLimit && batchBytes < 2 * Wire.MAX_DATA_PAYLOAD) {
+    while (sent < sendLimit && batchBytes < 4 * Wire.MAX_DATA_PAYLOAD) {
       int n = (int) Math.min(Wire.MAX_DATA_PAYLOAD, sendLimit - sent);
-      int at = frames.dataFrame(sent, n);
+      // Ask for an acknowledgement once half the in-flight buffer waits for one: the peer
+      // acknowledges every quarter of its own window, which may be more than our buffer holds.
+      boolean requestAck = !ackRequested && sent + n - acked >= outRing.capacity() / 2;
+      ackRequested |= requestAck;
+      int at = frames.dataFrame(sent, n, requestAck);
       outRing.peek((int) (sent - acked), frames.buffer(), at, n);
       if (sent < retransmitUntil) {
         retransmitted += Math.min(n, retransmitUntil - sent);
@@ -1147,8 +1592,13 @@ final class RealRock implements Rock {
     return peerFin && finAcked && finAckSent;
   }
 
+  /**
+   * Received bytes that call for an acknowledgement at once: a quarter of the window, so a sender
+   * limited by the window always has three quarters of it to keep sending. A sender whose
+   * in-flight buffer is smaller asks for one sooner, with a DATA frame that requests it.
+   */
   private long ackThreshold() {
-    return Math.min(64 * 1024, inRing.capacity() / 4);
+    return receiveCapacity() / 4;
   }
 
   private boolean windowUpdateDue() {
@@ -1196,6 +1646,9 @@ final class RealRock implements Rock {
         broken = connection;
         connection = null;
         generation++;
+        readerTurn.signalAll();
+        readerTurn.signalAll();
+      readerTurn.signalAll();
         suspensions++;
         suspendedSinceNanos = System.nanoTime();
         setState(RockState.SUSPENDED);
@@ -1263,6 +1716,7 @@ final class RealRock implements Rock {
   private void failLocked(IOException cause) {
     failure = cause;
     generation++;
+    readerTurn.signalAll();
     setState(RockState.FAILED);
     readable.signalAll();
     writable.signalAll();
@@ -1289,6 +1743,9 @@ final class RealRock implements Rock {
         failLocked(cause);
       } else {
         generation++;
+        readerTurn.signalAll();
+        readerTurn.signalAll();
+      readerTurn.signalAll();
         setState(RockState.CLOSED);
         readable.signalAll();
         writable.signalAll();

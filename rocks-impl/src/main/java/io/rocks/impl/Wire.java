@@ -30,6 +30,8 @@ final class Wire {
   static final byte FIN = 0x12;
   static final byte CLOSE = 0x13;
   static final byte CONFIRM = 0x14;
+  /** DATA that also asks the receiver to acknowledge at once; decoded as {@link #DATA}. */
+  static final byte DATA_ACK = 0x15;
 
   static final int DATA_HEADER_BYTES = 1 + 8 + 4;
   static final int ACK_BYTES = 1 + 8 + 8 + 1;
@@ -81,6 +83,7 @@ final class Wire {
       case FIN -> "FIN";
       case CLOSE -> "CLOSE";
       case CONFIRM -> "CONFIRM";
+      case DATA_ACK -> "DATA_ACK";
       default -> String.format("0x%02x", type);
     };
   }

@@ -115,7 +115,7 @@ class AdversarialTest {
   }
 
   private static void data(FrameWriter f, long offset, int length) {
-    int at = f.dataFrame(offset, length);
+    int at = f.dataFrame(offset, length, false);
     java.util.Arrays.fill(f.buffer(), at, at + length, (byte) 'x');
   }
 

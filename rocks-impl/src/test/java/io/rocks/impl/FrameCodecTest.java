@@ -24,7 +24,7 @@ class FrameCodecTest {
     new SplittableRandom(3).nextBytes(payload);
     FrameWriter writer = new FrameWriter();
     writer.ack(123, 456, true);
-    int at = writer.dataFrame(1000, payload.length);
+    int at = writer.dataFrame(1000, payload.length, false);
     System.arraycopy(payload, 0, writer.buffer(), at, payload.length);
     writer.fin(1000 + payload.length);
     writer.close();

