@@ -45,12 +45,11 @@ import org.apache.logging.log4j.Logger;
 final class RealRock implements Rock {
   private static final Logger log = LogManager.getLogger(RealRock.class);
   /**
-   * How long the reader thread leaves the connection to the application after the application
-   * last read from it, at first; doubled on every look that finds it still in use, up to {@link
-   * #LEND_MAX_NANOS}. See {@link #read}.
+   * How long the reader thread leaves a lent connection unread after an application thread last
+   * read from it before it takes it back. See {@link #read} and {@link #awaitInputTurn}.
    */
   private static final long LEND_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-  /** The longest the reader thread waits before it looks again at a lent connection. */
+  /** The longest the reader thread waits before it looks again at a lent connection in use. */
   private static final long LEND_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   enum Role {
@@ -140,10 +139,24 @@ final class RealRock implements Rock {
   /** {@link System#nanoTime()} when an application thread last read frames or began to wait. */
   private long lastAppInputNanos;
   /**
+   * True while the reader thread waits longer than {@link #LEND_MIN_NANOS} because an application
+   * thread holds the input: that thread wakes it when it lets go.
+   */
+  private boolean readerWaitsLong;
+  /**
    * True while an application thread applies a frame it read itself: a frame that makes sending
    * due then leaves the writer asleep, and that thread sends once it released the lock.
    */
   private boolean sendingInline;
+  /**
+   * While an application thread in {@link #read} reads a frame itself: where that frame's bytes go
+   * first, straight from the frame instead of through the receive buffer; null otherwise.
+   */
+  private byte[] inlineDst;
+  private int inlineOff;
+  private int inlineLen;
+  /** How many bytes the last frame read by an application thread put at {@link #inlineDst}. */
+  private int inlineDelivered;
 
   /**
    * Set by {@link #wakeSender} whenever something may be due, cleared by whoever encodes frames:
@@ -518,7 +531,10 @@ final class RealRock implements Rock {
         throw new SocketTimeoutException("Read timed out");
       }
       if (inputFree()) {
-        readInline(remaining, false);
+        int delivered = readInline(remaining, dst, off, len);
+        if (delivered > 0) {
+          return delivered;
+        }
         continue;
       }
       readersWaiting++;
@@ -555,20 +571,35 @@ final class RealRock implements Rock {
   /**
    * Under {@link #lock}, on an application thread, when {@link #inputFree}: reads and applies one
    * frame from the connection, releasing the lock meanwhile, then sends whatever the frame made
-   * due (an acknowledgement, data the peer's window now lets out) from this thread too: all of it
-   * if {@code writing} (a thread in {@link #write}), else one round ({@link #sendInline}).
+   * due (an acknowledgement, data the peer's window now lets out) from this thread too. A reader
+   * passes {@code dst}: the frame's bytes go there first, and the count is returned; a writer
+   * passes null, and sends all that is due ({@link #sendFromApplication}) where a reader sends one
+   * round ({@link #sendInline}).
    */
-  private void readInline(long maxWaitNanos, boolean writing) throws InterruptedIOException {
+  private int readInline(long maxWaitNanos, byte[] dst, int off, int len)
+      throws InterruptedIOException {
     Connection conn = connection;
     long gen = generation;
     conn.inputTaken = true;
+    inlineDst = dst;
+    inlineOff = off;
+    inlineLen = len;
+    inlineDelivered = 0;
+    boolean writing = dst == null;
     boolean send;
+    int delivered;
     lock.unlock();
     try {
       readFrameDirect(conn, gen, maxWaitNanos);
     } finally {
       lock.lock();
       conn.inputTaken = false;
+      if (readerWaitsLong) {
+        readerWaitsLong = false;
+        readerTurn.signalAll(); // it waits long while the input is held: let it watch again
+      }
+      inlineDst = null;
+      delivered = inlineDelivered;
       lastAppInputNanos = System.nanoTime();
       send = sendPending && gen == generation;
     }
@@ -584,6 +615,7 @@ final class RealRock implements Rock {
         lock.lock();
       }
     }
+    return delivered;
   }
 
   /**
@@ -691,7 +723,7 @@ final class RealRock implements Rock {
             continue;
           }
           if (inputFree()) {
-            readInline(Long.MAX_VALUE, true); // space frees when this thread reads acknowledgements
+            readInline(Long.MAX_VALUE, null, 0, 0); // space frees when this thread reads acknowledgements
             continue;
           }
           writersWaiting++;
@@ -720,53 +752,65 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Called by an application thread right after it buffered bytes, holding no lock: if no other
-   * thread is writing to the connection, sends what is due (the new bytes, as far as the peer's
-   * window allows, and any acknowledgement) from this thread, which saves waking the writer
-   * thread for every write. Otherwise wakes the writer, which looks again after its current
-   * write. Blocks in socket I/O like a plain socket's write; a failure of the connection
-   * suspends the rock and is not the caller's error (its bytes are buffered).
+   * Called by an application thread right after it buffered bytes, holding no lock: sends all that
+   * is due (see {@link #sendDueInline}). Blocks in socket I/O like a plain socket's write; a failure
+   * of the connection suspends the rock and is not the caller's error (its bytes are buffered).
    */
   private void sendFromApplication() {
-    if (!sendLock.tryLock()) {
-      lock.lock();
-      try {
-        wakeSender();
-      } finally {
-        lock.unlock();
-      }
-      return;
-    }
+    sendDueInline(false);
+  }
+
+  /**
+   * Called by an application thread after it read, holding no lock: sends what the frame it read
+   * made due (an acknowledgement, a window update) with one write (see {@link #sendDueInline}).
+   * One round only, so a reading thread never goes on sending what others write: whatever is left
+   * is the writer thread's.
+   */
+  private void sendInline() {
+    sendDueInline(true);
+  }
+
+  /**
+   * Sends what is due from the calling application thread if no other thread is sending, which
+   * saves waking the writer thread. If another thread holds {@link #sendLock}, marks the frames
+   * pending and leaves them to it: every holder looks at {@link #sendPending} again after it
+   * releases the lock, and this thread tries the lock once more after marking, so pending frames
+   * are never left behind with no one to send them.
+   */
+  private void sendDueInline(boolean oneRound) {
     boolean finishAfter = false;
     try {
       while (true) {
-        Connection conn;
-        long gen;
+        if (!sendLock.tryLock()) {
+          lock.lock();
+          try {
+            sendPending = true;
+          } finally {
+            lock.unlock();
+          }
+          if (!sendLock.tryLock()) {
+            return; // its holder sends our frames after its own
+          }
+        }
+        try {
+          finishAfter |= sendRounds(oneRound);
+        } finally {
+          sendLock.unlock();
+        }
         lock.lock();
         try {
-          conn = connection;
-          gen = generation;
-          if (conn == null || state.isTerminal()) {
+          if (!sendPending || connection == null || state.isTerminal()) {
             return;
           }
-          sendPending = false;
-          finishAfter |= fillFrames(conn.frames, false);
-          if (conn.frames.size() == 0) {
+          if (oneRound) {
+            sendable.signalAll(); // more is due: the writer thread sends it
             return;
           }
         } finally {
           lock.unlock();
         }
-        try {
-          conn.frames.flushTo(conn.out);
-          conn.lastSendNanos = System.nanoTime();
-        } catch (IOException e) {
-          connectionFailed(gen, e);
-          return;
-        }
       }
     } finally {
-      sendLock.unlock();
       if (finishAfter) {
         finishIfDone();
       }
@@ -774,18 +818,12 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Called by an application thread after it read, holding no lock: sends what is due (an
-   * acknowledgement, a window update) in one write if no other thread is writing, else leaves it to
-   * the one that is. One round only, so a reading thread never goes on sending what others write.
+   * Holding {@link #sendLock}: encodes and writes what is due on the current connection, one
+   * batch if {@code oneRound}, else until nothing is. Returns true if the rock may be finished.
    */
-  private void sendInline() {
-    if (!sendLock.tryLock()) {
-      wakeWriter();
-      return;
-    }
-    boolean finishAfter;
-    boolean more;
-    try {
+  private boolean sendRounds(boolean oneRound) {
+    boolean finishAfter = false;
+    while (true) {
       Connection conn;
       long gen;
       lock.lock();
@@ -793,11 +831,16 @@ final class RealRock implements Rock {
         conn = connection;
         gen = generation;
         if (conn == null || state.isTerminal()) {
-          return;
+          return finishAfter;
         }
         sendPending = false;
-        finishAfter = fillFrames(conn.frames, false);
-        more = sent < Math.min(written, peerWindowLimit);
+        finishAfter |= fillFrames(conn.frames, false);
+        if (conn.frames.size() == 0) {
+          return finishAfter;
+        }
+        if (oneRound && sent < Math.min(written, peerWindowLimit)) {
+          sendPending = true; // data is left for the next round
+        }
       } finally {
         lock.unlock();
       }
@@ -806,25 +849,11 @@ final class RealRock implements Rock {
         conn.lastSendNanos = System.nanoTime();
       } catch (IOException e) {
         connectionFailed(gen, e);
-        return;
+        return finishAfter;
       }
-    } finally {
-      sendLock.unlock();
-    }
-    if (more) {
-      wakeWriter();
-    }
-    if (finishAfter) {
-      finishIfDone();
-    }
-  }
-
-  private void wakeWriter() {
-    lock.lock();
-    try {
-      wakeSender();
-    } finally {
-      lock.unlock();
+      if (oneRound) {
+        return finishAfter;
+      }
     }
   }
 
@@ -1254,27 +1283,36 @@ final class RealRock implements Rock {
   }
 
   /**
-   * On the reader thread, with the input lent: waits until the application leaves it unused for a
-   * while, or a writer needs acknowledgements read, and takes it back. The wait starts at {@link
-   * #LEND_MIN_NANOS} and doubles while the application keeps reading, so a rock the application
-   * reads steadily costs the reader a few wake-ups a second. Returns false if the connection is no
-   * longer current.
+   * On the reader thread, with the input lent: takes it back once no application thread has read
+   * frames for {@link #LEND_MIN_NANOS}, so the connection is never left unread for longer than
+   * that (its peer may be waiting for acknowledgements, or blocked writing). While an application
+   * thread holds the input, blocked in a read, the reader's wait doubles up to {@link
+   * #LEND_MAX_NANOS} ({@link #readerWaitsLong}), and that thread wakes it when it lets go: a rock
+   * whose application waits in {@code read} costs the reader a few wake-ups a second. Returns false
+   * if the connection is no longer current.
    */
   private boolean awaitInputTurn(Connection conn, long gen) throws InterruptedIOException {
     lock.lock();
     try {
-      long patience = LEND_MIN_NANOS;
+      long heldWait = LEND_MIN_NANOS;
       while (true) {
         if (gen != generation || state.isTerminal()) {
           return false;
         }
+        if (conn.inputTaken) {
+          readerWaitsLong = heldWait > LEND_MIN_NANOS;
+          readerTurn.awaitNanos(heldWait);
+          heldWait = Math.min(2 * heldWait, LEND_MAX_NANOS);
+          continue;
+        }
         long idleNanos = System.nanoTime() - lastAppInputNanos;
-        if (!conn.inputTaken && idleNanos >= patience) {
+        if (idleNanos >= LEND_MIN_NANOS) {
           conn.inputTaken = true;
+          readerWaitsLong = false;
           return true;
         }
-        readerTurn.awaitNanos(conn.inputTaken ? patience : patience - idleNanos);
-        patience = Math.min(2 * patience, LEND_MAX_NANOS);
+        readerWaitsLong = false;
+        readerTurn.awaitNanos(LEND_MIN_NANOS - idleNanos);
       }
     } catch (InterruptedException e) {
       throw new InterruptedIOException("reader interrupted");
@@ -1383,9 +1421,20 @@ final class RealRock implements Rock {
         throw new RockProtocolException(
             "DATA up to " + end + " overruns the window limit " + (consumed + receiveCapacity()));
       }
-      inRing.append(reader.buffer(), reader.bodyStart + skip, count);
+      int direct = 0;
+      if (inlineDst != null && inRing.size() == 0) {
+        // The application thread that read this frame takes its bytes at once.
+        direct = Math.min(count, inlineLen);
+        System.arraycopy(reader.buffer(), reader.bodyStart + skip, inlineDst, inlineOff, direct);
+        consumed += direct;
+        inlineDelivered = direct;
+        inlineDst = null;
+      }
+      if (count > direct) {
+        inRing.append(reader.buffer(), reader.bodyStart + skip + direct, count - direct);
+        readable.signalAll();
+      }
       received += count;
-      readable.signalAll();
     }
     if (received - ackSentReceived >= ackThreshold() || reader.ackRequested) {
       wakeSender();
