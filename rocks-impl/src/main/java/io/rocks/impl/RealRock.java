@@ -131,6 +131,8 @@ final class RealRock implements Rock {
   private long peerFinAt = -1;
   private boolean peerClosed;
   private long ackSentReceived = -1;
+  /** True when the peer's DATA_ACK asked for an acknowledgement not yet sent. */
+  private boolean peerWantsAck;
   private long advertisedLimit;
   private boolean finAckSent;
 
@@ -1436,7 +1438,10 @@ final class RealRock implements Rock {
       }
       received += count;
     }
-    if (received - ackSentReceived >= ackThreshold() || reader.ackRequested) {
+    if (reader.ackRequested) {
+      peerWantsAck = true;
+    }
+    if (received - ackSentReceived >= ackThreshold() || peerWantsAck) {
       wakeSender();
     }
   }
@@ -1599,6 +1604,7 @@ final class RealRock implements Rock {
             // an acknowledgement rides along with data for free: no write call of its own
             || (sent < sendLimit && received > ackSentReceived)
             || received - ackSentReceived >= ackThreshold()
+            || peerWantsAck
             || windowUpdateDue()
             || (peerFin && !finAckSent)
             || (ackSentReceived < 0);
@@ -1609,6 +1615,7 @@ final class RealRock implements Rock {
     if (ackDue) {
       frames.ack(received, limit, peerFin);
       ackSentReceived = received;
+      peerWantsAck = false;
       advertisedLimit = limit;
       finAckSent = peerFin;
     }

@@ -26,7 +26,9 @@ class FrameCodecTest {
     writer.ack(123, 456, true);
     int at = writer.dataFrame(1000, payload.length, false);
     System.arraycopy(payload, 0, writer.buffer(), at, payload.length);
-    writer.fin(1000 + payload.length);
+    at = writer.dataFrame(1000 + payload.length, 3, true);
+    System.arraycopy(new byte[] {7, 8, 9}, 0, writer.buffer(), at, 3);
+    writer.fin(1000 + payload.length + 3);
     writer.close();
     ByteArrayOutputStream encoded = new ByteArrayOutputStream();
     writer.flushTo(encoded);
@@ -40,8 +42,13 @@ class FrameCodecTest {
     assertEquals(Wire.DATA, nextFrameRetrying(reader));
     assertEquals(1000, reader.offset);
     assertArrayEquals(payload, Arrays.copyOfRange(reader.buffer(), reader.bodyStart, reader.bodyStart + reader.length));
-    assertEquals(Wire.FIN, nextFrameRetrying(reader));
+    assertEquals(false, reader.ackRequested);
+    assertEquals(Wire.DATA, nextFrameRetrying(reader), "DATA_ACK decodes as DATA");
+    assertEquals(true, reader.ackRequested);
     assertEquals(1000 + payload.length, reader.offset);
+    assertArrayEquals(new byte[] {7, 8, 9}, Arrays.copyOfRange(reader.buffer(), reader.bodyStart, reader.bodyStart + reader.length));
+    assertEquals(Wire.FIN, nextFrameRetrying(reader));
+    assertEquals(1000 + payload.length + 3, reader.offset);
     assertEquals(Wire.CLOSE, nextFrameRetrying(reader));
     assertThrows(EOFException.class, () -> nextFrameRetrying(reader));
   }

@@ -1,0 +1,156 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rocks.RockOptions;
+import io.rocks.RockState;
+import io.rocks.testkit.Await;
+import io.rocks.testkit.Transfer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The application's threads read frames and send acknowledgements themselves while bytes stream
+ * (see {@code RealRock.read}): what must still hold when they stop, are interrupted, or send from a
+ * small buffer.
+ */
+class ApplicationThreadIoTest {
+  private static final int KIB = 1024;
+  private static final int MIB = 1024 * KIB;
+
+  /**
+   * A sender whose in-flight buffer is smaller than a quarter of the receiver's window would wait
+   * for a heartbeat's acknowledgement every time it filled (16 MiB in 64 KiB steps at 500 ms: over
+   * two minutes); its DATA_ACK frames ask for acknowledgements as it goes.
+   */
+  @Test
+  @Timeout(120)
+  void aSmallInFlightBufferAsksForAcknowledgements() throws Exception {
+    RockOptions small = RockOptions.builder().inFlightCapacity(64 * KIB).build();
+    try (RockPair pair = new RockPair(small, RockOptions.defaults());
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      long bytes = 16L * MIB;
+      long start = System.nanoTime();
+      Future<Transfer.Digest> got =
+          pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), new AtomicLong()));
+      Transfer.Digest sent = RockTransferTest.sendThenShutdown(pair.client, bytes, 7);
+      assertEquals(sent, got.get(60, TimeUnit.SECONDS));
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+      assertTrue(seconds < 30, "16 MiB through a 64 KiB in-flight buffer took " + seconds + " s");
+      assertEquals(0, pair.clientRock().stats().suspensions());
+    }
+  }
+
+  /**
+   * An application that read for a while and then stops reading leaves the connection to the
+   * rock's reader thread: acknowledgements and heartbeats are still read, so the peer's writes
+   * complete and nothing suspends.
+   */
+  @Test
+  @Timeout(60)
+  void aReaderThatStopsReadingLeavesTheConnectionReadByTheRock() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      OutputStream serverOut = pair.accepted.getOutputStream();
+      InputStream clientIn = pair.client.getInputStream();
+      byte[] chunk = new byte[64 * KIB];
+      for (int i = 0; i < 16; i++) { // 1 MiB, read as it comes: the client's thread reads frames
+        serverOut.write(chunk);
+        clientIn.readNBytes(chunk.length);
+      }
+      OutputStream clientOut = pair.client.getOutputStream();
+      clientOut.write(new byte[512 * KIB]); // acknowledged only if the client side reads frames
+      serverOut.write(new byte[512 * KIB]); // fits in the client's window unread
+      Await.until(Duration.ofSeconds(20), "the client's 512 KiB acknowledged, nobody reading",
+          () -> pair.clientRock().stats().bytesAcknowledged() == 512L * KIB);
+      long heartbeatsWorth = 4 * RockOptions.defaults().failureDetectionTime().toMillis();
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(heartbeatsWorth);
+      while (System.nanoTime() < until) { // the observation: no suspension while unread
+        assertEquals(RockState.CONNECTED, pair.clientRock().state());
+        Thread.sleep(100);
+      }
+      assertEquals(0, pair.clientRock().stats().suspensions());
+      assertEquals(0, pair.serverRock().stats().suspensions());
+      assertEquals(512 * KIB, clientIn.readNBytes(512 * KIB).length);
+    }
+  }
+
+  /**
+   * A virtual thread interrupted in {@code read} gets an {@link InterruptedIOException}, even when
+   * it was reading frames itself (the JDK then closes the connection under it): the rock recovers
+   * like from any broken connection, and another thread reads on with nothing lost.
+   */
+  @Test
+  @Timeout(120)
+  void anInterruptedReaderLosesNothing() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults());
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      long bytes = 8L * MIB;
+      CountDownLatch release = new CountDownLatch(1);
+      Future<Transfer.Digest> sent =
+          pool.submit(() -> RockTransferTest.sendThenShutdown(pair.accepted, bytes, 11, MIB, release));
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      AtomicLong received = new AtomicLong();
+      InputStream in = pair.client.getInputStream();
+      CompletableFuture<IOException> firstReaderEnd = new CompletableFuture<>();
+      Thread firstReader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    byte[] buf = new byte[32 * KIB];
+                    try {
+                      while (true) {
+                        int n = in.read(buf);
+                        synchronized (digest) {
+                          digest.update(buf, 0, n);
+                        }
+                        received.addAndGet(n);
+                      }
+                    } catch (IOException e) {
+                      firstReaderEnd.complete(e);
+                    } catch (RuntimeException e) {
+                      firstReaderEnd.completeExceptionally(e);
+                    }
+                  });
+      Await.until(Duration.ofSeconds(30), "the first MiB read", () -> received.get() == MIB);
+      firstReader.interrupt(); // blocked in read: the sender holds the rest back
+      IOException end = firstReaderEnd.get(30, TimeUnit.SECONDS);
+      assertInstanceOf(InterruptedIOException.class, end, "what the interrupted reader got: " + end);
+      firstReader.join();
+      release.countDown();
+
+      Future<Long> rest =
+          pool.submit(
+              () -> {
+                byte[] buf = new byte[32 * KIB];
+                long total = 0;
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                  synchronized (digest) {
+                    digest.update(buf, 0, n);
+                  }
+                  total += n;
+                }
+                return total;
+              });
+      assertEquals(bytes - MIB, rest.get(60, TimeUnit.SECONDS));
+      Transfer.Digest expected = Transfer.expected(bytes, 11, 64 * KIB);
+      assertEquals(expected, sent.get(30, TimeUnit.SECONDS));
+      assertEquals(expected, new Transfer.Digest(bytes, HexFormat.of().formatHex(digest.digest())));
+    }
+  }
+}
