@@ -3,6 +3,7 @@ module io.rocks.impl {
   requires io.rocks.api;
   requires io.rocks.policy;
   requires org.apache.logging.log4j;
+  requires org.bouncycastle.provider;
 
   provides io.rocks.spi.RocksProvider with
       io.rocks.impl.RealRocksProvider;

@@ -69,19 +69,16 @@ final class Handshake {
     return new ClientSetup(keys, body, preShared);
   }
 
-  /** Completes establishment on the connecting side with the WELCOME just read. */
-  static void clientWelcome(RealRock rock, FrameReader in, byte type) throws IOException {
-    Established established = finishWelcome(rock.clientSetup, rock.id, in, type);
-    rock.clientSetup = null;
-    rock.established(established.key(), established.clientConfirm());
-  }
-
-  /** The connecting side's result of establishment: the key and the CONFIRM tag to send. */
-  record Established(ResumeKey key, byte[] clientConfirm) {}
+  /**
+   * The connecting side's result of WELCOME: the key, the tag the server's CONFIRM must carry, and
+   * the CONFIRM tag to send back once it did.
+   */
+  record Established(ResumeKey key, byte[] serverConfirm, byte[] clientConfirm) {}
 
   /**
-   * Checks WELCOME (or REJECT) against the HELLO in {@code setup}: derives the key and verifies the
-   * server's tag. Throws {@link RockProtocolException} if the server cannot prove the key.
+   * Derives the key from WELCOME (or throws for a REJECT) and the HELLO in {@code setup}. The
+   * server proves it derived the same key with the CONFIRM frame that follows WELCOME: see {@link
+   * #checkServerConfirm}.
    */
   static Established finishWelcome(ClientSetup setup, RockId id, FrameReader in, byte type)
       throws IOException {
@@ -94,7 +91,6 @@ final class Handshake {
     int keyAndNonce = KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES;
     byte[] serverPublic = in.bodyBytes(0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = in.bodyBytes(KeyAgreement25519.PUBLIC_KEY_BYTES, Wire.NONCE_BYTES);
-    byte[] serverTag = in.bodyBytes(keyAndNonce, ResumeKey.PROOF_BYTES);
     ResumeKey key;
     try {
       key =
@@ -110,12 +106,23 @@ final class Handshake {
       throw new RockProtocolException("rock " + id + ": bad key from server: " + e.getMessage());
     }
     byte[] transcript = ResumeKey.concat(setup.helloBody(), in.bodyBytes(0, keyAndNonce));
-    if (!ResumeKey.matches(key.serverConfirm(transcript), serverTag)) {
+    return new Established(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
+  }
+
+  /**
+   * Checks the server's first frame after WELCOME, which must be a CONFIRM whose tag proves the
+   * server derived the key (and so holds the pre-shared secret, if one is set).
+   */
+  static void checkServerConfirm(RockId id, Established established, FrameReader in, byte type)
+      throws RockProtocolException {
+    if (type != Wire.CONFIRM) {
+      throw new RockProtocolException("expected the server's CONFIRM, got " + Wire.typeName(type));
+    }
+    if (!ResumeKey.matches(established.serverConfirm(), in.bodyBytes(0, ResumeKey.PROOF_BYTES))) {
       throw new RockProtocolException(
           "rock " + id + ": the server could not prove it derived the rock's key (wrong"
               + " pre-shared secret, or a man in the middle)");
     }
-    return new Established(key, key.clientConfirm(transcript));
   }
 
   /** The parsed HELLO of a new rock, on the accepting side, with its raw body (transcript). */
@@ -135,18 +142,44 @@ final class Handshake {
     return new Hello(new RockId(longAt(body, 0), longAt(body, 8)), body);
   }
 
-  /** What the accepting side knows once it has sent WELCOME. */
-  record Welcome(ResumeKey key, byte[] expectedClientConfirm) {}
+  /** What the accepting side sent in WELCOME, kept until it derives the key. */
+  record ServerSetup(KeyAgreement25519 keys, Hello hello, byte[] keyAndNonce) {
+    @Override
+    public String toString() {
+      return "ServerSetup[redacted]";
+    }
+  }
 
   /**
-   * Answers HELLO with WELCOME, whose tag proves this side derived the key (and so holds the
-   * pre-shared secret, if one is set), and returns the key with the tag the client must send back.
+   * What the accepting side knows once it derived the key: the key, the tag of its own CONFIRM
+   * (which proves it derived the key, and so holds the pre-shared secret if one is set), and the
+   * tag the client's CONFIRM must carry.
    */
-  static Welcome sendWelcome(Connection conn, Hello hello, RockSecret preShared) throws IOException {
+  record Welcome(ResumeKey key, byte[] serverConfirm, byte[] expectedClientConfirm) {}
+
+  /**
+   * Answers HELLO with WELCOME: this side's public key and nonce, at once (the key pair was made
+   * ahead of time). The key agreement comes after, off the path to the client: {@link
+   * #deriveServerKey}.
+   */
+  static ServerSetup sendWelcome(Connection conn, Hello hello) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();
     byte[] keyAndNonce = ResumeKey.concat(keys.publicKey(), nonce());
+    FrameWriter out = new FrameWriter();
+    out.handshakeHeader(Wire.WELCOME);
+    out.putBytes(keyAndNonce, 0, keyAndNonce.length);
+    out.flushTo(conn.out);
+    return new ServerSetup(keys, hello, keyAndNonce);
+  }
+
+  /** Derives the key of a rock whose WELCOME went out, and the confirmation tags both ways. */
+  static Welcome deriveServerKey(ServerSetup setup, RockSecret preShared)
+      throws RockProtocolException {
+    Hello hello = setup.hello();
+    byte[] keyAndNonce = setup.keyAndNonce();
     byte[] serverPublic = Arrays.copyOfRange(keyAndNonce, 0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = Arrays.copyOfRange(keyAndNonce, KeyAgreement25519.PUBLIC_KEY_BYTES, keyAndNonce.length);
+    KeyAgreement25519 keys = setup.keys();
     ResumeKey key;
     try {
       key =
@@ -162,13 +195,7 @@ final class Handshake {
       throw new RockProtocolException("bad key in HELLO: " + e.getMessage());
     }
     byte[] transcript = ResumeKey.concat(hello.body(), keyAndNonce);
-    byte[] tag = key.serverConfirm(transcript);
-    FrameWriter out = new FrameWriter();
-    out.handshakeHeader(Wire.WELCOME);
-    out.putBytes(keyAndNonce, 0, keyAndNonce.length);
-    out.putBytes(tag, 0, tag.length);
-    out.flushTo(conn.out);
-    return new Welcome(key, key.clientConfirm(transcript));
+    return new Welcome(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
   }
 
   /**

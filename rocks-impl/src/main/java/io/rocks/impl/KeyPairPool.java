@@ -1,8 +1,5 @@
 package io.rocks.impl;
 
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
@@ -22,15 +19,15 @@ import org.apache.logging.log4j.Logger;
 final class KeyPairPool {
   static final int CAPACITY = 16;
   private static final Logger log = LogManager.getLogger(KeyPairPool.class);
-  private static final ArrayBlockingQueue<KeyPair> POOL = new ArrayBlockingQueue<>(CAPACITY);
+  private static final ArrayBlockingQueue<KeyAgreement25519.Pair> POOL = new ArrayBlockingQueue<>(CAPACITY);
   /** True while the refilling thread runs; at most one does. */
   private static final AtomicBoolean REFILLING = new AtomicBoolean();
 
   private KeyPairPool() {}
 
   /** Returns a key pair no one else was or will be given. Never blocks. */
-  static KeyPair take() {
-    KeyPair pair = POOL.poll();
+  static KeyAgreement25519.Pair take() {
+    KeyAgreement25519.Pair pair = POOL.poll();
     if (POOL.size() <= CAPACITY / 2) {
       refill();
     }
@@ -42,12 +39,8 @@ final class KeyPairPool {
     return POOL.size();
   }
 
-  static KeyPair generate() {
-    try {
-      return KeyPairGenerator.getInstance("X25519").generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK lacks X25519 (required since JDK 11)", e);
-    }
+  static KeyAgreement25519.Pair generate() {
+    return KeyAgreement25519.generate();
   }
 
   private static void refill() {

@@ -102,7 +102,7 @@ final class RealRock implements Rock {
   private boolean confirmed;
   /** Accepting side: the CONFIRM tag the peer must send; null once checked. */
   private byte[] expectedConfirm;
-  /** Connecting side: the CONFIRM tag to send first; null once queued. */
+  /** The CONFIRM tag to send first (each side sends one); null once queued. */
   private byte[] confirmToSend;
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
@@ -1019,8 +1019,8 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Connecting side, when WELCOME arrived and its tag proved the server holds the same key: records
-   * the key and queues our own CONFIRM tag.
+   * Connecting side, when WELCOME arrived and the server's CONFIRM proved it holds the same key:
+   * records the key and queues our own CONFIRM tag.
    */
   void established(ResumeKey resumeKey, byte[] clientConfirm) {
     lock.lock();
@@ -1038,12 +1038,21 @@ final class RealRock implements Rock {
     post(l -> l.connected(this));
   }
 
-  /** Accepting side, after sending WELCOME: records the key and the CONFIRM tag to expect. */
-  void awaitConfirmation(ResumeKey resumeKey, byte[] clientConfirm) {
+  /**
+   * Accepting side, once the key is derived (after WELCOME went out and the rock was attached):
+   * records the key and the client's CONFIRM tag to expect, and queues this side's CONFIRM, the
+   * first frame it sends. Until then nothing is sent (see {@link #fillFrames}).
+   */
+  void keyDerived(ResumeKey resumeKey, byte[] serverConfirm, byte[] clientConfirm) {
     lock.lock();
     try {
+      if (state.isTerminal()) {
+        return;
+      }
       key = resumeKey;
       expectedConfirm = clientConfirm;
+      confirmToSend = serverConfirm;
+      wakeSender();
     } finally {
       lock.unlock();
     }
@@ -1323,12 +1332,23 @@ final class RealRock implements Rock {
     }
   }
 
+  /**
+   * Connecting side, on the reader thread: reads WELCOME and derives the key (while the server
+   * derives its own), then reads the server's CONFIRM and checks it. Only then does the rock pass
+   * on anything the server sent.
+   */
   private void awaitWelcome(Connection conn, long startNanos, long handshakeNanos)
       throws IOException {
+    Handshake.Established established = null;
     while (true) {
       try {
-        byte type = conn.reader.nextHandshake();
-        Handshake.clientWelcome(this, conn.reader, type);
+        if (established == null) {
+          byte type = conn.reader.nextHandshake();
+          established = Handshake.finishWelcome(clientSetup, id, conn.reader, type);
+          clientSetup = null;
+        }
+        Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
+        established(established.key(), established.clientConfirm());
         return;
       } catch (SocketTimeoutException timeout) {
         if (System.nanoTime() - startNanos >= handshakeNanos) {
@@ -1596,6 +1616,9 @@ final class RealRock implements Rock {
    * are written.
    */
   private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
+    if (role == Role.ACCEPTOR && key == null) {
+      return false; // the first frame is our CONFIRM, sent once the key is derived
+    }
     boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
     long limit = consumed + receiveCapacity();
     long sendLimit = Math.min(written, peerWindowLimit);

@@ -293,7 +293,7 @@ final class RealRockServerSocket extends RockServerSocket {
           "HELLO refused: " + backlog + " rocks wait to be accepted (backlog full)");
     }
     RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
-    Handshake.Welcome welcome = Handshake.sendWelcome(conn, hello, rockOptions.preSharedSecret());
+    Handshake.ServerSetup setup = Handshake.sendWelcome(conn, hello);
     // With a pre-shared secret the application gets the rock only once the client proved it.
     boolean enqueueAtOnce = rockOptions.preSharedSecret() == null;
     RealRock rock =
@@ -307,7 +307,6 @@ final class RealRockServerSocket extends RockServerSocket {
     if (rocks.putIfAbsent(hello.id(), rock) != null) {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
-    rock.awaitConfirmation(welcome.key(), welcome.expectedClientConfirm());
     rock.attach(conn, 0, false, false);
     Supervisor.startAcceptor(rock, () -> !isClosed());
     DEADLINES.schedule(
@@ -315,6 +314,17 @@ final class RealRockServerSocket extends RockServerSocket {
     if (enqueueAtOnce) {
       enqueue(rock);
     }
+    // The key agreement runs now, while the application accepts the rock and reads what the
+    // client sent along with HELLO; the rock sends nothing before its CONFIRM.
+    Handshake.Welcome welcome;
+    try {
+      welcome = Handshake.deriveServerKey(setup, rockOptions.preSharedSecret());
+    } catch (io.rocks.RockProtocolException e) {
+      withdraw(rock); // a rock the application has not taken yet is never handed to it
+      rock.fail(e);
+      throw e;
+    }
+    rock.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
   }
 
   /** Keeps the registry, the suspended set and the accept queue in step with each rock. */
@@ -373,6 +383,16 @@ final class RealRockServerSocket extends RockServerSocket {
       enqueue(new RealRockSocket(rock));
     } catch (IOException e) {
       rock.abort();
+    }
+  }
+
+  /** Takes {@code rock} out of the accept queue if it still waits there. */
+  private void withdraw(RealRock rock) {
+    lock.lock();
+    try {
+      acceptQueue.removeIf(s -> s instanceof RealRockSocket r && r.rock() == rock);
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -11,7 +11,7 @@ final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   static final int MAGIC = 0x524f434b;
 
-  static final byte VERSION = 1;
+  static final byte VERSION = 2;
   static final int HANDSHAKE_HEADER_BYTES = 6;
   static final int NONCE_BYTES = 16;
   static final int ID_BYTES = 16;
@@ -61,7 +61,7 @@ final class Wire {
   static int handshakeBodyBytes(byte type) {
     return switch (type) {
       case HELLO -> ID_BYTES + KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES;
-      case WELCOME -> KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES + ResumeKey.PROOF_BYTES;
+      case WELCOME -> KeyAgreement25519.PUBLIC_KEY_BYTES + NONCE_BYTES;
       case RESUME -> ID_BYTES + NONCE_BYTES;
       case CHALLENGE -> NONCE_BYTES + 8 + 1 + ResumeKey.PROOF_BYTES;
       case PROOF -> 8 + 1 + ResumeKey.PROOF_BYTES;

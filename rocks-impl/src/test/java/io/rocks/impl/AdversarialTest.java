@@ -134,6 +134,37 @@ class AdversarialTest {
     }
   }
 
+  /**
+   * The server answers HELLO before it computes the shared secret; a client whose public key is a
+   * low-order point (the secret would be all zeros) then loses its connection, and its rock is
+   * taken back from the accept queue before the application sees it.
+   */
+  @Test
+  @Timeout(60)
+  void aLowOrderPublicKeyIsRefusedAndTheRockNeverAccepted() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults(), SERVER);
+        Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+      attacker.setSoTimeout(20_000);
+      byte[] nonce = new byte[Wire.NONCE_BYTES];
+      io.rocks.RockId id = Handshake.newRockId();
+      attacker.getOutputStream().write(ByteBuffer.allocate(Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.HELLO))
+          .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.HELLO).putLong(id.high()).putLong(id.low())
+          .put(new byte[KeyAgreement25519.PUBLIC_KEY_BYTES]) // u = 0: a point of order 4
+          .put(nonce).array());
+      DataInputStream in = new DataInputStream(attacker.getInputStream());
+      byte[] welcome = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.WELCOME)];
+      in.readFully(welcome);
+      assertEquals(Wire.WELCOME, welcome[5]);
+      assertEquals(-1, in.read(), "the server closes the connection without a frame");
+      pair.server.setSoTimeout(1_000);
+      org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, pair.server::accept,
+          "the refused rock is not handed to the application");
+      Await.until(Duration.ofSeconds(10), "the refused rock leaves the registry",
+          () -> ((RealRockServerSocket) pair.server).liveRocks() == 1);
+      RockFailureTest.echoOnce(pair);
+    }
+  }
+
   @Test
   @Timeout(60)
   void aClientWithTheWrongPreSharedSecretIsRefusedAndNeverAccepted() throws Exception {

@@ -53,7 +53,7 @@ class HandshakeFloodTest {
           Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
           socket.setSoTimeout(30_000);
           if (i % 2 == 0) {
-            socket.getOutputStream().write(new byte[] {'R', 'O', 'C', 'K', 1, Wire.HELLO, 0, 0}); // a HELLO cut short
+            socket.getOutputStream().write(new byte[] {'R', 'O', 'C', 'K', Wire.VERSION, Wire.HELLO, 0, 0}); // a HELLO cut short
           }
           flood.add(socket);
         }

@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 
 /**
- * A hand-driven rock client for adversarial tests: it completes a real HELLO, WELCOME and CONFIRM,
- * then sends whatever bytes the test chooses.
+ * A hand-driven rock client for adversarial tests: it completes a real HELLO, WELCOME and both
+ * CONFIRMs, then sends whatever bytes the test chooses.
  */
 final class RawRockClient implements AutoCloseable {
   final Socket socket;
@@ -32,6 +32,7 @@ final class RawRockClient implements AutoCloseable {
     Handshake.ClientSetup setup = Handshake.sendHello(conn, id, secret);
     byte type = conn.reader.nextHandshake();
     Handshake.Established established = Handshake.finishWelcome(setup, id, conn.reader, type);
+    Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
     RawRockClient client = new RawRockClient(socket, conn, id, established);
     if (confirm) {
       FrameWriter frames = new FrameWriter();
