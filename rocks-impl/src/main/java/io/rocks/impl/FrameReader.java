@@ -14,9 +14,10 @@ import java.util.Arrays;
  * parsed: bytes already buffered stay, and calling {@link #nextFrame()} again continues where it
  * stopped. This lets the reader loop use a short socket timeout to watch for silence.
  *
- * <p>The buffer starts small and grows to the largest frame seen, so an idle connection costs
- * little. Not thread-safe: owned by the connection's reader thread (or the handshake thread before
- * it).
+ * <p>The buffer starts small and grows to four full DATA frames once bulk data flows, so an idle
+ * connection costs little. Not thread-safe: used by one thread at a time, the one that owns the
+ * connection's input (the handshake thread, then the reader thread or an application thread it
+ * lent the input to: {@link Connection#inputTaken}, handed over under the rock's lock).
  */
 final class FrameReader {
   private static final int INITIAL_BUFFER_BYTES = 1024;

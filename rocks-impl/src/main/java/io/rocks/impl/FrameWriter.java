@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
  * Encodes handshake messages and frames into a growable buffer and writes them with one call, so a
  * batch of frames costs one system call.
  *
- * <p>Not thread-safe: owned by one thread at a time (the handshake thread, then the connection's
- * writer thread). {@link #flushTo} blocks in socket I/O and must never run under a lock.
+ * <p>Not thread-safe: used by one thread at a time (the handshake thread; then, as {@link
+ * Connection#frames}, whichever thread holds the rock's send lock). {@link #flushTo} blocks in
+ * socket I/O and must never run under the rock's lock.
  */
 final class FrameWriter {
   private byte[] buf = new byte[256];

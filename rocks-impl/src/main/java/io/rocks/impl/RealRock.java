@@ -87,7 +87,8 @@ final class RealRock implements Rock {
   final Condition stateChanged = lock.newCondition();
   /**
    * Signalled when the reader thread should look again at a connection it lent to the application
-   * ({@link Connection#inputTaken}): the generation changed, or a writer needs acknowledgements.
+   * ({@link Connection#inputTaken}): the generation changed, the application let go of the input
+   * while the reader waited long, or the application stopped reading ({@link #reclaimInput}).
    */
   private final Condition readerTurn = lock.newCondition();
 
@@ -95,8 +96,8 @@ final class RealRock implements Rock {
   private RockState state;
   private ResumeKey key;
   /**
-   * True once the peer proved it derived the same key (on the connecting side, by WELCOME's tag;
-   * on the accepting side, by the CONFIRM frame). Until then the receive window stays at {@link
+   * True once the peer proved it derived the same key with its CONFIRM frame (or, on the accepting
+   * side, by a verified resume). Until then the receive window stays at {@link
    * Wire#INITIAL_WINDOW}, so an unproven peer cannot make this side buffer more.
    */
   private boolean confirmed;
@@ -1122,7 +1123,6 @@ final class RealRock implements Rock {
       previous = connection;
       generation++;
       readerTurn.signalAll();
-      readerTurn.signalAll();
       connection = next;
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
       peer = next.remote(); // on the accepting side too: the peer may have a new address
@@ -1235,9 +1235,8 @@ final class RealRock implements Rock {
         if (!onFrame(reader, type, gen, false)) {
           return;
         }
-        if ((type == Wire.DATA || type == Wire.ACK)
-            && lendInput(conn, type)
-            && !awaitInputTurn(conn, gen)) {
+        boolean lent = (type == Wire.DATA || type == Wire.ACK) && lendInput(conn, type);
+        if (lent && !awaitInputTurn(conn, gen)) {
           return;
         }
         if (type == Wire.DATA) {
@@ -1246,7 +1245,7 @@ final class RealRock implements Rock {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
         int full = pollMillis(System.nanoTime() - reader.lastByteNanos());
-        if (pollMillis != full) {
+        if (pollMillis != full || lent) { // an application thread may have set its own timeout
           pollMillis = full;
           conn.socket.setSoTimeout(pollMillis);
         }
@@ -1427,7 +1426,13 @@ final class RealRock implements Rock {
       throw new RockProtocolException(
           "DATA at offset " + offset + " leaves a gap after " + received + " received bytes");
     }
+    if (reader.ackRequested) {
+      peerWantsAck = true; // even for bytes already received: the sender waits for the answer
+    }
     if (end <= received) {
+      if (peerWantsAck) {
+        wakeSender();
+      }
       return; // already received on an earlier connection
     }
     int skip = (int) (received - offset);
@@ -1457,9 +1462,6 @@ final class RealRock implements Rock {
         readable.signalAll();
       }
       received += count;
-    }
-    if (reader.ackRequested) {
-      peerWantsAck = true;
     }
     if (received - ackSentReceived >= ackThreshold() || peerWantsAck) {
       wakeSender();
@@ -1726,8 +1728,6 @@ final class RealRock implements Rock {
         connection = null;
         generation++;
         readerTurn.signalAll();
-        readerTurn.signalAll();
-      readerTurn.signalAll();
         suspensions++;
         suspendedSinceNanos = System.nanoTime();
         setState(RockState.SUSPENDED);
@@ -1823,8 +1823,6 @@ final class RealRock implements Rock {
       } else {
         generation++;
         readerTurn.signalAll();
-        readerTurn.signalAll();
-      readerTurn.signalAll();
         setState(RockState.CLOSED);
         readable.signalAll();
         writable.signalAll();

@@ -447,7 +447,8 @@ final class RealRockServerSocket extends RockServerSocket {
       Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
       throw new io.rocks.RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
     }
-    if (rock == null || rock.state().isTerminal()) {
+    if (rock == null || rock.state().isTerminal() || rock.key() == null) {
+      // No key yet: the rock's own handshake is still deriving it, so no peer can prove it.
       Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
       throw new io.rocks.RockProtocolException("RESUME of unknown rock " + id);
     }

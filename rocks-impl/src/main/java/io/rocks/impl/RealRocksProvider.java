@@ -151,6 +151,7 @@ public final class RealRocksProvider implements RocksProvider {
           // A rocks server: a refusal or a bad key (a secret it has and we lack) is an error,
           // never a reason to fall back to plain.
           established = Handshake.finishWelcome(setup, rock.id, conn.reader, type);
+          Handshake.checkServerConfirm(rock.id, established, conn.reader, conn.reader.nextFrame());
         } else {
           magic = -1; // the magic came back as something else: an echo service reflecting HELLO
         }

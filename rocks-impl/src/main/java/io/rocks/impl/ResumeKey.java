@@ -78,7 +78,7 @@ final class ResumeKey {
     return proof(CLIENT_LABEL, id, clientNonce, serverNonce, received, fin);
   }
 
-  /** Returns the tag by which the server proves, in WELCOME, that it derived this key. */
+  /** Returns the tag by which the server proves, in its CONFIRM, that it derived this key. */
   byte[] serverConfirm(byte[] transcript) {
     return tag(SERVER_CONFIRM, transcript);
   }

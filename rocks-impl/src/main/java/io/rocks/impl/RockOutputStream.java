@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The output stream of a rock socket. {@code write} blocks only while the in-flight buffer is full;
- * {@code flush} does nothing, since the rock's writer sends as soon as bytes are buffered.
+ * The output stream of a rock socket. {@code write} buffers the bytes and sends them from the
+ * calling thread when no other thread is sending (else the sending thread takes them along), so it
+ * blocks while the in-flight buffer is full or the socket's send buffer is; {@code flush} does
+ * nothing, since nothing written waits for it.
  */
 final class RockOutputStream extends OutputStream {
   private final RealRock rock;

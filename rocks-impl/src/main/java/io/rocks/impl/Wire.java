@@ -1,7 +1,7 @@
 package io.rocks.impl;
 
 /**
- * The constants of the rocks wire protocol, version 1. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 2. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */

@@ -135,6 +135,9 @@ class DetectionTest {
         assertInstanceOf(RockSocket.class, accepted);
         rock.getOutputStream().write(i);
         assertEquals(i, accepted.getInputStream().read());
+        accepted.getOutputStream().write(100 + i); // and back: the probe became a working rock
+        assertEquals(100 + i, rock.getInputStream().read());
+        assertEquals(io.rocks.RockState.CONNECTED, rock.rock().state());
         assertTrue(Rocks.rockOf(socket).isPresent());
         rock.setSoLinger(true, 0);
         rock.close();
