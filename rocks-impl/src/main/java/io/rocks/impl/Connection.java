@@ -32,6 +32,12 @@ final class Connection {
    * input is lent and no application thread is reading. Guarded by the rock's lock.
    */
   boolean inputTaken = true;
+  /**
+   * True if the input starts lent to the application (a new rock's first connection on the
+   * connecting side): the reader thread then waits for its turn before it reads. Guarded by the
+   * rock's lock, set before the reader thread starts.
+   */
+  boolean startsLent;
 
   Connection(Socket socket) throws IOException {
     this.socket = socket;

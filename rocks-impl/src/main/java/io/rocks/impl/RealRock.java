@@ -193,9 +193,17 @@ final class RealRock implements Rock {
 
   /**
    * The connecting side's key agreement, until WELCOME arrives; then null. Set before the first
-   * reader thread starts, then read and cleared only by that thread.
+   * connection is attached, then read and cleared by the thread that owns its input ({@link
+   * Connection#inputTaken}).
    */
   volatile Handshake.ClientSetup clientSetup;
+  /**
+   * Connecting side: what WELCOME gave, until the server's CONFIRM is checked; then null. Used
+   * only by the thread that owns the first connection's input (handed over under {@link #lock}).
+   */
+  private Handshake.Established welcomeRead;
+  /** Connecting side: when the first connection was attached; its handshake timeout counts from it. */
+  private volatile long handshakeStartNanos;
 
   /** Read timeout for the application, in milliseconds; 0 waits forever. */
   private volatile int soTimeoutMillis;
@@ -568,7 +576,10 @@ final class RealRock implements Rock {
    * connection itself, because its reader thread lent the input and no other thread reads.
    */
   private boolean inputFree() {
-    return connection != null && !connection.inputTaken && state == RockState.CONNECTED;
+    return connection != null
+        && !connection.inputTaken
+        && (state == RockState.CONNECTED
+            || (state == RockState.CONNECTING && role == Role.CONNECTOR));
   }
 
   /**
@@ -631,6 +642,14 @@ final class RealRock implements Rock {
       throws InterruptedIOException {
     FrameReader reader = conn.reader;
     try {
+      if (role == Role.CONNECTOR && welcomePending()) {
+        long leftNanos =
+            handshakeStartNanos + options.handshakeTimeout().toNanos() - System.nanoTime();
+        long waitNanos = Math.max(1_000_000, Math.min(maxWaitNanos, leftNanos));
+        conn.socket.setSoTimeout((int) Math.min(1000, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+        welcomeStep(conn);
+        return; // the caller looks at the rock again: established, or still waiting
+      }
       long silentNanos = System.nanoTime() - reader.lastByteNanos();
       int waitMillis = pollMillis(silentNanos);
       if (maxWaitNanos < TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
@@ -1157,6 +1176,14 @@ final class RealRock implements Rock {
         setState(RockState.CONNECTED); // a new rock stays CONNECTING until its handshake completes
       }
       wakeSender();
+      if (role == Role.CONNECTOR && key == null) {
+        // A new rock: the application's first read usually comes before WELCOME, so its thread
+        // reads WELCOME itself instead of being woken by the reader (see welcomeStep).
+        handshakeStartNanos = System.nanoTime();
+        lastAppInputNanos = handshakeStartNanos;
+        next.inputTaken = false;
+        next.startsLent = true;
+      }
       startThreads(next, generation);
     } finally {
       lock.unlock();
@@ -1200,9 +1227,10 @@ final class RealRock implements Rock {
 
   private void readLoop(Connection conn, long gen) {
     FrameReader reader = conn.reader;
-    long handshakeNanos = options.handshakeTimeout().toNanos();
-    long startNanos = System.nanoTime();
     try {
+      if (conn.startsLent && !awaitInputTurn(conn, gen)) {
+        return; // a new rock's input starts lent: an application thread in read takes WELCOME
+      }
       // The socket timeout only bounds how long a read waits before the silence is checked, so
       // it is the time left until the failure threshold (at most 1 s, so an option changed on the
       // live rock applies soon). Heartbeats arrive well within it: an idle rock's reader is woken
@@ -1211,7 +1239,9 @@ final class RealRock implements Rock {
       conn.socket.setSoTimeout(pollMillis);
       if (role == Role.CONNECTOR && !isEstablished()) {
         conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
-        awaitWelcome(conn, startNanos, handshakeNanos);
+        while (!welcomeStep(conn)) {
+          // each read timed out within the handshake timeout
+        }
         conn.socket.setSoTimeout(pollMillis);
       }
       long lastDataNanos = System.nanoTime();
@@ -1332,30 +1362,37 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Connecting side, on the reader thread: reads WELCOME and derives the key (while the server
-   * derives its own), then reads the server's CONFIRM and checks it. Only then does the rock pass
-   * on anything the server sent.
+   * Connecting side, by the thread that owns the first connection's input (the reader thread, or
+   * an application thread in {@code read} or {@code write}): reads WELCOME and derives the key
+   * (while the server derives its own), then reads the server's CONFIRM and checks it; only then
+   * does the rock pass on anything the server sent. Returns true once established, false if a read
+   * timed out within the handshake timeout (a later call goes on where this one stopped); throws
+   * {@link SocketTimeoutException} past it.
    */
-  private void awaitWelcome(Connection conn, long startNanos, long handshakeNanos)
-      throws IOException {
-    Handshake.Established established = null;
-    while (true) {
-      try {
-        if (established == null) {
-          byte type = conn.reader.nextHandshake();
-          established = Handshake.finishWelcome(clientSetup, id, conn.reader, type);
-          clientSetup = null;
-        }
-        Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
-        established(established.key(), established.clientConfirm());
-        return;
-      } catch (SocketTimeoutException timeout) {
-        if (System.nanoTime() - startNanos >= handshakeNanos) {
-          throw new SocketTimeoutException(
-              "no answer to the rock handshake within " + options.handshakeTimeout().toMillis() + " ms");
-        }
+  private boolean welcomeStep(Connection conn) throws IOException {
+    try {
+      if (welcomeRead == null) {
+        byte type = conn.reader.nextHandshake();
+        welcomeRead = Handshake.finishWelcome(clientSetup, id, conn.reader, type);
+        clientSetup = null;
       }
+      Handshake.checkServerConfirm(id, welcomeRead, conn.reader, conn.reader.nextFrame());
+      Handshake.Established done = welcomeRead;
+      welcomeRead = null;
+      established(done.key(), done.clientConfirm());
+      return true;
+    } catch (SocketTimeoutException timeout) {
+      if (System.nanoTime() - handshakeStartNanos >= options.handshakeTimeout().toNanos()) {
+        throw new SocketTimeoutException(
+            "no answer to the rock handshake within " + options.handshakeTimeout().toMillis() + " ms");
+      }
+      return false;
     }
+  }
+
+  /** True while the connecting side waits for WELCOME or the server's CONFIRM. Never blocks. */
+  private boolean welcomePending() {
+    return clientSetup != null || welcomeRead != null;
   }
 
   /**

@@ -91,6 +91,39 @@ class ApplicationThreadIoTest {
   }
 
   /**
+   * A new rock's first read takes WELCOME on the application's thread; when the server never
+   * answers, that read fails the rock at the handshake timeout, as the reader thread does for an
+   * application that does not read.
+   */
+  @Test
+  @Timeout(60)
+  void aSilentServerFailsTheHandshakeWhetherOrNotTheApplicationReads() throws Exception {
+    RockOptions options = RockOptions.builder().handshakeTimeout(Duration.ofSeconds(1)).build();
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      java.net.InetSocketAddress address =
+          new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), silent.getLocalPort());
+      for (boolean reads : new boolean[] {true, false}) {
+        long start = System.nanoTime();
+        io.rocks.RockSocket socket = io.rocks.Rocks.connect(address, options);
+        try (java.net.Socket held = silent.accept()) { // accepted, never answered
+          if (reads) {
+            IOException error =
+                org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> socket.getInputStream().read());
+            assertTrue(error.getMessage().contains("no answer to the rock handshake within 1000 ms"), error.getMessage());
+          } else {
+            Await.until(Duration.ofSeconds(20), "the rock fails without a read",
+                () -> socket.rock().state() == RockState.FAILED);
+          }
+          long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+          assertEquals(RockState.FAILED, socket.rock().state(), reads ? "reading" : "not reading");
+          assertTrue(millis >= 1000 && millis < 15_000, "failed after " + millis + " ms");
+          socket.close();
+        }
+      }
+    }
+  }
+
+  /**
    * A virtual thread interrupted in {@code read} gets an {@link InterruptedIOException}, even when
    * it was reading frames itself (the JDK then closes the connection under it): the rock recovers
    * like from any broken connection, and another thread reads on with nothing lost.
