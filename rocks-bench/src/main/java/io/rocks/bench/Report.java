@@ -379,15 +379,16 @@ public final class Report {
                     + " shared secret at %s and a key pair at %s (Bouncy Castle's RFC 7748 X25519; %s"
                     + " for everything both sides compute, key pairs included, `establishBothSides`),"
                     + " against the %s a rock adds to plain's %s.%n%n"
-                    + "The rest is the threads a rock wakes on a machine whose 2 CPUs carry both ends:"
+                    + "The rest is the threads a rock wakes on a machine whose %s CPUs carry both ends:"
                     + " within a few tens of microseconds of the client's HELLO, the server's accept"
                     + " loop, its handshake thread and the new rock's reader and writer, the client's"
                     + " reader and writer (started, then parked) and the key-pair refill all become"
-                    + " runnable, next to the"
-                    + " client's application thread, which the CPU profile and the point timings above"
-                    + " show waiting for a CPU. A plain connect wakes the server's accept thread and"
-                    + " its echo thread.%n%n",
-                us(shared), us(keyPair), us(both), us(gap), ms(plainLoop.median())));
+                    + " runnable, next to the client's application thread; in connects traced with a"
+                    + " timestamp at each step, that thread was often not running for a while right"
+                    + " after it wrote HELLO, while the others ran. A plain connect wakes the server's"
+                    + " accept thread and its echo thread.%n%n",
+                us(shared), us(keyPair), us(both), us(gap), ms(plainLoop.median()),
+                fact("machine.cpus", "?")));
       }
       codeBlock(
           "CPU profile of " + fact("connect.profiled.rock", "?") + " more rock connects on loopback ("
