@@ -870,6 +870,12 @@ final class RealRock implements Rock {
         conn.frames.flushTo(conn.out);
         conn.lastSendNanos = System.nanoTime();
       } catch (IOException e) {
+        if (role == Role.CONNECTOR && !isEstablished()) {
+          // As in the writer thread: the peer's last word (a REJECT, a TLS alert) says why better
+          // than a broken pipe, and whoever reads this connection next gets it at once.
+          log.debug("rock {}: write before WELCOME failed: {}", id, e.toString());
+          return finishAfter;
+        }
         connectionFailed(gen, e);
         return finishAfter;
       }

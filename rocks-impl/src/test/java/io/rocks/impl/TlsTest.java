@@ -140,9 +140,11 @@ class TlsTest {
     try (var rockServer = Rocks.serverSocket(0, java.net.InetAddress.getLoopbackAddress(), mutualServer)) {
       var address = new java.net.InetSocketAddress("localhost", rockServer.getLocalPort());
       // With TLS 1.3 the client may finish its side of the handshake before the server refuses
-      // it: the refusal then arrives as the rock's first read. Either way it is a TLS error.
+      // it: the refusal then arrives as the rock's first read. Either way it is a TLS error, also
+      // when the application wrote first (its write may meet the closed connection).
       IOException error = assertThrows(IOException.class, () -> {
         try (java.net.Socket socket = Rocks.connect(address, client)) {
+          socket.getOutputStream().write(new byte[4096]);
           socket.getInputStream().read();
         }
       });
