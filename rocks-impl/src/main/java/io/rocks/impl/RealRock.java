@@ -28,8 +28,16 @@ import org.apache.logging.log4j.Logger;
  * writer threads of its current {@link Connection}, and its {@link Supervisor}.
  *
  * <p>Everything mutable is guarded by {@link #lock}, a {@link ReentrantLock} (never a monitor, so
- * virtual threads blocked on it do not pin their carrier). No socket I/O happens while it is held:
- * threads copy bytes under the lock and do I/O after releasing it.
+ * virtual threads blocked on it do not pin their carrier), except the fields documented otherwise
+ * (volatile ones, and {@link #welcomeRead}, owned by whichever thread owns the first connection's
+ * input). No socket I/O happens while it is held: threads copy bytes under the lock and do I/O
+ * after releasing it.
+ *
+ * <p>Who does the I/O: while bytes stream, the application's threads. A {@code write} sends its own
+ * frames when no other thread holds {@link #sendLock}; a {@code read} reads frames itself when the
+ * reader thread has lent it the connection's input ({@link Connection#inputTaken}). The reader and
+ * writer threads do the rest: heartbeats, retransmissions, frames no application thread is there to
+ * read or send. See {@link #read} and {@link #sendDueInline}.
  *
  * <p>Byte accounting, per direction, in absolute 64-bit stream offsets:
  *
@@ -38,9 +46,9 @@ import org.apache.logging.log4j.Logger;
  *  receiving: consumed <= received           in ring holds [consumed, received)
  * </pre>
  *
- * The peer may send up to its window limit ({@code consumed + receiveWindow}); the reader always
- * drains the socket, so heartbeats and acknowledgements flow even when the application reads
- * nothing.
+ * The peer may send up to its window limit ({@code consumed + receiveWindow}); the connection is
+ * always drained (by the reader thread when no application thread reads it), so heartbeats and
+ * acknowledgements flow even when the application reads nothing.
  */
 final class RealRock implements Rock {
   private static final Logger log = LogManager.getLogger(RealRock.class);
