@@ -57,6 +57,11 @@ final class RealRock implements Rock {
    * read from it before it takes it back. See {@link #read} and {@link #awaitInputTurn}.
    */
   private static final long LEND_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /**
+   * How long a new rock's reader thread leaves WELCOME to the application's first read before it
+   * reads it itself (see {@link #attach}).
+   */
+  private static final long WELCOME_LEND_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
   private static final long LEND_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -655,7 +660,7 @@ final class RealRock implements Rock {
             handshakeStartNanos + options.handshakeTimeout().toNanos() - System.nanoTime();
         long waitNanos = Math.max(1_000_000, Math.min(maxWaitNanos, leftNanos));
         conn.socket.setSoTimeout((int) Math.min(1000, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
-        welcomeStep(conn);
+        welcomeStep(conn, true);
         return; // the caller looks at the rock again: established, or still waiting
       }
       long silentNanos = System.nanoTime() - reader.lastByteNanos();
@@ -1057,6 +1062,15 @@ final class RealRock implements Rock {
    * records the key and queues our own CONFIRM tag.
    */
   void established(ResumeKey resumeKey, byte[] clientConfirm) {
+    established(resumeKey, clientConfirm, false);
+  }
+
+  /**
+   * As {@link #established(ResumeKey, byte[])}; {@code inline} says an application thread read
+   * the server's CONFIRM itself and sends our CONFIRM after it (see {@link #readInline}), so the
+   * writer is not woken for it.
+   */
+  private void established(ResumeKey resumeKey, byte[] clientConfirm, boolean inline) {
     lock.lock();
     try {
       key = resumeKey;
@@ -1065,7 +1079,11 @@ final class RealRock implements Rock {
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
-      wakeSender();
+      if (inline) {
+        sendPending = true;
+      } else {
+        wakeSender();
+      }
     } finally {
       lock.unlock();
     }
@@ -1074,8 +1092,9 @@ final class RealRock implements Rock {
 
   /**
    * Accepting side, once the key is derived (after WELCOME went out and the rock was attached):
-   * records the key and the client's CONFIRM tag to expect, and queues this side's CONFIRM, the
-   * first frame it sends. Until then nothing is sent (see {@link #fillFrames}).
+   * records the key and the client's CONFIRM tag to expect, and sends this side's CONFIRM, the
+   * first frame it sends, from the calling thread unless another thread is sending. Until then
+   * nothing is sent (see {@link #fillFrames}). Blocks in a socket write like any sender.
    */
   void keyDerived(ResumeKey resumeKey, byte[] serverConfirm, byte[] clientConfirm) {
     lock.lock();
@@ -1086,10 +1105,13 @@ final class RealRock implements Rock {
       key = resumeKey;
       expectedConfirm = clientConfirm;
       confirmToSend = serverConfirm;
-      wakeSender();
+      sendPending = true;
     } finally {
       lock.unlock();
     }
+    // The calling handshake thread sends the CONFIRM, and whatever the application already wrote
+    // behind it, itself (one batch; the writer thread sends the rest), instead of waking the writer.
+    sendDueInline(true);
   }
 
   boolean isConfirmed() {
@@ -1193,8 +1215,10 @@ final class RealRock implements Rock {
       if (role == Role.CONNECTOR && key == null) {
         // A new rock: the application's first read usually comes before WELCOME, so its thread
         // reads WELCOME itself instead of being woken by the reader (see welcomeStep).
+        // The reader takes over after WELCOME_LEND_NANOS rather than LEND_MIN_NANOS: until WELCOME
+        // is read, a broken connection fails the rock, so no one reading must not last long.
         handshakeStartNanos = System.nanoTime();
-        lastAppInputNanos = handshakeStartNanos;
+        lastAppInputNanos = handshakeStartNanos - LEND_MIN_NANOS + WELCOME_LEND_NANOS;
         next.inputTaken = false;
         next.startsLent = true;
       }
@@ -1253,7 +1277,7 @@ final class RealRock implements Rock {
       conn.socket.setSoTimeout(pollMillis);
       if (role == Role.CONNECTOR && !isEstablished()) {
         conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
-        while (!welcomeStep(conn)) {
+        while (!welcomeStep(conn, false)) {
           // each read timed out within the handshake timeout
         }
         conn.socket.setSoTimeout(pollMillis);
@@ -1383,7 +1407,7 @@ final class RealRock implements Rock {
    * timed out within the handshake timeout (a later call goes on where this one stopped); throws
    * {@link SocketTimeoutException} past it.
    */
-  private boolean welcomeStep(Connection conn) throws IOException {
+  private boolean welcomeStep(Connection conn, boolean inline) throws IOException {
     try {
       if (welcomeRead == null) {
         byte type = conn.reader.nextHandshake();
@@ -1393,7 +1417,7 @@ final class RealRock implements Rock {
       Handshake.checkServerConfirm(id, welcomeRead, conn.reader, conn.reader.nextFrame());
       Handshake.Established done = welcomeRead;
       welcomeRead = null;
-      established(done.key(), done.clientConfirm());
+      established(done.key(), done.clientConfirm(), inline);
       return true;
     } catch (SocketTimeoutException timeout) {
       if (System.nanoTime() - handshakeStartNanos >= options.handshakeTimeout().toNanos()) {

@@ -252,6 +252,9 @@ class AdversarialTest {
         clients.add(Rocks.connect(link.address(), client));
         accepted.add((RockSocket) pair.server.accept());
       }
+      // A rock whose handshake a cut interrupts fails instead of suspending: let all three finish.
+      Await.until(Duration.ofSeconds(20), "all three clients established",
+          () -> clients.stream().allMatch(c -> c.rock().state() == RockState.CONNECTED));
       RockFailureTest.echoOnce(pair);
       // Three rocks suspend and cannot come back yet; the pair's rock stays connected on its link.
       link.cutSilently();
