@@ -4,6 +4,7 @@ import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,14 +65,15 @@ public final class Toxi {
     return call("create proxy " + name, () -> client.createProxy(name, "127.0.0.1:0", upstream));
   }
 
+  /** Creates a proxy on a free port of {@code listen} to {@code upstream}. */
+  public Proxy createProxy(String name, InetAddress listen, InetSocketAddress upstream) throws Exception {
+    String upstreamText = upstream.getAddress().getHostAddress() + ":" + upstream.getPort();
+    return call("create proxy " + name, () -> client.createProxy(name, listen.getHostAddress() + ":0", upstreamText));
+  }
+
   /** Adds a {@code timeout} toxic with timeout 0 (drop everything, never close) both ways. */
   public List<Toxic> silentCut(Proxy proxy, String name) throws Exception {
-    List<Toxic> added = new ArrayList<>();
-    for (ToxicDirection direction : ToxicDirection.values()) {
-      String toxic = name + "-" + direction.name().toLowerCase();
-      added.add(call("add timeout toxic " + toxic, () -> proxy.toxics().timeout(toxic, direction, 0)));
-    }
-    return added;
+    return bothWays(proxy, name, "timeout", (toxic, direction) -> proxy.toxics().timeout(toxic, direction, 0));
   }
 
   /**
@@ -81,14 +83,11 @@ public final class Toxi {
    * connections it should reset are made.
    */
   public List<Toxic> armedReset(Proxy proxy, String name) throws Exception {
-    List<Toxic> added = new ArrayList<>();
-    for (ToxicDirection direction : ToxicDirection.values()) {
-      String toxicName = name + "-" + direction.name().toLowerCase();
-      Toxic toxic = call("add reset_peer toxic " + toxicName, () -> proxy.toxics().resetPeer(toxicName, direction, 0));
-      run("disarm " + toxicName, () -> toxic.setToxicity(0f));
-      added.add(toxic);
-    }
-    return added;
+    return bothWays(proxy, name, "disarmed reset_peer", (toxic, direction) -> {
+      Toxic added = proxy.toxics().resetPeer(toxic, direction, 0);
+      added.setToxicity(0f);
+      return added;
+    });
   }
 
   public void setToxicity(List<Toxic> toxics, float toxicity) throws Exception {
@@ -99,25 +98,14 @@ public final class Toxi {
 
   /** Adds {@code latency} (with {@code jitter}) in both directions. */
   public List<Toxic> latency(Proxy proxy, String name, long latencyMillis, long jitterMillis) throws Exception {
-    List<Toxic> added = new ArrayList<>();
-    for (ToxicDirection direction : ToxicDirection.values()) {
-      String toxic = name + "-" + direction.name().toLowerCase();
-      added.add(
-          call(
-              "add latency toxic " + toxic,
-              () -> proxy.toxics().latency(toxic, direction, latencyMillis).setJitter(jitterMillis)));
-    }
-    return added;
+    return bothWays(proxy, name, "latency",
+        (toxic, direction) -> proxy.toxics().latency(toxic, direction, latencyMillis).setJitter(jitterMillis));
   }
 
   /** Limits each direction to {@code kilobytesPerSecond} (Toxiproxy's KB: 1000 bytes). */
   public List<Toxic> bandwidth(Proxy proxy, String name, long kilobytesPerSecond) throws Exception {
-    List<Toxic> added = new ArrayList<>();
-    for (ToxicDirection direction : ToxicDirection.values()) {
-      String toxic = name + "-" + direction.name().toLowerCase();
-      added.add(call("add bandwidth toxic " + toxic, () -> proxy.toxics().bandwidth(toxic, direction, kilobytesPerSecond)));
-    }
-    return added;
+    return bothWays(proxy, name, "bandwidth",
+        (toxic, direction) -> proxy.toxics().bandwidth(toxic, direction, kilobytesPerSecond));
   }
 
   /**
@@ -126,25 +114,30 @@ public final class Toxi {
    */
   public List<Toxic> slicer(Proxy proxy, String name, long averageSize, long sizeVariation, long delayMicros)
       throws Exception {
-    List<Toxic> added = new ArrayList<>();
-    for (ToxicDirection direction : ToxicDirection.values()) {
-      String toxic = name + "-" + direction.name().toLowerCase();
-      added.add(
-          call(
-              "add slicer toxic " + toxic,
-              () -> proxy.toxics().slicer(toxic, direction, averageSize, delayMicros).setSizeVariation(sizeVariation)));
-    }
-    return added;
+    return bothWays(proxy, name, "slicer",
+        (toxic, direction) ->
+            proxy.toxics().slicer(toxic, direction, averageSize, delayMicros).setSizeVariation(sizeVariation));
   }
 
   /** Closes each connection once {@code bytes} have passed in either direction. */
   public List<Toxic> limitData(Proxy proxy, String name, long bytes) throws Exception {
+    return bothWays(proxy, name, "limit_data", (toxic, direction) -> proxy.toxics().limitData(toxic, direction, bytes));
+  }
+
+  /** Adds one toxic for each direction, named {@code name-upstream} and {@code name-downstream}. */
+  private List<Toxic> bothWays(Proxy proxy, String name, String kind, ToxicAdder adder) throws Exception {
     List<Toxic> added = new ArrayList<>();
     for (ToxicDirection direction : ToxicDirection.values()) {
       String toxic = name + "-" + direction.name().toLowerCase();
-      added.add(call("add limit_data toxic " + toxic, () -> proxy.toxics().limitData(toxic, direction, bytes)));
+      added.add(call("add " + kind + " toxic " + toxic + " to " + proxy.getName(), () -> adder.add(toxic, direction)));
     }
     return added;
+  }
+
+  /** Adds one toxic through the client. */
+  @FunctionalInterface
+  private interface ToxicAdder {
+    Toxic add(String name, ToxicDirection direction) throws Exception;
   }
 
   public void remove(List<Toxic> toxics) throws Exception {

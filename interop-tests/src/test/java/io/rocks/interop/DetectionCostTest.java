@@ -241,9 +241,9 @@ class DetectionCostTest {
     if (!throughProxy) {
       return direct;
     }
-    Proxy proxy = toxiproxy.createProxy("p" + resources.size(), PROXY_HOST, direct);
-    toxiproxy.latency(proxy, LATENCY_MILLIS);
-    return Toxiproxy.listenAddress(proxy);
+    Proxy proxy = toxiproxy.toxi.createProxy("p" + resources.size(), PROXY_HOST, direct);
+    toxiproxy.toxi.latency(proxy, "latency", LATENCY_MILLIS, 0);
+    return io.rocks.chaos.Toxi.listenAddress(proxy);
   }
 
   private InetSocketAddress newServer(Server server) throws IOException {

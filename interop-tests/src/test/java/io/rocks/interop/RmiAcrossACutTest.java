@@ -62,9 +62,9 @@ class RmiAcrossACutTest {
 
   private static void session(String name, Toxiproxy toxiproxy, RmiService service) throws Exception {
     Proxy proxy =
-        toxiproxy.createProxy(
+        toxiproxy.toxi.createProxy(
             "rmi", PROXY_HOST, new java.net.InetSocketAddress(HOST, service.serviceSockets.port()));
-    RockRmiClientSockets.route(name, Toxiproxy.listenAddress(proxy));
+    RockRmiClientSockets.route(name, io.rocks.chaos.Toxi.listenAddress(proxy));
 
     // The registry is reached directly and plain; the calculator's stub brings the rocks factory.
     Calculator calculator = service.lookup(HOST);
@@ -77,7 +77,7 @@ class RmiAcrossACutTest {
     int connectionsBefore = made.size();
 
     long cutAt = System.nanoTime();
-    List<Toxic> cut = toxiproxy.silentCut(proxy);
+    List<Toxic> cut = toxiproxy.toxi.silentCut(proxy, "cut");
     CompletableFuture<byte[]> duringCut;
     byte[] payload = Digests.payload(300_000, 22);
     try {
@@ -91,7 +91,7 @@ class RmiAcrossACutTest {
       assertTrue(clientRocks.stream().allMatch(r -> r.state() == RockState.SUSPENDED),
           "still suspended at the end of the cut: " + describe(clientRocks));
     } finally {
-      toxiproxy.remove(cut);
+      toxiproxy.toxi.remove(cut);
     }
 
     assertArrayEquals(payload, duringCut.get(30, TimeUnit.SECONDS), "the call made during the cut");

@@ -36,23 +36,10 @@ class TlsTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    keytool("-genkeypair", "-alias", "rocks", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", dir.resolve("server.p12").toString(),
-        "-storepass", "changeit", "-keypass", "changeit");
-    keytool("-exportcert", "-alias", "rocks", "-keystore", dir.resolve("server.p12").toString(),
-        "-storepass", "changeit", "-file", dir.resolve("server.der").toString());
-    keytool("-importcert", "-noprompt", "-alias", "rocks", "-file", dir.resolve("server.der").toString(),
-        "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
+    certificate("rocks", "CN=localhost", "server.p12", "trust.p12",
+        "-ext", "SAN=dns:localhost,ip:127.0.0.1");
     // A client certificate, and a server trust store that accepts it, for mutual TLS.
-    keytool("-genkeypair", "-alias", "client", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=rocks-client", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", dir.resolve("client.p12").toString(),
-        "-storepass", "changeit", "-keypass", "changeit");
-    keytool("-exportcert", "-alias", "client", "-keystore", dir.resolve("client.p12").toString(),
-        "-storepass", "changeit", "-file", dir.resolve("client.der").toString());
-    keytool("-importcert", "-noprompt", "-alias", "client", "-file", dir.resolve("client.der").toString(),
-        "-storetype", "PKCS12", "-keystore", dir.resolve("clients.p12").toString(), "-storepass", "changeit");
+    certificate("client", "CN=rocks-client", "client.p12", "clients.p12");
     mutualServer = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
         + "\", key-store-password = changeit, trust-store = \"" + dir.resolve("clients.p12")
         + "\", trust-store-password = changeit, client-auth = need }", "mutual-server.conf").defaults();
@@ -63,6 +50,26 @@ class TlsTest {
         + "\", key-store-password = changeit }", "server.conf").defaults();
     client = RocksPolicy.parse("rocks.tls { enabled = true, trust-store = \"" + dir.resolve("trust.p12")
         + "\", trust-store-password = changeit }", "client.conf").defaults();
+  }
+
+  /**
+   * Makes an EC key pair with a self-signed certificate in {@code keyStore} (with {@code extra}
+   * keytool options), and a trust store {@code trustStore} holding that certificate; both PKCS#12
+   * in the test directory, password "changeit".
+   */
+  private static void certificate(String alias, String dname, String keyStore, String trustStore, String... extra)
+      throws Exception {
+    String der = dir.resolve(alias + ".der").toString();
+    List<String> generate = new java.util.ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC",
+        "-groupname", "secp256r1", "-dname", dname, "-validity", "2"));
+    generate.addAll(List.of(extra));
+    generate.addAll(List.of("-storetype", "PKCS12", "-keystore", dir.resolve(keyStore).toString(),
+        "-storepass", "changeit", "-keypass", "changeit"));
+    keytool(generate.toArray(String[]::new));
+    keytool("-exportcert", "-alias", alias, "-keystore", dir.resolve(keyStore).toString(),
+        "-storepass", "changeit", "-file", der);
+    keytool("-importcert", "-noprompt", "-alias", alias, "-file", der,
+        "-storetype", "PKCS12", "-keystore", dir.resolve(trustStore).toString(), "-storepass", "changeit");
   }
 
   private static void keytool(String... args) throws Exception {

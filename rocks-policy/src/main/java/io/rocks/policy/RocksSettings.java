@@ -88,25 +88,28 @@ final class RocksSettings {
   }
 
   private static RockDetection detection(Config scope, String path) {
-    String text = scope.getString("detection");
-    return switch (text) {
-      case "detect" -> RockDetection.DETECT;
-      case "assume-rock" -> RockDetection.ASSUME_ROCK;
-      case "plain" -> RockDetection.PLAIN;
-      default -> throw bad(scope, path, "detection",
-          "must be detect, assume-rock or plain, was \"" + text + "\"");
-    };
+    return oneOf(scope, path, "detection", List.of("detect", "assume-rock", "plain"),
+        List.of(RockDetection.DETECT, RockDetection.ASSUME_ROCK, RockDetection.PLAIN));
   }
 
   private static RockClientAuth clientAuth(Config scope, String path) {
-    String text = scope.getString("tls.client-auth");
-    return switch (text) {
-      case "none" -> RockClientAuth.NONE;
-      case "want" -> RockClientAuth.WANT;
-      case "need" -> RockClientAuth.NEED;
-      default -> throw bad(scope, path, "tls.client-auth",
-          "must be none, want or need, was \"" + text + "\"");
-    };
+    return oneOf(scope, path, "tls.client-auth", List.of("none", "want", "need"),
+        List.of(RockClientAuth.NONE, RockClientAuth.WANT, RockClientAuth.NEED));
+  }
+
+  /**
+   * Reads {@code key} as one of {@code names} and returns the value at the same index; anything
+   * else is an error naming the choices ("must be a, b or c, was ...").
+   */
+  private static <T> T oneOf(Config scope, String path, String key, List<String> names, List<T> values) {
+    String text = scope.getString(key);
+    int at = names.indexOf(text);
+    if (at < 0) {
+      String choices =
+          String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+      throw bad(scope, path, key, "must be " + choices + ", was \"" + text + "\"");
+    }
+    return values.get(at);
   }
 
   private static RockSecret secret(Config scope, String path) {
