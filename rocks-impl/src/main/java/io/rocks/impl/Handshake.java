@@ -76,11 +76,44 @@ final class Handshake {
   record Established(ResumeKey key, byte[] serverConfirm, byte[] clientConfirm) {}
 
   /**
-   * Derives the key from WELCOME (or throws for a REJECT) and the HELLO in {@code setup}. The
-   * server proves it derived the same key with the CONFIRM frame that follows WELCOME: see {@link
-   * #checkServerConfirm}.
+   * What WELCOME told the connecting side (the server's public key and nonce), with what it sent
+   * in HELLO: everything the key is computed from. The public key was checked when WELCOME was
+   * read; {@link #establish} computes the key.
    */
-  static Established finishWelcome(ClientSetup setup, RockId id, FrameReader in, byte type)
+  record Welcomed(ClientSetup setup, RockId id, byte[] serverPublic, byte[] serverNonce) {
+    /** Computes the key and the confirmation tags both ways (one X25519 shared secret). */
+    Established establish() throws RockProtocolException {
+      ResumeKey key;
+      try {
+        key =
+            ResumeKey.derive(
+                setup.keys().sharedSecret(serverPublic),
+                setup.preShared() == null ? null : setup.preShared().bytes(),
+                id,
+                setup.publicKey(),
+                serverPublic,
+                setup.nonce(),
+                serverNonce);
+      } catch (GeneralSecurityException e) {
+        throw new RockProtocolException("rock " + id + ": bad key from server: " + e.getMessage());
+      }
+      byte[] transcript = ResumeKey.concat(setup.helloBody(), serverPublic, serverNonce);
+      return new Established(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
+    }
+
+    @Override
+    public String toString() {
+      return "Welcomed[redacted]";
+    }
+  }
+
+  /**
+   * Reads WELCOME (or throws for a REJECT) and checks the server's public key, without computing
+   * the key: without a pre-shared secret it waits until a resume needs it ({@link PendingKey});
+   * with one, the caller computes it at once ({@link Welcomed#establish}) to check the server's
+   * CONFIRM ({@link #checkServerConfirm}).
+   */
+  static Welcomed readWelcome(ClientSetup setup, RockId id, FrameReader in, byte type)
       throws IOException {
     if (type == Wire.REJECT) {
       throw rejected(id, in);
@@ -88,25 +121,14 @@ final class Handshake {
     if (type != Wire.WELCOME) {
       throw new RockProtocolException("expected WELCOME, got " + Wire.typeName(type));
     }
-    int keyAndNonce = KeyAgreement25519.PUBLIC_KEY_BYTES + Wire.NONCE_BYTES;
     byte[] serverPublic = in.bodyBytes(0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = in.bodyBytes(KeyAgreement25519.PUBLIC_KEY_BYTES, Wire.NONCE_BYTES);
-    ResumeKey key;
     try {
-      key =
-          ResumeKey.derive(
-              setup.keys().sharedSecret(serverPublic),
-              setup.preShared() == null ? null : setup.preShared().bytes(),
-              id,
-              setup.publicKey(),
-              serverPublic,
-              setup.nonce(),
-              serverNonce);
+      KeyAgreement25519.checkPublicKey(serverPublic);
     } catch (GeneralSecurityException e) {
       throw new RockProtocolException("rock " + id + ": bad key from server: " + e.getMessage());
     }
-    byte[] transcript = ResumeKey.concat(setup.helloBody(), in.bodyBytes(0, keyAndNonce));
-    return new Established(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
+    return new Welcomed(setup, id, serverPublic, serverNonce);
   }
 
   /**
@@ -159,8 +181,8 @@ final class Handshake {
 
   /**
    * Answers HELLO with WELCOME: this side's public key and nonce, at once (the key pair was made
-   * ahead of time). The key agreement comes after, off the path to the client: {@link
-   * #deriveServerKey}.
+   * ahead of time). The key agreement comes after, off the path to the client ({@link
+   * #deriveServerKey}): right after with a pre-shared secret, at the first resume without one.
    */
   static ServerSetup sendWelcome(Connection conn, Hello hello) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();

@@ -1,7 +1,9 @@
 package io.rocks.impl;
 
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.List;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
@@ -13,7 +15,8 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * the JDK's {@code XDH} for a shared secret and a fifth for a key pair (measured side by side on
  * this project's benchmark machine); both are constant-time.
  *
- * <p>Not thread-safe; owned by the thread running the handshake.
+ * <p>Not thread-safe; owned by the thread running the handshake, or by the {@link PendingKey} that
+ * computes the shared secret later.
  */
 final class KeyAgreement25519 {
   static final int PUBLIC_KEY_BYTES = 32;
@@ -26,6 +29,24 @@ final class KeyAgreement25519 {
       return "Pair[redacted]";
     }
   }
+
+  /** The field prime of Curve25519, 2^255 - 19. */
+  private static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
+
+  /**
+   * The u-coordinates of the points of small order (the curve's 8-torsion), reduced modulo p: 0, 1,
+   * the two points of order 8, and p - 1. A shared secret with any of them is all zeros whatever
+   * the private key, so it proves nothing. See {@link #checkPublicKey}.
+   */
+  private static final List<BigInteger> SMALL_ORDER =
+      List.of(
+          BigInteger.ZERO,
+          BigInteger.ONE,
+          new BigInteger(
+              "325606250916557431795983626356110631294008115727848805560023387167927233504"),
+          new BigInteger(
+              "39382357235489614581723060781553021112529911719440698176882885853963445705823"),
+          P.subtract(BigInteger.ONE));
 
   private final Pair pair;
 
@@ -50,6 +71,28 @@ final class KeyAgreement25519 {
   /** Returns this side's public key, 32 bytes. */
   byte[] publicKey() {
     return pair.publicKey().clone();
+  }
+
+  /**
+   * Throws if {@code peerPublicKey} is not 32 bytes or is a point of small order, in any of its
+   * encodings (RFC 7748 ignores the top bit and reduces modulo p): with such a key the shared
+   * secret would be all zeros. Lets a rock refuse a bad key when it arrives, long before the
+   * shared secret is computed (see {@link PendingKey}); {@link #sharedSecret} checks the result as
+   * well. Costs a few microseconds.
+   */
+  static void checkPublicKey(byte[] peerPublicKey) throws GeneralSecurityException {
+    if (peerPublicKey.length != PUBLIC_KEY_BYTES) {
+      throw new GeneralSecurityException("X25519 public key must be 32 bytes");
+    }
+    byte[] bigEndian = new byte[PUBLIC_KEY_BYTES];
+    for (int i = 0; i < PUBLIC_KEY_BYTES; i++) {
+      bigEndian[i] = peerPublicKey[PUBLIC_KEY_BYTES - 1 - i];
+    }
+    bigEndian[0] &= 0x7f;
+    BigInteger u = new BigInteger(1, bigEndian).mod(P);
+    if (SMALL_ORDER.contains(u)) {
+      throw new GeneralSecurityException("peer sent a low-order X25519 public key");
+    }
   }
 
   /**

@@ -107,11 +107,18 @@ final class RealRock implements Rock {
 
   // All fields below are guarded by lock.
   private RockState state;
+  /** The key, once computed; see {@link #key()}. */
   private ResumeKey key;
   /**
+   * Without a pre-shared secret: the inputs of the key, computed at the first resume ({@link
+   * #key()}); null once it is, and with a secret, whose key is computed at setup.
+   */
+  private PendingKey pendingKey;
+  /**
    * True once the peer proved it derived the same key with its CONFIRM frame (or, on the accepting
-   * side, by a verified resume). Until then the receive window stays at {@link
-   * Wire#INITIAL_WINDOW}, so an unproven peer cannot make this side buffer more.
+   * side, by a verified resume); from the start without a pre-shared secret, where there is
+   * nothing to prove. Until then the accepting side's receive window stays at {@link
+   * Wire#INITIAL_WINDOW}, so an unproven peer cannot make it buffer more.
    */
   private boolean confirmed;
   /** Accepting side: the CONFIRM tag the peer must send; null once checked. */
@@ -1048,13 +1055,42 @@ final class RealRock implements Rock {
     }
   }
 
-  ResumeKey key() {
+  /**
+   * Returns the rock's key, or null before the handshake produced one; computes it first if it is
+   * still pending ({@link PendingKey}: about 90 microseconds, once, on the thread that resumes).
+   * Throws, and fails the rock, if it cannot be computed.
+   */
+  ResumeKey key() throws RockProtocolException {
+    PendingKey pending;
     lock.lock();
     try {
+      if (key != null || pendingKey == null) {
+        return key;
+      }
+      pending = pendingKey;
+    } finally {
+      lock.unlock();
+    }
+    ResumeKey computed;
+    try {
+      computed = pending.get(); // outside the lock: arithmetic only, but not under the rock's lock
+    } catch (RockProtocolException e) {
+      fail(e);
+      throw e;
+    }
+    lock.lock();
+    try {
+      key = computed;
+      pendingKey = null;
       return key;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Under {@link #lock}: true once the rock has a key, computed or pending. */
+  private boolean hasKeyLocked() {
+    return key != null || pendingKey != null;
   }
 
   /**
@@ -1063,6 +1099,40 @@ final class RealRock implements Rock {
    */
   void established(ResumeKey resumeKey, byte[] clientConfirm) {
     established(resumeKey, clientConfirm, false);
+  }
+
+  /**
+   * Connecting side without a pre-shared secret, when WELCOME arrived: the rock is connected, and
+   * its key waits until a resume needs it. Nothing is sent for it (there is no CONFIRM to send).
+   */
+  void established(PendingKey pending) {
+    lock.lock();
+    try {
+      pendingKey = pending;
+      confirmed = true;
+      if (state == RockState.CONNECTING) {
+        setState(RockState.CONNECTED);
+      }
+    } finally {
+      lock.unlock();
+    }
+    post(l -> l.connected(this));
+  }
+
+  /**
+   * Accepting side without a pre-shared secret, before the first connection is attached: the key
+   * waits until a resume needs it, and the rock is connected from the start (the client has
+   * nothing to prove, so no CONFIRM is expected).
+   */
+  void keyPending(PendingKey pending) {
+    lock.lock();
+    try {
+      pendingKey = pending;
+      confirmed = true;
+    } finally {
+      lock.unlock();
+    }
+    post(l -> l.connected(this));
   }
 
   /**
@@ -1127,10 +1197,21 @@ final class RealRock implements Rock {
     return confirmed;
   }
 
-  boolean isEstablished() {
+  /** True once the rock's key has been computed (not merely pending). */
+  boolean keyComputed() {
     lock.lock();
     try {
       return key != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True once the handshake gave the rock a key (computed or pending), so it can resume. */
+  boolean isEstablished() {
+    lock.lock();
+    try {
+      return hasKeyLocked();
     } finally {
       lock.unlock();
     }
@@ -1212,7 +1293,7 @@ final class RealRock implements Rock {
         setState(RockState.CONNECTED); // a new rock stays CONNECTING until its handshake completes
       }
       wakeSender();
-      if (role == Role.CONNECTOR && key == null) {
+      if (role == Role.CONNECTOR && !hasKeyLocked()) {
         // A new rock: the application's first read usually comes before WELCOME, so its thread
         // reads WELCOME itself instead of being woken by the reader (see welcomeStep).
         // The reader takes over after WELCOME_LEND_NANOS rather than LEND_MIN_NANOS: until WELCOME
@@ -1401,9 +1482,10 @@ final class RealRock implements Rock {
 
   /**
    * Connecting side, by the thread that owns the first connection's input (the reader thread, or
-   * an application thread in {@code read} or {@code write}): reads WELCOME and derives the key
-   * (while the server derives its own), then reads the server's CONFIRM and checks it; only then
-   * does the rock pass on anything the server sent. Returns true once established, false if a read
+   * an application thread in {@code read} or {@code write}): reads WELCOME. Without a pre-shared
+   * secret the rock is then established, its key pending. With one, it derives the key (while the
+   * server derives its own), then reads the server's CONFIRM and checks it; only then does the
+   * rock pass on anything the server sent. Returns true once established, false if a read
    * timed out within the handshake timeout (a later call goes on where this one stopped); throws
    * {@link SocketTimeoutException} past it.
    */
@@ -1411,8 +1493,13 @@ final class RealRock implements Rock {
     try {
       if (welcomeRead == null) {
         byte type = conn.reader.nextHandshake();
-        welcomeRead = Handshake.finishWelcome(clientSetup, id, conn.reader, type);
+        Handshake.Welcomed welcomed = Handshake.readWelcome(clientSetup, id, conn.reader, type);
         clientSetup = null;
+        if (welcomed.setup().preShared() == null) {
+          established(new PendingKey(() -> welcomed.establish().key()));
+          return true;
+        }
+        welcomeRead = welcomed.establish();
       }
       Handshake.checkServerConfirm(id, welcomeRead, conn.reader, conn.reader.nextFrame());
       Handshake.Established done = welcomeRead;
@@ -1476,6 +1563,11 @@ final class RealRock implements Rock {
 
   private boolean onConfirm(FrameReader reader) throws RockProtocolException {
     if (expectedConfirm == null) {
+      if (role == Role.CONNECTOR && options.preSharedSecret() == null) {
+        throw new RockProtocolException(
+            "rock " + id + ": the server at " + peer + " proves a pre-shared secret, and this rock"
+                + " has none: set the same pre-shared-secret on both sides");
+      }
       throw new RockProtocolException("unexpected CONFIRM");
     }
     byte[] tag = reader.bodyBytes(0, ResumeKey.PROOF_BYTES);
@@ -1693,8 +1785,8 @@ final class RealRock implements Rock {
    * are written.
    */
   private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
-    if (role == Role.ACCEPTOR && key == null) {
-      return false; // the first frame is our CONFIRM, sent once the key is derived
+    if (role == Role.ACCEPTOR && !hasKeyLocked()) {
+      return false; // with a pre-shared secret the first frame is our CONFIRM, once it is derived
     }
     boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
     long limit = consumed + receiveCapacity();
@@ -1761,9 +1853,13 @@ final class RealRock implements Rock {
     return consumed + receiveCapacity() - advertisedLimit >= receiveCapacity() / 4;
   }
 
-  /** Returns how many unread bytes this side accepts: the full window only once confirmed. */
+  /**
+   * Returns how many unread bytes this side accepts: on the accepting side the full window only
+   * once the client is confirmed; the connecting side chose its peer, and reads nothing before the
+   * server's CONFIRM when there is one to check.
+   */
   private int receiveCapacity() {
-    return confirmed ? inRing.capacity() : Wire.INITIAL_WINDOW;
+    return confirmed || role == Role.CONNECTOR ? inRing.capacity() : Wire.INITIAL_WINDOW;
   }
 
   // ---------------------------------------------------------------- failure and recovery
@@ -1791,7 +1887,7 @@ final class RealRock implements Rock {
       if (gen != generation || state.isTerminal()) {
         return;
       }
-      if (key == null) {
+      if (!hasKeyLocked()) {
         failLocked(
             new RockException(
                 "rock " + id + " to " + peer + " failed before it was established: " + cause.getMessage(),

@@ -292,10 +292,16 @@ final class RealRockServerSocket extends RockServerSocket {
       throw new io.rocks.RockProtocolException(
           "HELLO refused: " + backlog + " rocks wait to be accepted (backlog full)");
     }
+    try {
+      KeyAgreement25519.checkPublicKey(hello.clientPublic());
+    } catch (java.security.GeneralSecurityException e) {
+      Handshake.reject(conn, Wire.REJECT_BAD_KEY, "bad public key");
+      throw new io.rocks.RockProtocolException("HELLO refused: " + e.getMessage());
+    }
     RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
+    io.rocks.RockSecret secret = rockOptions.preSharedSecret();
     Handshake.ServerSetup setup = Handshake.sendWelcome(conn, hello);
     // With a pre-shared secret the application gets the rock only once the client proved it.
-    boolean enqueueAtOnce = rockOptions.preSharedSecret() == null;
     RealRock rock =
         new RealRock(
             hello.id(),
@@ -303,25 +309,29 @@ final class RealRockServerSocket extends RockServerSocket {
             rockOptions,
             conn.remote(),
             RockState.CONNECTED,
-            new Hooks(enqueueAtOnce));
+            new Hooks(secret == null));
+    if (secret == null) {
+      // Nothing to prove: the key waits until a resume needs it.
+      rock.keyPending(new PendingKey(() -> Handshake.deriveServerKey(setup, null).key()));
+    }
     if (rocks.putIfAbsent(hello.id(), rock) != null) {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
     rock.attach(conn, 0, false, false);
     Supervisor.startAcceptor(rock, () -> !isClosed());
+    if (secret == null) {
+      enqueue(rock);
+      return;
+    }
     DEADLINES.schedule(
         rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    if (enqueueAtOnce) {
-      enqueue(rock);
-    }
-    // The key agreement runs now, while the application accepts the rock and reads what the
-    // client sent along with HELLO; the rock sends nothing before its CONFIRM.
+    // The key agreement runs now, while the client computes its own; the rock sends nothing
+    // before its CONFIRM, and is accepted once the client's CONFIRM proved the secret.
     Handshake.Welcome welcome;
     try {
-      welcome = Handshake.deriveServerKey(setup, rockOptions.preSharedSecret());
+      welcome = Handshake.deriveServerKey(setup, secret);
     } catch (io.rocks.RockProtocolException e) {
-      withdraw(rock); // a rock the application has not taken yet is never handed to it
-      rock.fail(e);
+      rock.fail(e); // not accepted yet, so never handed to the application
       throw e;
     }
     rock.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
@@ -386,16 +396,6 @@ final class RealRockServerSocket extends RockServerSocket {
     }
   }
 
-  /** Takes {@code rock} out of the accept queue if it still waits there. */
-  private void withdraw(RealRock rock) {
-    lock.lock();
-    try {
-      acceptQueue.removeIf(s -> s instanceof RealRockSocket r && r.rock() == rock);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Returns how many connections wait to be accepted. */
   private int queued() {
     lock.lock();
@@ -447,8 +447,9 @@ final class RealRockServerSocket extends RockServerSocket {
       Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
       throw new io.rocks.RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
     }
-    if (rock == null || rock.state().isTerminal() || rock.key() == null) {
-      // No key yet: the rock's own handshake is still deriving it, so no peer can prove it.
+    if (rock == null || rock.state().isTerminal() || !rock.isEstablished()) {
+      // Not established: the rock's own handshake is still deriving the key with a pre-shared
+      // secret, so no peer can prove it.
       Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
       throw new io.rocks.RockProtocolException("RESUME of unknown rock " + id);
     }

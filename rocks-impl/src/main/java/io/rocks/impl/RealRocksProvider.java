@@ -138,6 +138,7 @@ public final class RealRocksProvider implements RocksProvider {
       } catch (SocketTimeoutException silent) {
         magic = -1;
       }
+      Handshake.Welcomed welcomed = null;
       Handshake.Established established = null;
       if (magic > 0) {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
@@ -150,14 +151,22 @@ public final class RealRocksProvider implements RocksProvider {
         if (type == Wire.WELCOME || type == Wire.REJECT) {
           // A rocks server: a refusal or a bad key (a secret it has and we lack) is an error,
           // never a reason to fall back to plain.
-          established = Handshake.finishWelcome(setup, rock.id, conn.reader, type);
-          Handshake.checkServerConfirm(rock.id, established, conn.reader, conn.reader.nextFrame());
+          welcomed = Handshake.readWelcome(setup, rock.id, conn.reader, type);
+          if (setup.preShared() != null) {
+            established = welcomed.establish();
+            Handshake.checkServerConfirm(rock.id, established, conn.reader, conn.reader.nextFrame());
+          }
         } else {
           magic = -1; // the magic came back as something else: an echo service reflecting HELLO
         }
       }
       if (magic > 0) {
-        rock.established(established.key(), established.clientConfirm());
+        if (established != null) {
+          rock.established(established.key(), established.clientConfirm());
+        } else {
+          Handshake.Welcomed read = welcomed;
+          rock.established(new PendingKey(() -> read.establish().key()));
+        }
         rock.attach(conn, 0, false, false);
         Supervisor.startConnector(rock, DIALER);
         endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());

@@ -1,7 +1,7 @@
 package io.rocks.impl;
 
 /**
- * The constants of the rocks wire protocol, version 2. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 3. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */
@@ -11,7 +11,7 @@ final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   static final int MAGIC = 0x524f434b;
 
-  static final byte VERSION = 2;
+  static final byte VERSION = 3;
   static final int HANDSHAKE_HEADER_BYTES = 6;
   static final int NONCE_BYTES = 16;
   static final int ID_BYTES = 16;
@@ -43,8 +43,9 @@ final class Wire {
   static final int MAX_DATA_PAYLOAD = 64 * 1024;
 
   /**
-   * The window every receiver grants until the peer has proved the key and this side has said
-   * otherwise in an ACK, so a client may pipeline this many bytes behind its HELLO.
+   * The window every receiver grants until it says otherwise in an ACK, so a client may pipeline
+   * this many bytes behind its HELLO. A server with a pre-shared secret grants no more until the
+   * client proved the key with CONFIRM.
    */
   static final int INITIAL_WINDOW = 64 * 1024;
 
@@ -57,6 +58,8 @@ final class Wire {
   static final byte REJECT_BAD_PROOF = 3;
   static final byte REJECT_DUPLICATE_ID = 4;
   static final byte REJECT_BUSY = 5;
+  /** HELLO carried a public key of small order, with which no secret can be agreed. */
+  static final byte REJECT_BAD_KEY = 6;
 
   static int handshakeBodyBytes(byte type) {
     return switch (type) {

@@ -40,12 +40,12 @@ class AdversarialTest {
   private static final RockOptions SERVER = RockOptions.builder()
       .reconnectTimeout(Duration.ofSeconds(2)).handshakeTimeout(Duration.ofSeconds(2)).build();
 
-  /** Each attack: a name and the frames sent after a valid, confirmed handshake. */
+  /** Each attack: a name and the frames sent after a valid handshake. */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {
       "ack-for-bytes-never-sent", "ack-going-backwards", "data-with-a-gap", "data-beyond-window",
       "data-after-fin", "fin-moving", "unknown-frame-type", "data-length-beyond-limit",
-      "second-confirm", "fin-ack-never-sent"})
+      "unexpected-confirm", "fin-ack-never-sent"})
   @Timeout(60)
   void closesTheOffendingRockOnlyWithALoggedReason(String attack) throws Exception {
     try (RockPair pair = new RockPair(RockOptions.defaults(), SERVER)) {
@@ -108,7 +108,7 @@ class AdversarialTest {
         f.putLong(0);
         f.putInt(Wire.MAX_DATA_PAYLOAD + 1);
       };
-      case "second-confirm" -> f -> f.confirm(new byte[ResumeKey.PROOF_BYTES]);
+      case "unexpected-confirm" -> f -> f.confirm(new byte[ResumeKey.PROOF_BYTES]); // no secret: none due
       case "fin-ack-never-sent" -> f -> f.ack(100, 1 << 16, true);
       default -> throw new IllegalArgumentException(attack);
     };
@@ -121,23 +121,25 @@ class AdversarialTest {
 
   @Test
   @Timeout(60)
-  void aClientThatDoesNotConfirmTheKeyLosesItsRock() throws Exception {
-    try (RockPair pair = new RockPair(RockOptions.defaults(), SERVER);
-        RawRockClient raw = RawRockClient.establish(pair.server.getLocalPort(), null, false)) {
-      RockSocket victim = (RockSocket) pair.server.accept();
+  void aClientThatDoesNotConfirmThePreSharedSecretLosesItsRock() throws Exception {
+    RockSecret secret = RockSecret.of("0123456789abcdef0123456789abcdef".getBytes());
+    RockOptions server = SERVER.toBuilder().preSharedSecret(secret).build();
+    try (RockPair pair = new RockPair(RockOptions.builder().preSharedSecret(secret).build(), server);
+        RawRockClient raw = RawRockClient.establish(pair.server.getLocalPort(), secret, false)) {
+      assertEquals(2, ((RealRockServerSocket) pair.server).liveRocks(), "the unproven rock is held");
       assertTrue(raw.closedByServer(), "the server gives up on a silent, unproven client");
-      Await.until(Duration.ofSeconds(10), "the unproven rock fails after the handshake timeout",
-          () -> victim.rock().state() == RockState.FAILED);
-      Await.until(Duration.ofSeconds(10), "and leaves the registry",
+      Await.until(Duration.ofSeconds(10), "the unproven rock leaves the registry",
           () -> ((RealRockServerSocket) pair.server).liveRocks() == 1);
+      pair.server.setSoTimeout(1_000);
+      org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, pair.server::accept,
+          "the unproven rock was never handed to the application");
       RockFailureTest.echoOnce(pair);
     }
   }
 
   /**
-   * The server answers HELLO before it computes the shared secret; a client whose public key is a
-   * low-order point (the secret would be all zeros) then loses its connection, and its rock is
-   * taken back from the accept queue before the application sees it.
+   * A client whose public key is a low-order point (any shared secret with it is all zeros) is
+   * refused at HELLO, before the server makes a rock for it.
    */
   @Test
   @Timeout(60)
@@ -152,15 +154,16 @@ class AdversarialTest {
           .put(new byte[KeyAgreement25519.PUBLIC_KEY_BYTES]) // u = 0: a point of order 4
           .put(nonce).array());
       DataInputStream in = new DataInputStream(attacker.getInputStream());
-      byte[] welcome = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.WELCOME)];
-      in.readFully(welcome);
-      assertEquals(Wire.WELCOME, welcome[5]);
-      assertEquals(-1, in.read(), "the server closes the connection without a frame");
+      byte[] reject = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.REJECT)];
+      in.readFully(reject);
+      assertEquals(Wire.REJECT, reject[5], "message type");
+      assertEquals(Wire.REJECT_BAD_KEY, reject[6], "reject reason");
+      assertEquals("bad public key", new String(in.readNBytes(reject[7] & 0xff), java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(-1, in.read(), "the server closes the connection after REJECT");
       pair.server.setSoTimeout(1_000);
       org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, pair.server::accept,
           "the refused rock is not handed to the application");
-      Await.until(Duration.ofSeconds(10), "the refused rock leaves the registry",
-          () -> ((RealRockServerSocket) pair.server).liveRocks() == 1);
+      assertEquals(1, ((RealRockServerSocket) pair.server).liveRocks(), "no rock was made for it");
       RockFailureTest.echoOnce(pair);
     }
   }
@@ -185,7 +188,9 @@ class AdversarialTest {
       assertEquals(RockState.FAILED, impostor.rock().state());
 
       RockSocket noSecret = Rocks.connect(pair.relay.address(), RockOptions.defaults());
-      org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> noSecret.getInputStream().read());
+      IOException lacking =
+          org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> noSecret.getInputStream().read());
+      assertTrue(lacking.getMessage().contains("proves a pre-shared secret, and this rock has none"), lacking.getMessage());
       pair.server.setSoTimeout(2_000);
       org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, pair.server::accept,
           "a rock whose client lacks the secret is never handed to the application");

@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 
 /**
- * A hand-driven rock client for adversarial tests: it completes a real HELLO, WELCOME and both
- * CONFIRMs, then sends whatever bytes the test chooses.
+ * A hand-driven rock client for adversarial tests: it completes a real HELLO and WELCOME (and with
+ * a pre-shared secret, both CONFIRMs), then sends whatever bytes the test chooses.
  */
 final class RawRockClient implements AutoCloseable {
   final Socket socket;
@@ -23,7 +23,10 @@ final class RawRockClient implements AutoCloseable {
     this.established = established;
   }
 
-  /** Establishes a rock with the server on loopback {@code port}; sends CONFIRM if asked. */
+  /**
+   * Establishes a rock with the server on loopback {@code port}. With a pre-shared secret it
+   * checks the server's CONFIRM, and sends its own if asked.
+   */
   static RawRockClient establish(int port, RockSecret secret, boolean confirm) throws IOException {
     Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
     socket.setSoTimeout(10_000);
@@ -31,10 +34,12 @@ final class RawRockClient implements AutoCloseable {
     RockId id = Handshake.newRockId();
     Handshake.ClientSetup setup = Handshake.sendHello(conn, id, secret);
     byte type = conn.reader.nextHandshake();
-    Handshake.Established established = Handshake.finishWelcome(setup, id, conn.reader, type);
-    Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
+    Handshake.Established established = Handshake.readWelcome(setup, id, conn.reader, type).establish();
+    if (secret != null) {
+      Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
+    }
     RawRockClient client = new RawRockClient(socket, conn, id, established);
-    if (confirm) {
+    if (confirm && secret != null) {
       FrameWriter frames = new FrameWriter();
       frames.confirm(established.clientConfirm());
       client.send(frames);

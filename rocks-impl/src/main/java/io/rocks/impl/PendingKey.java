@@ -1,0 +1,53 @@
+package io.rocks.impl;
+
+import io.rocks.RockProtocolException;
+
+/**
+ * A rock's key, computed when it is first needed. Without a pre-shared secret a rock needs its key
+ * only to resume: nothing proves it while the rock connects (the setup is anonymous, see {@code
+ * docs/SECURITY.md}), so neither side spends the X25519 shared secret on the way to its first
+ * bytes. Each side keeps the handshake's inputs here instead, and the first resume (the connecting
+ * side's supervisor, or the accepting side's handshake thread answering RESUME) computes the key
+ * from them, once. The key is the same as if it had been computed at setup.
+ *
+ * <p>Thread-safe: {@link #get} computes under this object's monitor (about 90 microseconds of
+ * arithmetic, no I/O), so a second caller waits for the first and gets the same key.
+ */
+final class PendingKey {
+  /** Computes the key from inputs it captured; called at most once. */
+  @FunctionalInterface
+  interface Derivation {
+    ResumeKey derive() throws RockProtocolException;
+  }
+
+  /** Guarded by this; null once the key is computed (the inputs are dropped with it). */
+  private Derivation derivation;
+  /** Guarded by this; null until computed. */
+  private ResumeKey key;
+
+  PendingKey(Derivation derivation) {
+    this.derivation = derivation;
+  }
+
+  /**
+   * Returns the key, computing it on the first call. Throws if the inputs cannot make one (a
+   * low-order public key; such keys are refused when they arrive, so this is a second check), and
+   * throws the same way on every later call.
+   */
+  synchronized ResumeKey get() throws RockProtocolException {
+    if (key == null) {
+      if (derivation == null) {
+        throw new RockProtocolException("the rock's key could not be derived");
+      }
+      Derivation inputs = derivation;
+      derivation = null;
+      key = inputs.derive();
+    }
+    return key;
+  }
+
+  @Override
+  public String toString() {
+    return "PendingKey[redacted]";
+  }
+}
