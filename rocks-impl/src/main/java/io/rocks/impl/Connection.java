@@ -38,6 +38,12 @@ final class Connection {
    * rock's lock, set before the reader thread starts.
    */
   boolean startsLent;
+  /**
+   * True if the thread that attached this connection goes on to read it itself ({@link
+   * RealRock#serveAsReader}), so no reader thread is started for it: a new rock's handshake thread
+   * on the accepting side. Set before the connection is attached.
+   */
+  boolean readByAttacher;
 
   Connection(Socket socket) throws IOException {
     this.socket = socket;

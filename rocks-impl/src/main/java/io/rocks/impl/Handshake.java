@@ -183,13 +183,18 @@ final class Handshake {
    * Answers HELLO with WELCOME: this side's public key and nonce, at once (the key pair was made
    * ahead of time). The key agreement comes after, off the path to the client ({@link
    * #deriveServerKey}): right after with a pre-shared secret, at the first resume without one.
+   * Unless {@code windowLimit} is negative, the rock's first ACK (nothing received, that window
+   * limit) follows WELCOME in the same write.
    */
-  static ServerSetup sendWelcome(Connection conn, Hello hello) throws IOException {
+  static ServerSetup sendWelcome(Connection conn, Hello hello, long windowLimit) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();
     byte[] keyAndNonce = ResumeKey.concat(keys.publicKey(), nonce());
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.WELCOME);
     out.putBytes(keyAndNonce, 0, keyAndNonce.length);
+    if (windowLimit >= 0) {
+      out.ack(0, windowLimit, false); // the new rock's first ACK, in the same write
+    }
     out.flushTo(conn.out);
     return new ServerSetup(keys, hello, keyAndNonce);
   }

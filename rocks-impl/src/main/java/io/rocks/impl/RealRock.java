@@ -157,6 +157,12 @@ final class RealRock implements Rock {
   private long advertisedLimit;
   private boolean finAckSent;
 
+  /**
+   * The window limit the ACK sent along with WELCOME advertised (accepting side, until the first
+   * connection is attached), else -1: that connection then needs no ACK of its own at first.
+   */
+  private long welcomeAdvertised = -1;
+
   /** Application threads waiting in {@link #read} for bytes while another thread reads frames. */
   private int readersWaiting;
   /** {@link System#nanoTime()} when an application thread last read frames or began to wait. */
@@ -1122,13 +1128,15 @@ final class RealRock implements Rock {
   /**
    * Accepting side without a pre-shared secret, before the first connection is attached: the key
    * waits until a resume needs it, and the rock is connected from the start (the client has
-   * nothing to prove, so no CONFIRM is expected).
+   * nothing to prove, so no CONFIRM is expected). WELCOME carried the rock's first ACK, which
+   * advertised {@code windowLimit}.
    */
-  void keyPending(PendingKey pending) {
+  void keyPending(PendingKey pending, long windowLimit) {
     lock.lock();
     try {
       pendingKey = pending;
       confirmed = true;
+      welcomeAdvertised = windowLimit;
     } finally {
       lock.unlock();
     }
@@ -1270,7 +1278,13 @@ final class RealRock implements Rock {
       if (peerHasFin) {
         finAcked = true;
       }
-      ackSentReceived = -1; // the first frames on a new connection include an ACK
+      if (welcomeAdvertised >= 0 && !resumed) {
+        ackSentReceived = 0; // WELCOME carried this connection's first ACK
+        advertisedLimit = welcomeAdvertised;
+      } else {
+        ackSentReceived = -1; // the first frames on a new connection include an ACK
+      }
+      welcomeAdvertised = -1;
       ackRequested = false;
       if (resumed && !confirmed) {
         // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
@@ -1338,8 +1352,30 @@ final class RealRock implements Rock {
   }
 
   private void startThreads(Connection conn, long gen) {
-    RockThreads.start("reader", id, () -> readLoop(conn, gen));
+    if (!conn.readByAttacher) {
+      RockThreads.start("reader", id, () -> readLoop(conn, gen));
+    }
     RockThreads.start("writer", id, () -> writeLoop(conn, gen));
+  }
+
+  /**
+   * Accepting side: the calling thread, which attached {@code conn} (marked {@link
+   * Connection#readByAttacher}), becomes its reader thread, instead of handing it to a new one.
+   * Returns when the connection is no longer the rock's, like any reader thread; at once if it
+   * already is not.
+   */
+  void serveAsReader(Connection conn) {
+    long gen;
+    lock.lock();
+    try {
+      if (connection != conn || state.isTerminal()) {
+        return; // it failed already; a resume starts its own reader
+      }
+      gen = generation;
+    } finally {
+      lock.unlock();
+    }
+    RockThreads.run("reader", id, () -> readLoop(conn, gen));
   }
 
   // ---------------------------------------------------------------- connection threads

@@ -197,10 +197,14 @@ final class RealRockServerSocket extends RockServerSocket {
             .name("rocks-handshake-" + socket.getRemoteSocketAddress())
             .start(
                 () -> {
+                  Runnable then;
                   try {
-                    handshake(socket);
+                    then = handshake(socket);
                   } finally {
                     handshakePermits.release();
+                  }
+                  if (then != null) {
+                    then.run();
                   }
                 });
       }
@@ -209,7 +213,8 @@ final class RealRockServerSocket extends RockServerSocket {
     }
   }
 
-  private void handshake(Socket tcp) {
+  /** Runs the handshake of one accepted connection; returns what to do next, or null. */
+  private Runnable handshake(Socket tcp) {
     Connection conn = null;
     Socket socket = tcp;
     long limitMillis =
@@ -231,7 +236,7 @@ final class RealRockServerSocket extends RockServerSocket {
         }
         socket.setSoTimeout(0);
         enqueue(new PrefixedSocket(socket, conn.reader.unparsed()));
-        return;
+        return null;
       }
       byte type;
       try {
@@ -241,7 +246,9 @@ final class RealRockServerSocket extends RockServerSocket {
         throw e;
       }
       switch (type) {
-        case Wire.HELLO -> establish(conn);
+        case Wire.HELLO -> {
+          return establish(conn);
+        }
         case Wire.RESUME -> resume(conn);
         default ->
             throw new io.rocks.RockProtocolException(
@@ -260,6 +267,7 @@ final class RealRockServerSocket extends RockServerSocket {
     } finally {
       deadline.cancel(false);
     }
+    return null;
   }
 
   /**
@@ -281,7 +289,12 @@ final class RealRockServerSocket extends RockServerSocket {
     return magic > 0;
   }
 
-  private void establish(Connection conn) throws IOException {
+  /**
+   * Makes a new rock from HELLO, answers it, and queues the rock for {@link #accept}. Returns what
+   * this thread does next, after its handshake permit is returned: read the rock's connection (a
+   * new rock without a pre-shared secret; its reader thread is not started), or nothing.
+   */
+  private Runnable establish(Connection conn) throws IOException {
     Handshake.Hello hello = Handshake.readHello(conn.reader);
     if (rocks.containsKey(hello.id())) {
       Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
@@ -300,7 +313,10 @@ final class RealRockServerSocket extends RockServerSocket {
     }
     RockOptions rockOptions = optionsFor.apply(listener.getLocalPort(), conn.remote());
     io.rocks.RockSecret secret = rockOptions.preSharedSecret();
-    Handshake.ServerSetup setup = Handshake.sendWelcome(conn, hello);
+    // Without a secret the rock's first ACK rides along with WELCOME; with one, its CONFIRM comes
+    // first, once the key is derived.
+    long window = secret == null ? rockOptions.receiveWindow() : -1;
+    Handshake.ServerSetup setup = Handshake.sendWelcome(conn, hello, window);
     // With a pre-shared secret the application gets the rock only once the client proved it.
     RealRock rock =
         new RealRock(
@@ -312,7 +328,8 @@ final class RealRockServerSocket extends RockServerSocket {
             new Hooks(secret == null));
     if (secret == null) {
       // Nothing to prove: the key waits until a resume needs it.
-      rock.keyPending(new PendingKey(() -> Handshake.deriveServerKey(setup, null).key()));
+      rock.keyPending(new PendingKey(() -> Handshake.deriveServerKey(setup, null).key()), window);
+      conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
     if (rocks.putIfAbsent(hello.id(), rock) != null) {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
@@ -321,7 +338,7 @@ final class RealRockServerSocket extends RockServerSocket {
     Supervisor.startAcceptor(rock, () -> !isClosed());
     if (secret == null) {
       enqueue(rock);
-      return;
+      return () -> rock.serveAsReader(conn);
     }
     DEADLINES.schedule(
         rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -335,6 +352,7 @@ final class RealRockServerSocket extends RockServerSocket {
       throw e;
     }
     rock.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
+    return null;
   }
 
   /** Keeps the registry, the suspended set and the accept queue in step with each rock. */

@@ -15,11 +15,7 @@ final class RockThreads {
   private RockThreads() {}
 
   static Thread start(String role, RockId id, Runnable task) {
-    LIVE.compute(id, (key, count) -> {
-      AtomicInteger live = count == null ? new AtomicInteger() : count;
-      live.incrementAndGet();
-      return live;
-    });
+    countStart(id);
     return Thread.ofVirtual()
         .name("rock-" + role + "-" + id)
         .start(
@@ -27,9 +23,38 @@ final class RockThreads {
               try {
                 task.run();
               } finally {
-                LIVE.computeIfPresent(id, (key, count) -> count.decrementAndGet() == 0 ? null : count);
+                countEnd(id);
               }
             });
+  }
+
+  /**
+   * Runs {@code task} on the calling thread as one of the rock's threads, named and counted as
+   * {@link #start} would, and gives the thread its old name back afterwards.
+   */
+  static void run(String role, RockId id, Runnable task) {
+    Thread current = Thread.currentThread();
+    String name = current.getName();
+    countStart(id);
+    current.setName("rock-" + role + "-" + id);
+    try {
+      task.run();
+    } finally {
+      current.setName(name);
+      countEnd(id);
+    }
+  }
+
+  private static void countStart(RockId id) {
+    LIVE.compute(id, (key, count) -> {
+      AtomicInteger live = count == null ? new AtomicInteger() : count;
+      live.incrementAndGet();
+      return live;
+    });
+  }
+
+  private static void countEnd(RockId id) {
+    LIVE.computeIfPresent(id, (key, count) -> count.decrementAndGet() == 0 ? null : count);
   }
 
   /** Returns how many threads serve rocks with this id in this JVM (both ends, if both are here). */

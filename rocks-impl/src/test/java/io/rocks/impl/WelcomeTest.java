@@ -1,0 +1,64 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rocks.RockOptions;
+import io.rocks.RockSecret;
+import io.rocks.RockServerSocket;
+import io.rocks.RockSocket;
+import io.rocks.Rocks;
+import java.io.DataInputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a server sends after HELLO: without a pre-shared secret, WELCOME and the rock's first ACK
+ * (nothing received, the whole receive window) and no CONFIRM, then data; with a secret, WELCOME
+ * and then CONFIRM, before anything else.
+ */
+@Timeout(60)
+class WelcomeTest {
+  private static final int WINDOW = 256 * 1024;
+
+  @Test
+  void withoutASecretWelcomeCarriesTheFirstAckAndDataFollows() throws Exception {
+    RockOptions server = RockOptions.builder().receiveWindow(WINDOW).build();
+    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+      raw.setSoTimeout(10_000);
+      Connection conn = new Connection(raw);
+      io.rocks.RockId id = Handshake.newRockId();
+      Handshake.ClientSetup setup = Handshake.sendHello(conn, id, null);
+      Handshake.readWelcome(setup, id, conn.reader, conn.reader.nextHandshake());
+      assertEquals(Wire.ACK, conn.reader.nextFrame(), "the frame after WELCOME");
+      assertEquals(0, conn.reader.received, "received");
+      assertEquals(WINDOW, conn.reader.windowLimit, "window limit");
+      try (RockSocket accepted = listener.accept()) {
+        accepted.getOutputStream().write(new byte[] {4, 2});
+        assertEquals(Wire.DATA, conn.reader.nextFrame(), "next comes data, no CONFIRM");
+        assertEquals(2, conn.reader.length);
+        assertEquals(4, conn.reader.buffer()[conn.reader.bodyStart]);
+      }
+    }
+  }
+
+  @Test
+  void withASecretConfirmComesFirst() throws Exception {
+    RockSecret secret = RockSecret.of("0123456789abcdef0123456789abcdef".getBytes());
+    RockOptions server = RockOptions.builder().receiveWindow(WINDOW).preSharedSecret(secret).build();
+    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+      raw.setSoTimeout(10_000);
+      Connection conn = new Connection(raw);
+      io.rocks.RockId id = Handshake.newRockId();
+      Handshake.ClientSetup setup = Handshake.sendHello(conn, id, secret);
+      Handshake.Established established =
+          Handshake.readWelcome(setup, id, conn.reader, conn.reader.nextHandshake()).establish();
+      Handshake.checkServerConfirm(id, established, conn.reader, conn.reader.nextFrame());
+      assertEquals(Wire.ACK, conn.reader.nextFrame(), "the frame after CONFIRM");
+      assertEquals(Wire.INITIAL_WINDOW, conn.reader.windowLimit, "unproven: the initial window only");
+    }
+  }
+}
