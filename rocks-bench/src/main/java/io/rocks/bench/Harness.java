@@ -47,6 +47,7 @@ public final class Harness {
       long bulkWarmupBytes,
       int bulkRuns,
       int connectWarmups,
+      int connectSteadyWarmups,
       int connectRuns,
       int toxiConnectRuns,
       int cuts,
@@ -58,19 +59,20 @@ public final class Harness {
       boolean quick) {
     static Settings full() {
       return new Settings(
-          1L << 30, 256L << 20, 5, 300, 100, 30, 20, 10_000, Duration.ofSeconds(5), 3,
+          1L << 30, 256L << 20, 5, 300, 3_000, 100, 30, 20, 10_000, Duration.ofSeconds(5), 3,
           Duration.ofSeconds(12), 3, false);
     }
 
     Settings withIdleRocks(int count) {
       return new Settings(
-          bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectRuns, toxiConnectRuns, cuts,
+          bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectSteadyWarmups, connectRuns,
+          toxiConnectRuns, cuts,
           count, idleWindow, idleWindows, flakySeconds, flakyRuns, quick);
     }
 
     static Settings quickCheck() {
       return new Settings(
-          64L << 20, 32L << 20, 2, 50, 20, 5, 3, 500, Duration.ofSeconds(2), 2,
+          64L << 20, 32L << 20, 2, 50, 300, 20, 5, 3, 500, Duration.ofSeconds(2), 2,
           Duration.ofSeconds(5), 1, true);
     }
   }

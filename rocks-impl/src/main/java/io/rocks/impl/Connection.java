@@ -24,7 +24,8 @@ final class Connection {
   final FrameWriter frames = new FrameWriter();
   /**
    * {@link System#nanoTime()} of the last write of frames; 0 before the first. Written under the
-   * rock's send lock, read by the writer thread to time heartbeats.
+   * rock's send lock (or by the handshake before the connection is attached), read by the writer
+   * thread to time heartbeats.
    */
   volatile long lastSendNanos;
   /**

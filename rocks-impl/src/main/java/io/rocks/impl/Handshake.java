@@ -196,6 +196,11 @@ final class Handshake {
       out.ack(0, windowLimit, false); // the new rock's first ACK, in the same write
     }
     out.flushTo(conn.out);
+    if (windowLimit >= 0) {
+      // The ACK counts as the connection's last send: its writer thread then sends no heartbeat
+      // as soon as it starts, which would wake the client for nothing.
+      conn.lastSendNanos = System.nanoTime();
+    }
     return new ServerSetup(keys, hello, keyAndNonce);
   }
 
