@@ -81,22 +81,25 @@ final class Handshake {
    * read; {@link #establish} computes the key.
    */
   record Welcomed(ClientSetup setup, RockId id, byte[] serverPublic, byte[] serverNonce) {
-    /** Computes the key and the confirmation tags both ways (one X25519 shared secret). */
-    Established establish() throws RockProtocolException {
-      ResumeKey key;
+    /** Computes the key (one X25519 shared secret). */
+    ResumeKey key() throws RockProtocolException {
       try {
-        key =
-            ResumeKey.derive(
-                setup.keys().sharedSecret(serverPublic),
-                setup.preShared() == null ? null : setup.preShared().bytes(),
-                id,
-                setup.publicKey(),
-                serverPublic,
-                setup.nonce(),
-                serverNonce);
+        return ResumeKey.derive(
+            setup.keys().sharedSecret(serverPublic),
+            setup.preShared() == null ? null : setup.preShared().bytes(),
+            id,
+            setup.publicKey(),
+            serverPublic,
+            setup.nonce(),
+            serverNonce);
       } catch (GeneralSecurityException e) {
         throw new RockProtocolException("rock " + id + ": bad key from server: " + e.getMessage());
       }
+    }
+
+    /** Computes the key and the confirmation tags both ways. */
+    Established establish() throws RockProtocolException {
+      ResumeKey key = key();
       byte[] transcript = ResumeKey.concat(setup.helloBody(), serverPublic, serverNonce);
       return new Established(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
     }
@@ -204,29 +207,31 @@ final class Handshake {
     return new ServerSetup(keys, hello, keyAndNonce);
   }
 
-  /** Derives the key of a rock whose WELCOME went out, and the confirmation tags both ways. */
-  static Welcome deriveServerKey(ServerSetup setup, RockSecret preShared)
-      throws RockProtocolException {
+  /** Derives the key of a rock whose WELCOME went out (one X25519 shared secret). */
+  static ResumeKey serverKey(ServerSetup setup, RockSecret preShared) throws RockProtocolException {
     Hello hello = setup.hello();
     byte[] keyAndNonce = setup.keyAndNonce();
     byte[] serverPublic = Arrays.copyOfRange(keyAndNonce, 0, KeyAgreement25519.PUBLIC_KEY_BYTES);
     byte[] serverNonce = Arrays.copyOfRange(keyAndNonce, KeyAgreement25519.PUBLIC_KEY_BYTES, keyAndNonce.length);
-    KeyAgreement25519 keys = setup.keys();
-    ResumeKey key;
     try {
-      key =
-          ResumeKey.derive(
-              keys.sharedSecret(hello.clientPublic()),
-              preShared == null ? null : preShared.bytes(),
-              hello.id(),
-              hello.clientPublic(),
-              serverPublic,
-              hello.clientNonce(),
-              serverNonce);
+      return ResumeKey.derive(
+          setup.keys().sharedSecret(hello.clientPublic()),
+          preShared == null ? null : preShared.bytes(),
+          hello.id(),
+          hello.clientPublic(),
+          serverPublic,
+          hello.clientNonce(),
+          serverNonce);
     } catch (GeneralSecurityException e) {
       throw new RockProtocolException("bad key in HELLO: " + e.getMessage());
     }
-    byte[] transcript = ResumeKey.concat(hello.body(), keyAndNonce);
+  }
+
+  /** Derives the key of a rock whose WELCOME went out, and the confirmation tags both ways. */
+  static Welcome deriveServerKey(ServerSetup setup, RockSecret preShared)
+      throws RockProtocolException {
+    ResumeKey key = serverKey(setup, preShared);
+    byte[] transcript = ResumeKey.concat(setup.hello().body(), setup.keyAndNonce());
     return new Welcome(key, key.serverConfirm(transcript), key.clientConfirm(transcript));
   }
 

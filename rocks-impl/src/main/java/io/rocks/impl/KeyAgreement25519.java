@@ -7,7 +7,9 @@ import java.util.List;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
- * One side's ephemeral X25519 key pair, used once to agree the rock's secret and then dropped.
+ * One side's ephemeral X25519 key pair, used once to agree the rock's secret: at setup with a
+ * pre-shared secret, else when the rock first resumes ({@link PendingKey}), which keeps the pair
+ * until then.
  * Pairs come from {@link KeyPairPool}, which makes them ahead of time and hands each out once.
  * Keys are the 32-byte strings of RFC 7748; public keys travel as they are.
  *

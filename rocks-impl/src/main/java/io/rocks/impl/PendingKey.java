@@ -1,6 +1,7 @@
 package io.rocks.impl;
 
 import io.rocks.RockProtocolException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A rock's key, computed when it is first needed. Without a pre-shared secret a rock needs its key
@@ -10,8 +11,8 @@ import io.rocks.RockProtocolException;
  * side's supervisor, or the accepting side's handshake thread answering RESUME) computes the key
  * from them, once. The key is the same as if it had been computed at setup.
  *
- * <p>Thread-safe: {@link #get} computes under this object's monitor (about 90 microseconds of
- * arithmetic, no I/O), so a second caller waits for the first and gets the same key.
+ * <p>Thread-safe: {@link #get} computes under {@link #lock} (about 90 microseconds of arithmetic,
+ * no I/O), so a second caller waits for the first and gets the same key.
  */
 final class PendingKey {
   /** Computes the key from inputs it captured; called at most once. */
@@ -20,9 +21,10 @@ final class PendingKey {
     ResumeKey derive() throws RockProtocolException;
   }
 
-  /** Guarded by this; null once the key is computed (the inputs are dropped with it). */
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Guarded by lock; null once the key is computed (the inputs are dropped with it). */
   private Derivation derivation;
-  /** Guarded by this; null until computed. */
+  /** Guarded by lock; null until computed. */
   private ResumeKey key;
 
   PendingKey(Derivation derivation) {
@@ -34,16 +36,21 @@ final class PendingKey {
    * low-order public key; such keys are refused when they arrive, so this is a second check), and
    * throws the same way on every later call.
    */
-  synchronized ResumeKey get() throws RockProtocolException {
-    if (key == null) {
-      if (derivation == null) {
-        throw new RockProtocolException("the rock's key could not be derived");
+  ResumeKey get() throws RockProtocolException {
+    lock.lock();
+    try {
+      if (key == null) {
+        if (derivation == null) {
+          throw new RockProtocolException("the rock's key could not be derived");
+        }
+        Derivation inputs = derivation;
+        derivation = null;
+        key = inputs.derive();
       }
-      Derivation inputs = derivation;
-      derivation = null;
-      key = inputs.derive();
+      return key;
+    } finally {
+      lock.unlock();
     }
-    return key;
   }
 
   @Override

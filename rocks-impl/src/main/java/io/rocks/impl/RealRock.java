@@ -1100,14 +1100,6 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Connecting side, when WELCOME arrived and the server's CONFIRM proved it holds the same key:
-   * records the key and queues our own CONFIRM tag.
-   */
-  void established(ResumeKey resumeKey, byte[] clientConfirm) {
-    established(resumeKey, clientConfirm, false);
-  }
-
-  /**
    * Connecting side without a pre-shared secret, when WELCOME arrived: the rock is connected, and
    * its key waits until a resume needs it. Nothing is sent for it (there is no CONFIRM to send).
    */
@@ -1187,8 +1179,8 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    // The calling handshake thread sends the CONFIRM, and whatever the application already wrote
-    // behind it, itself (one batch; the writer thread sends the rest), instead of waking the writer.
+    // The calling handshake thread sends the CONFIRM itself (with the first ACK behind it) instead
+    // of waking the writer; the application gets the rock only once the client's CONFIRM came.
     sendDueInline(true);
   }
 
@@ -1532,7 +1524,7 @@ final class RealRock implements Rock {
         Handshake.Welcomed welcomed = Handshake.readWelcome(clientSetup, id, conn.reader, type);
         clientSetup = null;
         if (welcomed.setup().preShared() == null) {
-          established(new PendingKey(() -> welcomed.establish().key()));
+          established(new PendingKey(welcomed::key));
           return true;
         }
         welcomeRead = welcomed.establish();

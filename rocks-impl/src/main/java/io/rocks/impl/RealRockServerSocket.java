@@ -78,8 +78,8 @@ final class RealRockServerSocket extends RockServerSocket {
   private volatile int soTimeoutMillis;
 
   /**
-   * Closes connections whose handshake outlives its deadline, and fails new rocks whose client has
-   * not proved the key (CONFIRM) within the handshake timeout. One platform thread serves every
+   * Closes connections whose handshake outlives its deadline, and fails new rocks with a pre-shared
+   * secret whose client has not proved the key (CONFIRM) within the handshake timeout. One platform thread serves every
    * server socket of the JVM; a task only closes a socket or fails a rock, which never blocks.
    * Socket timeouts bound each read, this bounds the whole handshake, so a peer trickling bytes
    * cannot hold a handshake permit for long.
@@ -326,13 +326,13 @@ final class RealRockServerSocket extends RockServerSocket {
             conn.remote(),
             RockState.CONNECTED,
             new Hooks(secret == null));
-    if (secret == null) {
-      // Nothing to prove: the key waits until a resume needs it.
-      rock.keyPending(new PendingKey(() -> Handshake.deriveServerKey(setup, null).key()), window);
-      conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
-    }
     if (rocks.putIfAbsent(hello.id(), rock) != null) {
       throw new io.rocks.RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+    }
+    if (secret == null) {
+      // Nothing to prove: the key waits until a resume needs it.
+      rock.keyPending(new PendingKey(() -> Handshake.serverKey(setup, null)), window);
+      conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
     rock.attach(conn, 0, false, false);
     Supervisor.startAcceptor(rock, () -> !isClosed());

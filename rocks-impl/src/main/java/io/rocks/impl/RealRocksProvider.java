@@ -139,7 +139,6 @@ public final class RealRocksProvider implements RocksProvider {
         magic = -1;
       }
       Handshake.Welcomed welcomed = null;
-      Handshake.Established established = null;
       if (magic > 0) {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         byte type;
@@ -149,24 +148,17 @@ public final class RealRocksProvider implements RocksProvider {
           type = -1; // the magic, then nothing a rocks server sends
         }
         if (type == Wire.WELCOME || type == Wire.REJECT) {
-          // A rocks server: a refusal or a bad key (a secret it has and we lack) is an error,
-          // never a reason to fall back to plain.
+          // A rocks server: a refusal or a bad key is an error, never a reason to fall back to
+          // plain. (Probes carry no pre-shared secret; a server that wants one proves its own with
+          // a CONFIRM, which fails the rock as soon as it is read.)
           welcomed = Handshake.readWelcome(setup, rock.id, conn.reader, type);
-          if (setup.preShared() != null) {
-            established = welcomed.establish();
-            Handshake.checkServerConfirm(rock.id, established, conn.reader, conn.reader.nextFrame());
-          }
         } else {
           magic = -1; // the magic came back as something else: an echo service reflecting HELLO
         }
       }
       if (magic > 0) {
-        if (established != null) {
-          rock.established(established.key(), established.clientConfirm());
-        } else {
-          Handshake.Welcomed read = welcomed;
-          rock.established(new PendingKey(() -> read.establish().key()));
-        }
+        Handshake.Welcomed read = welcomed;
+        rock.established(new PendingKey(read::key));
         rock.attach(conn, 0, false, false);
         Supervisor.startConnector(rock, DIALER);
         endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());

@@ -10,15 +10,15 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secret both sides derive when a rock is established, and the proofs made with it when the rock
- * resumes.
+ * The secret both sides derive for a rock, and the proofs made with it when the rock resumes.
  *
  * <p>The key is HKDF-SHA256 (RFC 5869) of the X25519 shared secret followed by the pre-shared
- * secret, if any, salted with both setup nonces and bound to the rock id and both public keys. At
- * setup each side proves it derived the same key with a confirmation tag (HMAC over a role label
- * and the handshake transcript), so with a pre-shared secret a peer that lacks it is caught. A resume proof is HMAC-SHA256 under this key over a
- * role label, the rock id, both fresh resume nonces and the prover's received count, so a proof
- * recorded on one attempt is worthless on any other.
+ * secret, if any, salted with both setup nonces and bound to the rock id and both public keys. With
+ * a pre-shared secret each side derives it at setup and proves it with a confirmation tag (HMAC
+ * over a role label and the handshake transcript), so a peer that lacks the secret is caught;
+ * without one it is derived when the rock first resumes ({@link PendingKey}). A resume proof is
+ * HMAC-SHA256 under this key over a role label, the rock id, both fresh resume nonces and the
+ * prover's received count, so a proof recorded on one attempt is worthless on any other.
  *
  * <p>Immutable after construction and safe to share; the key bytes never leave this class and are
  * never printed.
