@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * at once, plain and rock interleaved, each configuration several times. Each transfer uses a fresh
  * connection; one byte goes back and forth first, so a rock's handshake is done before the clock
  * starts. The clock runs from the first write until the last receiver has read end of stream.
- * Application threads are platform threads, the same code for both kinds.
+ * Application threads are platform threads, the same code for both kinds; then all of it again with
+ * virtual threads as the application's threads.
  */
 final class BulkFigure {
   static final int WRITE_BYTES = 64 * 1024;
@@ -48,18 +49,22 @@ final class BulkFigure {
           transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, both, s.bulkWarmupBytes());
         }
       }
-      for (int run = 0; run < s.bulkRuns(); run++) {
-        for (boolean both : new boolean[] {false, true}) {
-          // Alternate which kind goes first, so neither always runs on a warmer machine.
-          Kind[] order = run % 2 == 0 ? new Kind[] {Kind.PLAIN, Kind.ROCK} : new Kind[] {Kind.ROCK, Kind.PLAIN};
-          for (Kind kind : order) {
-            Result r = transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, both, s.bulkBytes());
-            String key = both ? "bulk.both" : "bulk.one";
-            h.results.sample(key, kind.key(), r.mibPerSecond());
-            h.results.sample(key + ".cpu", kind.key(), r.cpuSecondsPerGib());
-            h.log(
-                "figure 1: %s %-5s %8.1f MiB/s, %.2f CPU s per GiB",
-                both ? "both ways " : "one way   ", kind.key(), r.mibPerSecond(), r.cpuSecondsPerGib());
+      for (boolean virtual : new boolean[] {false, true}) {
+        for (int run = 0; run < s.bulkRuns(); run++) {
+          for (boolean both : new boolean[] {false, true}) {
+            // Alternate which kind goes first, so neither always runs on a warmer machine.
+            Kind[] order = run % 2 == 0 ? new Kind[] {Kind.PLAIN, Kind.ROCK} : new Kind[] {Kind.ROCK, Kind.PLAIN};
+            for (Kind kind : order) {
+              Result r =
+                  transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, both, s.bulkBytes(), null, virtual);
+              String key = (both ? "bulk.both" : "bulk.one") + (virtual ? ".virtual" : "");
+              h.results.sample(key, kind.key(), r.mibPerSecond());
+              h.results.sample(key + ".cpu", kind.key(), r.cpuSecondsPerGib());
+              h.log(
+                  "figure 1: %s %-5s %s %8.1f MiB/s, %.2f CPU s per GiB",
+                  both ? "both ways " : "one way   ", kind.key(), virtual ? "virtual " : "platform",
+                  r.mibPerSecond(), r.cpuSecondsPerGib());
+            }
           }
         }
       }
@@ -104,7 +109,7 @@ final class BulkFigure {
           h.results.fact("bulk.switches.skipped", "/proc/self/task cannot be read here");
           break;
         }
-        transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, false, s.bulkBytes(), counter.get());
+        transfer(kind == Kind.ROCK ? rockServer : plainServer, kind, false, s.bulkBytes(), counter.get(), false);
         switches.put(kind.key(), counter.get().stop());
       }
       if (switches.size() == 2) {
@@ -140,11 +145,15 @@ final class BulkFigure {
 
   /** Moves {@code bytes} one way (or each way at once) over a fresh connection. */
   Result transfer(ServerSocket server, Kind kind, boolean both, long bytes) throws Exception {
-    return transfer(server, kind, both, bytes, null);
+    return transfer(server, kind, both, bytes, null, false);
   }
 
-  /** As above; if {@code switches} is given, the application threads count their switches in it. */
-  Result transfer(ServerSocket server, Kind kind, boolean both, long bytes, ThreadSwitches switches)
+  /**
+   * As above; if {@code switches} is given, the application threads count their switches in it.
+   * The application's threads are virtual threads if {@code virtual} says so, else platform ones.
+   */
+  Result transfer(
+      ServerSocket server, Kind kind, boolean both, long bytes, ThreadSwitches switches, boolean virtual)
       throws Exception {
     Socket client = Net.connect(kind, Net.address(server), h.options);
     Socket accepted = Net.accept(server);
@@ -159,11 +168,11 @@ final class BulkFigure {
       CountDownLatch go = new CountDownLatch(1);
       List<FutureTask<Long>> senders = new ArrayList<>();
       List<FutureTask<Long>> receivers = new ArrayList<>();
-      senders.add(start("bench-sender", counted(switches, () -> send(client, bytes, go))));
-      receivers.add(start("bench-receiver", counted(switches, () -> receive(accepted, go))));
+      senders.add(start("bench-sender", counted(switches, () -> send(client, bytes, go)), virtual));
+      receivers.add(start("bench-receiver", counted(switches, () -> receive(accepted, go)), virtual));
       if (both) {
-        senders.add(start("bench-sender", counted(switches, () -> send(accepted, bytes, go))));
-        receivers.add(start("bench-receiver", counted(switches, () -> receive(client, go))));
+        senders.add(start("bench-sender", counted(switches, () -> send(accepted, bytes, go)), virtual));
+        receivers.add(start("bench-receiver", counted(switches, () -> receive(client, go)), virtual));
       }
       long cpu0 = Harness.processCpuNanos();
       long t0 = System.nanoTime();
@@ -219,9 +228,13 @@ final class BulkFigure {
     return switches == null ? body : () -> switches.countThisThread(body);
   }
 
-  static <T> FutureTask<T> start(String name, Callable<T> body) {
+  static <T> FutureTask<T> start(String name, Callable<T> body, boolean virtual) {
     FutureTask<T> task = new FutureTask<>(body);
-    Thread.ofPlatform().daemon().name(name).start(task);
+    if (virtual) {
+      Thread.ofVirtual().name(name).start(task);
+    } else {
+      Thread.ofPlatform().daemon().name(name).start(task);
+    }
     return task;
   }
 
