@@ -32,7 +32,7 @@ import org.apache.logging.log4j.Logger;
 /**
  * Accepts rocks, and resumes the ones it accepted.
  *
- * <p>One virtual thread runs the accept loop. It takes a handshake permit before each {@code
+ * <p>One platform thread runs the accept loop. It takes a handshake permit before each {@code
  * accept()}, so at most {@link #MAX_PENDING_HANDSHAKES} connections are in their handshake at once
  * however fast they arrive, and hands each accepted connection to a virtual thread of its own. A
  * HELLO makes a new rock, which waits in the accept queue (at most {@code backlog}) for {@link
@@ -118,7 +118,13 @@ final class RealRockServerSocket extends RockServerSocket {
       listener.close();
       throw e;
     }
-    Thread.ofVirtual().name("rocks-accept-" + listener.getLocalPort()).start(this::acceptLoop);
+    // A platform thread blocked in accept() is woken by the kernel when a connection arrives; a
+    // virtual one would be woken through the poller and a carrier thread, which measurably
+    // delays every new rock (docs/benchmarks.md, figure 2). One per server socket, ending with it.
+    Thread.ofPlatform()
+        .daemon()
+        .name("rocks-accept-" + listener.getLocalPort())
+        .start(this::acceptLoop);
   }
 
   /**
