@@ -11,9 +11,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The in-flight buffer through one write's life: the application's write appends it, the writer
- * thread copies it out into a DATA frame, and the peer's ACK discards it. The ring is kept half
- * full (of a 1 MiB capacity, the default) so copies wrap around its end as they do under load.
+ * The ring that holds received bytes until the application reads them (and held the in-flight
+ * bytes before {@link FrameStore}; {@link FrameStoreBench} measures that): bytes appended, copied
+ * out, discarded. Kept half full (of a 1 MiB capacity, the default) so copies wrap around its end
+ * as they do under load.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

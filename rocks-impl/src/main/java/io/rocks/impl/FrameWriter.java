@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes handshake messages and frames into a growable buffer and writes them with one call, so a
- * batch of frames costs one system call.
+ * batch of frames costs one system call. DATA frames kept whole in the in-flight buffer ({@link
+ * FrameStore#frameAt}) are not copied in: the batch refers to them ({@link #dataFrom}), and is
+ * written in order as the buffered bytes before each such range, the range itself, and so on; ranges
+ * that follow one another in the same array are written as one.
  *
  * <p>Not thread-safe: used by one thread at a time (the handshake thread; then, as {@link
  * Connection#frames}, whichever thread holds the rock's send lock). {@link #flushTo} blocks in
@@ -15,9 +18,46 @@ import java.nio.charset.StandardCharsets;
 final class FrameWriter {
   private byte[] buf = new byte[256];
   private int size;
+  /** Ranges written from elsewhere, in order: the array, where in it, how many bytes. */
+  private byte[][] rangeArrays = new byte[FrameStore.FRAMES][];
+  private int[] rangeStarts = new int[FrameStore.FRAMES];
+  private int[] rangeLengths = new int[FrameStore.FRAMES];
+  /** How many bytes of {@link #buf} go before each range. */
+  private int[] rangeAfter = new int[FrameStore.FRAMES];
+  private int ranges;
+  private int rangeBytes;
 
+  /** Returns how many bytes the batch holds, buffered and referred to. */
   int size() {
-    return size;
+    return size + rangeBytes;
+  }
+
+  /**
+   * Appends the frame kept, header included, as the {@code length} bytes at {@code at} of {@code
+   * array} ({@link FrameStore#frameAt}); they are written from there. The array range must not
+   * change until {@link #flushTo} returns.
+   */
+  void dataFrom(byte[] array, int at, int length) {
+    int last = ranges - 1;
+    if (last >= 0
+        && rangeArrays[last] == array
+        && rangeStarts[last] + rangeLengths[last] == at
+        && rangeAfter[last] == size) {
+      rangeLengths[last] += length; // follows the previous range: one write
+    } else {
+      if (ranges == rangeArrays.length) {
+        rangeArrays = java.util.Arrays.copyOf(rangeArrays, ranges * 2);
+        rangeStarts = java.util.Arrays.copyOf(rangeStarts, ranges * 2);
+        rangeLengths = java.util.Arrays.copyOf(rangeLengths, ranges * 2);
+        rangeAfter = java.util.Arrays.copyOf(rangeAfter, ranges * 2);
+      }
+      rangeArrays[ranges] = array;
+      rangeStarts[ranges] = at;
+      rangeLengths[ranges] = length;
+      rangeAfter[ranges] = size;
+      ranges++;
+    }
+    rangeBytes += length;
   }
 
   void handshakeHeader(byte type) {
@@ -82,14 +122,30 @@ final class FrameWriter {
     }
   }
 
-  /** Writes everything buffered to {@code out}, flushes it, and empties the buffer. Blocks. */
+  /** Writes the batch to {@code out} in order, flushes it, and empties the batch. Blocks. */
   void flushTo(OutputStream out) throws IOException {
-    if (size == 0) {
+    if (size() == 0) {
       return;
     }
-    out.write(buf, 0, size);
-    out.flush();
-    size = 0;
+    try {
+      int written = 0;
+      for (int i = 0; i < ranges; i++) {
+        if (rangeAfter[i] > written) {
+          out.write(buf, written, rangeAfter[i] - written);
+          written = rangeAfter[i];
+        }
+        out.write(rangeArrays[i], rangeStarts[i], rangeLengths[i]);
+      }
+      if (size > written) {
+        out.write(buf, written, size - written);
+      }
+      out.flush();
+    } finally {
+      size = 0;
+      java.util.Arrays.fill(rangeArrays, 0, ranges, null); // keeps no array alive
+      ranges = 0;
+      rangeBytes = 0;
+    }
   }
 
   void putByte(byte value) {

@@ -131,7 +131,7 @@ final class RealRock implements Rock {
   private long generation;
   private IOException failure;
 
-  private final ByteRing outRing;
+  private final FrameStore inFlight;
   private long acked;
   private long sent;
   private long highestSent;
@@ -248,7 +248,7 @@ final class RealRock implements Rock {
     this.state = initialState;
     this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
-    this.outRing = new ByteRing(options.inFlightCapacity());
+    this.inFlight = new FrameStore(options.inFlightCapacity());
     this.inRing = new ByteRing(options.receiveWindow());
     this.advertisedLimit = Wire.INITIAL_WINDOW;
     this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
@@ -480,7 +480,7 @@ final class RealRock implements Rock {
               + " peerWindowLimit=%d finAt=%d finSent=%s finAcked=%s ring=%d/%d | in: received=%d"
               + " consumed=%d ring=%d/%d advertised=%d ackSent=%d peerFinAt=%d | appClosed=%s",
           role, state, generation, confirmed, acked, sent, highestSent, written, peerWindowLimit,
-          finAt, finSentOnConnection, finAcked, outRing.size(), outRing.allocated(), received,
+          finAt, finSentOnConnection, finAcked, inFlight.size(), inFlight.allocated(), received,
           consumed, inRing.size(), inRing.allocated(), advertisedLimit, ackSentReceived, peerFinAt,
           appClosed);
     } finally {
@@ -758,7 +758,7 @@ final class RealRock implements Rock {
         if (peerClosed || state == RockState.CLOSED) {
           throw new SocketException("Broken pipe: rock " + id + " was closed by the peer " + peer);
         }
-        int n = Math.min(len, outRing.free());
+        int n = Math.min(len, inFlight.free());
         if (n == 0) {
           if (unsent) {
             lock.unlock();
@@ -782,7 +782,7 @@ final class RealRock implements Rock {
           }
           continue;
         }
-        outRing.append(src, off, n);
+        inFlight.append(src, off, n);
         written += n;
         off += n;
         len -= n;
@@ -1457,7 +1457,7 @@ final class RealRock implements Rock {
     try {
       boolean woke =
           (type == Wire.DATA && readersWaiting > 0)
-              || (type == Wire.ACK && writersWaiting > 0 && outRing.free() > 0);
+              || (type == Wire.ACK && writersWaiting > 0 && inFlight.free() > 0);
       if (!woke) {
         return false;
       }
@@ -1713,7 +1713,7 @@ final class RealRock implements Rock {
   private void releaseAcked(long upTo) {
     if (upTo > acked) {
       ackRequested = false;
-      outRing.discard((int) (upTo - acked));
+      inFlight.discard((int) (upTo - acked));
       acked = upTo;
       writable.signalAll();
     }
@@ -1786,7 +1786,7 @@ final class RealRock implements Rock {
         if (heartbeatDue) {
           // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
           conn.frames.trim();
-          outRing.trimIfEmpty();
+          inFlight.trimIfEmpty();
           inRing.trimIfEmpty();
         }
         finishAfter = fillFrames(conn.frames, heartbeatDue);
@@ -1840,14 +1840,24 @@ final class RealRock implements Rock {
       finAckSent = peerFin;
     }
     int batchBytes = 0;
-    while (sent < sendLimit && batchBytes < 4 * Wire.MAX_DATA_PAYLOAD) {
-      int n = (int) Math.min(Wire.MAX_DATA_PAYLOAD, sendLimit - sent);
+    while (sent < sendLimit && batchBytes < FrameStore.FRAMES * FrameStore.FRAME) {
+      // A frame is at most one slot of the in-flight buffer; one that starts inside a slot ends
+      // where the slot ends, so the next starts a slot again (FrameStore).
+      FrameStore.Slot slot = inFlight.slotStartingAt(sent);
+      long slotEnd = slot != null ? slot.end() : inFlight.slotEnd(sent);
+      int n = (int) (Math.min(slotEnd, sendLimit) - sent);
       // Ask for an acknowledgement once half the in-flight buffer waits for one: the peer
       // acknowledges every quarter of its own window, which may be more than our buffer holds.
-      boolean requestAck = !ackRequested && sent + n - acked >= outRing.capacity() / 2;
+      boolean requestAck = !ackRequested && sent + n - acked >= inFlight.capacity() / 2;
       ackRequested |= requestAck;
-      int at = frames.dataFrame(sent, n, requestAck);
-      outRing.peek((int) (sent - acked), frames.buffer(), at, n);
+      if (slot != null) {
+        // Written from the in-flight buffer itself, with the frames that follow it there.
+        inFlight.writeHeader(slot, n, requestAck);
+        frames.dataFrom(slot.array, slot.at, Wire.DATA_HEADER_BYTES + n);
+      } else {
+        int at = frames.dataFrame(sent, n, requestAck);
+        inFlight.peek((int) (sent - acked), frames.buffer(), at, n);
+      }
       if (sent < retransmitUntil) {
         retransmitted += Math.min(n, retransmitUntil - sent);
       }
@@ -2027,7 +2037,7 @@ final class RealRock implements Rock {
         writable.signalAll();
         post(l -> l.closed(this));
       }
-      outRing.discard(outRing.size());
+      inFlight.discard(inFlight.size());
     } finally {
       lock.unlock();
     }

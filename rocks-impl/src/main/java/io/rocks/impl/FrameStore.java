@@ -1,0 +1,287 @@
+package io.rocks.impl;
+
+/**
+ * The in-flight buffer: the bytes the application wrote that the peer has not acknowledged yet,
+ * kept for retransmission, laid out so that most DATA frames are written to the socket from where
+ * they are kept, without a copy into a frame buffer.
+ *
+ * <p>Bytes are kept in slots of at most {@link #FRAME} bytes of the stream, one after another in
+ * arrays of up to {@link #FRAMES} slots, each slot's bytes with room for a DATA header in front:
+ * {@code [header][bytes][header][bytes]...}. A DATA frame that starts where a slot starts gets its
+ * header written into that room ({@link #writeHeader}) and is written to the socket from the array;
+ * whole slots that follow one another in an array form one contiguous range, which the frame writer
+ * sends in one write call ({@link FrameWriter#dataFrom}). A slot that was sent whole and holds at
+ * least {@link #SEAL_BYTES} is sealed: later bytes start a new slot, so the next frame starts at a
+ * slot's start too; a smaller one takes later small writes (so that a stream of tiny writes does
+ * not make a slot each), but a write of {@link #SEAL_BYTES} or more starts a new one. A bulk
+ * transfer is therefore sent entirely from here. A frame that starts inside
+ * a slot (after small writes, when the window opened part way, when retransmission starts at the
+ * peer's count) is copied into the frame buffer ({@link #peek}) and ends where its slot ends, so the
+ * frame after it starts a slot again.
+ *
+ * <p>Allocates only as it fills: the first array holds {@link #FIRST_ARRAY_BYTES}, then arrays of
+ * {@link #FRAMES} whole slots, so a rock that writes little holds little and bulk data is copied in
+ * once. One whole array that was acknowledged is kept for reuse, and an empty store gives everything
+ * back ({@link #trimIfEmpty}).
+ *
+ * <p>Not thread-safe: every call is made under the owning rock's lock. The one exception is the
+ * array range of a frame {@link #writeHeader} prepared: the thread holding the rock's send lock
+ * writes it to the socket after releasing the rock's lock. That range does not change meanwhile:
+ * appends go after it, an array that grows is copied into a new one (the old one stays as it was),
+ * and an array is reused only once the peer acknowledged all of it, which it cannot do for bytes
+ * still being written to it (a connection that was replaced may still be writing; its peer no
+ * longer reads it).
+ */
+final class FrameStore {
+  /** The most stream bytes a slot holds: the largest DATA payload. */
+  static final int FRAME = Wire.MAX_DATA_PAYLOAD;
+  /** Room in front of each slot's bytes for its DATA header. */
+  static final int HEADER = Wire.DATA_HEADER_BYTES;
+  /** Whole slots per array: as many frames as a sender writes in one batch. */
+  static final int FRAMES = 4;
+  /** A slot sent whole is sealed once it holds this much, so the next frame starts a slot. */
+  static final int SEAL_BYTES = 4 * 1024;
+  private static final int ARRAY_BYTES = FRAMES * (HEADER + FRAME);
+  private static final int FIRST_ARRAY_BYTES = HEADER + 8 * 1024;
+
+  /** Where a slot's header goes and which stream bytes follow it. */
+  static final class Slot {
+    byte[] array;
+    /** Index of the header in {@link #array}; the bytes follow it. */
+    int at;
+    /** Stream offset of the first byte. */
+    long offset;
+    int length;
+    /** No byte is added to a sealed slot. */
+    boolean sealed;
+    /** True if a frame took all of this slot's bytes and none was added since. */
+    boolean sentWhole;
+
+    long end() {
+      return offset + length;
+    }
+  }
+
+  private final int capacity;
+  /** The slots, oldest first, in a ring: slot i is {@code ring[(head + i) % ring.length]}. */
+  private Slot[] ring = new Slot[8];
+  private int head;
+  private int count;
+  /** Stream offset of the first byte kept (everything before it was acknowledged). */
+  private long start;
+  /** Stream offset just after the last byte kept. */
+  private long end;
+  /** A whole array no slot uses any more, kept for the next one. */
+  private byte[] spare;
+
+  FrameStore(int capacity) {
+    if (capacity <= 0) {
+      throw new IllegalArgumentException("capacity " + capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  int size() {
+    return (int) (end - start);
+  }
+
+  int free() {
+    return capacity - size();
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  /** Returns the bytes currently allocated, for memory accounting. */
+  int allocated() {
+    int total = spare == null ? 0 : spare.length;
+    byte[] previous = null;
+    for (int i = 0; i < count; i++) {
+      byte[] array = slot(i).array;
+      if (array != previous) {
+        total += array.length;
+        previous = array;
+      }
+    }
+    return total;
+  }
+
+  /** Appends {@code len} bytes; the caller ensures {@code len <= free()}. */
+  void append(byte[] src, int off, int len) {
+    if (len > free()) {
+      throw new IllegalStateException("in-flight buffer overflow: " + len + " > " + free());
+    }
+    while (len > 0) {
+      Slot tail = count == 0 ? null : slot(count - 1);
+      if (tail == null
+          || tail.sealed
+          || tail.length == FRAME
+          || (tail.sentWhole && len >= SEAL_BYTES)) { // a large write after a small slot went out
+        tail = openSlot(tail);
+      }
+      tail.sentWhole = false;
+      int room = tail.array.length - (tail.at + HEADER + tail.length);
+      if (room == 0) {
+        if (tail.array.length < ARRAY_BYTES) {
+          grow(tail.array);
+        } else {
+          tail.sealed = true; // its array is full: the next bytes start a slot in a new one
+        }
+        continue;
+      }
+      int n = Math.min(len, Math.min(FRAME - tail.length, room));
+      System.arraycopy(src, off, tail.array, tail.at + HEADER + tail.length, n);
+      tail.length += n;
+      end += n;
+      off += n;
+      len -= n;
+    }
+  }
+
+  /** Copies {@code len} bytes starting {@code skip} bytes after the first kept byte. */
+  void peek(int skip, byte[] dst, int off, int len) {
+    if (skip < 0 || len < 0 || (long) skip + len > size()) {
+      throw new IndexOutOfBoundsException("peek " + skip + "+" + len + " of " + size());
+    }
+    long offset = start + skip;
+    int i = indexOf(offset);
+    while (len > 0) {
+      Slot slot = slot(i++);
+      int from = (int) (offset - slot.offset);
+      int n = Math.min(len, slot.length - from);
+      System.arraycopy(slot.array, slot.at + HEADER + from, dst, off, n);
+      offset += n;
+      off += n;
+      len -= n;
+    }
+  }
+
+  /** Returns the slot that starts at stream offset {@code offset}, or null if none does. */
+  Slot slotStartingAt(long offset) {
+    if (offset < start || offset >= end) {
+      return null;
+    }
+    Slot slot = slot(indexOf(offset));
+    return slot.offset == offset ? slot : null;
+  }
+
+  /** Returns the stream offset where the slot holding the kept byte at {@code offset} ends. */
+  long slotEnd(long offset) {
+    return slot(indexOf(offset)).end();
+  }
+
+  /**
+   * Writes into {@code slot} the header of the DATA frame of its first {@code length} bytes (a
+   * DATA_ACK frame if {@code requestAck}), which is then the {@link #HEADER} + {@code length}
+   * bytes at {@code slot.at} of {@code slot.array}. Seals the slot if the frame takes all of it
+   * and it holds at least {@link #SEAL_BYTES}.
+   */
+  void writeHeader(Slot slot, int length, boolean requestAck) {
+    byte[] array = slot.array;
+    int at = slot.at;
+    array[at] = requestAck ? Wire.DATA_ACK : Wire.DATA;
+    long value = slot.offset;
+    for (int i = 8; i >= 1; i--) {
+      array[at + i] = (byte) value;
+      value >>>= 8;
+    }
+    array[at + 9] = (byte) (length >>> 24);
+    array[at + 10] = (byte) (length >>> 16);
+    array[at + 11] = (byte) (length >>> 8);
+    array[at + 12] = (byte) length;
+    if (length == slot.length) {
+      slot.sentWhole = true;
+      slot.sealed = length >= SEAL_BYTES;
+    }
+  }
+
+  /** Removes {@code count} bytes from the front (the peer acknowledged them). */
+  void discard(int bytes) {
+    if (bytes < 0 || bytes > size()) {
+      throw new IndexOutOfBoundsException("discard " + bytes + " of " + size());
+    }
+    start += bytes;
+    while (count > 0 && slot(0).end() <= start && (slot(0).sealed || slot(0).end() < end)) {
+      Slot dropped = slot(0);
+      ring[head] = null;
+      head = (head + 1) % ring.length;
+      count--;
+      boolean arrayUsed = count > 0 && slot(0).array == dropped.array;
+      if (!arrayUsed && dropped.array.length == ARRAY_BYTES) {
+        spare = dropped.array;
+      }
+    }
+  }
+
+  /** Gives the memory back if nothing is kept; it is allocated again when bytes come. */
+  void trimIfEmpty() {
+    if (size() == 0) {
+      java.util.Arrays.fill(ring, null);
+      head = 0;
+      count = 0;
+      spare = null;
+    }
+  }
+
+  /** Adds a slot after {@code previous} (null if there is none): in its array if there is room. */
+  private Slot openSlot(Slot previous) {
+    Slot slot = new Slot();
+    slot.offset = end;
+    if (previous != null) {
+      int next = previous.at + HEADER + previous.length;
+      if (previous.array.length - next > HEADER) {
+        slot.array = previous.array;
+        slot.at = next;
+      }
+    }
+    if (slot.array == null) {
+      if (spare != null) {
+        slot.array = spare;
+        spare = null;
+      } else {
+        slot.array = new byte[count == 0 ? FIRST_ARRAY_BYTES : ARRAY_BYTES];
+      }
+      slot.at = 0;
+    }
+    if (count == ring.length) {
+      Slot[] grown = new Slot[ring.length * 2];
+      for (int i = 0; i < count; i++) {
+        grown[i] = slot(i);
+      }
+      ring = grown;
+      head = 0;
+    }
+    ring[(head + count) % ring.length] = slot;
+    count++;
+    return slot;
+  }
+
+  /** Replaces a full small array with a whole one holding the same bytes at the same places. */
+  private void grow(byte[] small) {
+    byte[] grown = new byte[ARRAY_BYTES];
+    System.arraycopy(small, 0, grown, 0, small.length);
+    for (int i = count - 1; i >= 0 && slot(i).array == small; i--) {
+      slot(i).array = grown;
+    }
+  }
+
+  private Slot slot(int i) {
+    return ring[(head + i) % ring.length];
+  }
+
+  /** Returns the index of the slot holding the kept byte at {@code offset}. */
+  private int indexOf(long offset) {
+    int low = 0;
+    int high = count - 1;
+    while (low < high) {
+      int mid = (low + high + 1) >>> 1;
+      if (slot(mid).offset <= offset) {
+        low = mid;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return low;
+  }
+}

@@ -1,0 +1,171 @@
+package io.rocks.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-flight buffer keeps exactly the bytes written and not yet acknowledged, across frame and
+ * array boundaries and reuse; the frames it hands out whole are byte for byte the frames a copy
+ * would make, and a batch mixing them with buffered frames goes out in order.
+ */
+class FrameStoreTest {
+  private static final int CAPACITY = 1 << 20;
+
+  @Test
+  void keepsTheUnacknowledgedBytesThroughRandomWritesSendsAndAcknowledgements() {
+    SplittableRandom random = new SplittableRandom(42);
+    FrameStore store = new FrameStore(CAPACITY);
+    byte[] stream = new byte[64 << 20];
+    random.nextBytes(stream);
+    long start = 0;
+    long end = 0;
+    int[] writeSizes = {1, 100, 8 * 1024, 65_536, 65_536 + 7, 200_000};
+    while (end < stream.length - 300_000) {
+      int len = Math.min(writeSizes[random.nextInt(writeSizes.length)], store.free());
+      store.append(stream, (int) end, len);
+      FrameStore.Slot slot = len == 0 ? null : store.slotStartingAt(end);
+      if (slot != null && random.nextBoolean()) {
+        store.writeHeader(slot, slot.length, false); // sent whole: sealed if large enough
+      }
+      end += len;
+      if (random.nextInt(3) == 0) {
+        int acked = random.nextInt((int) (end - start) + 1);
+        store.discard(acked);
+        start += acked;
+      }
+      if (random.nextInt(50) == 0 && end == start) {
+        store.trimIfEmpty();
+      }
+      assertEquals(end - start, store.size());
+      assertEquals(CAPACITY - (end - start), store.free());
+      int skip = (int) (end - start == 0 ? 0 : random.nextInt((int) (end - start)));
+      int len2 = (int) Math.min(end - start - skip, random.nextInt(200_000));
+      byte[] peeked = new byte[len2];
+      store.peek(skip, peeked, 0, len2);
+      assertArrayEquals(
+          Arrays.copyOfRange(stream, (int) (start + skip), (int) (start + skip + len2)), peeked,
+          "bytes " + (start + skip) + "+" + len2);
+    }
+  }
+
+  @Test
+  void framesStartAtSlotsAndMatchACopiedFrame() {
+    FrameStore store = new FrameStore(CAPACITY);
+    byte[] stream = new byte[300_001];
+    new SplittableRandom(7).nextBytes(stream);
+    store.append(stream, 0, 1); // a first small write, as an application's header would be
+    FrameStore.Slot first = store.slotStartingAt(0);
+    assertNotNull(first);
+    assertEquals(1, first.length);
+    store.writeHeader(first, 1, false);
+    assertEquals(false, first.sealed, "a small slot stays open after it was sent");
+    store.append(stream, 1, 10); // small writes go on filling it
+    assertNull(store.slotStartingAt(1), "inside the first slot");
+    assertEquals(11, store.slotEnd(1));
+    store.writeHeader(first, 11, false);
+    store.append(stream, 11, stream.length - 11); // a large write after it starts a slot
+    long offset = 11;
+    List<Long> starts = new ArrayList<>();
+    while (offset < stream.length) {
+      FrameStore.Slot slot = store.slotStartingAt(offset);
+      assertNotNull(slot, "a slot starts where the previous ends: " + offset);
+      boolean ackRequested = starts.size() == 1;
+      store.writeHeader(slot, slot.length, ackRequested);
+      assertEquals(slot.length >= FrameStore.SEAL_BYTES, slot.sealed);
+      FrameWriter copied = new FrameWriter();
+      int body = copied.dataFrame(offset, slot.length, ackRequested);
+      System.arraycopy(stream, (int) offset, copied.buffer(), body, slot.length);
+      assertArrayEquals(
+          Arrays.copyOf(copied.buffer(), copied.size()),
+          Arrays.copyOfRange(slot.array, slot.at, slot.at + Wire.DATA_HEADER_BYTES + slot.length),
+          "frame at " + offset);
+      starts.add(offset);
+      offset = slot.end();
+    }
+    // The first array holds the small slot and four more; the last is cut where the array ends.
+    assertEquals(List.of(11L, 65_547L, 131_083L, 196_619L, 262_131L), starts);
+    // After a sealed slot, new bytes start a new slot.
+    store.discard(200_000);
+    store.append(new byte[] {9}, 0, 1);
+    FrameStore.Slot last = store.slotStartingAt(stream.length);
+    assertNotNull(last);
+    assertEquals(1, last.length);
+    assertNull(store.slotStartingAt(100), "acknowledged bytes are not kept");
+    assertThrows(IllegalStateException.class, () -> store.append(new byte[CAPACITY], 0, CAPACITY));
+  }
+
+  @Test
+  void aBatchMixingBufferedAndKeptFramesIsWrittenInOrderAndDecodes() throws IOException {
+    FrameStore store = new FrameStore(CAPACITY);
+    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
+    new SplittableRandom(3).nextBytes(stream);
+    for (int off = 0; off < stream.length; off += FrameStore.FRAME) {
+      int len = Math.min(FrameStore.FRAME, stream.length - off);
+      store.append(stream, off, len);
+      store.writeHeader(store.slotStartingAt(off), len, false); // sent as written: sealed
+    }
+    FrameWriter batch = new FrameWriter();
+    batch.ack(5, 1 << 20, false);
+    List<long[]> expected = new ArrayList<>();
+    for (long offset = 0; offset < stream.length; ) {
+      FrameStore.Slot slot = store.slotStartingAt(offset);
+      store.writeHeader(slot, slot.length, false);
+      batch.dataFrom(slot.array, slot.at, Wire.DATA_HEADER_BYTES + slot.length);
+      expected.add(new long[] {offset, slot.length});
+      offset = slot.end();
+    }
+    batch.fin(stream.length);
+    CountingStream out = new CountingStream();
+    int total = batch.size();
+    batch.flushTo(out);
+    assertEquals(0, batch.size(), "emptied");
+    assertEquals(total, out.bytes.size());
+    // Four slots share an array: the ACK, frames 0-3 in one write, frames 4 and 5 (the next
+    // array) in another, then the FIN.
+    assertEquals(List.of(Wire.ACK_BYTES, 4 * (Wire.DATA_HEADER_BYTES + FrameStore.FRAME),
+        2 * Wire.DATA_HEADER_BYTES + FrameStore.FRAME + 123, Wire.FIN_BYTES),
+        out.writes);
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(out.bytes.toByteArray()));
+    assertEquals(Wire.ACK, reader.nextFrame());
+    ByteArrayOutputStream payload = new ByteArrayOutputStream();
+    for (long[] frame : expected) {
+      assertEquals(Wire.DATA, reader.nextFrame());
+      assertEquals(frame[0], reader.offset);
+      assertEquals(frame[1], reader.length);
+      payload.write(reader.buffer(), reader.bodyStart, reader.length);
+    }
+    assertEquals(Wire.FIN, reader.nextFrame());
+    assertArrayEquals(stream, payload.toByteArray());
+  }
+
+  /** Records each write call's length. */
+  private static final class CountingStream extends OutputStream {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<Integer> writes = new ArrayList<>();
+
+    @Override
+    public void write(int b) {
+      bytes.write(b);
+      writes.add(1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      bytes.write(b, off, len);
+      writes.add(len);
+    }
+  }
+}
