@@ -119,7 +119,9 @@ public final class Report {
     page.append("| Load average (1 / 5 / 15 min) | ").append(fact("machine.load.start", "?"))
         .append(" when the harness started, ").append(fact("machine.load.end", "?")).append(" when it ended |\n");
     page.append("| JDK | ").append(fact("jdk", "?")).append("; harness JVM flags `")
-        .append(fact("jvm.args", "")).append("` |\n");
+        .append(fact("jvm.args", "")).append("`; figure 1, figure 2, figures 3, 4 and 6, and figure 5"
+            + " each run in a JVM of their own, as JMH forks each benchmark, so that no figure's JIT"
+            + " profiles or heap come from another's |\n");
     page.append("| Rocks | ").append(revision).append("; default policy: heartbeat every ")
         .append(fact("rocks.heartbeat", "?")).append(", failure sensitivity ").append(fact("rocks.sensitivity", "?"))
         .append(" (a silent link is declared dead after ").append(fact("rocks.detection", "?"))

@@ -49,7 +49,15 @@ final class Results {
       String[] f = line.split("\t", -1);
       switch (f[0]) {
         case "sample" -> results.remember(f[1], f[2], Double.parseDouble(f[3]));
-        case "fact" -> results.facts.put(f[1], f[2]);
+        case "fact" -> {
+          // Several harness runs (one per group of figures) write one file in turn: a fact keeps
+          // the first run's value, except the end of the run, which keeps the last.
+          if (f[1].equals("machine.load.end") || f[1].equals("harness.seconds")) {
+            results.facts.put(f[1], f[2]);
+          } else {
+            results.facts.putIfAbsent(f[1], f[2]);
+          }
+        }
         case "profile" -> results.profiles.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
         default -> {
           // Blank or unknown lines are skipped.
