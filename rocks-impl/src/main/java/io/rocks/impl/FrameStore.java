@@ -20,17 +20,22 @@ package io.rocks.impl;
  * frame after it starts a slot again.
  *
  * <p>Allocates only as it fills: the first array holds {@link #FIRST_ARRAY_BYTES}, then arrays of
- * {@link #FRAMES} whole slots, so a rock that writes little holds little and bulk data is copied in
- * once. One whole array that was acknowledged is kept for reuse, and an empty store gives everything
- * back ({@link #trimIfEmpty}).
+ * up to {@link #FRAMES} whole slots (fewer if the capacity is smaller), so a rock that writes little
+ * holds little and bulk data is copied in once. When everything kept was acknowledged the store
+ * starts afresh, keeping its last array for the next bytes; otherwise one whole array that was
+ * acknowledged is kept for reuse. An empty store gives everything back ({@link #trimIfEmpty}). It
+ * holds at most the capacity's bytes plus their headers, in one array more than they fill, plus the
+ * one kept for reuse ({@link #allocationBound}: 1.75 MiB for the default capacity of 1 MiB).
  *
  * <p>Not thread-safe: every call is made under the owning rock's lock. The one exception is the
  * array range of a frame {@link #writeHeader} prepared: the thread holding the rock's send lock
  * writes it to the socket after releasing the rock's lock. That range does not change meanwhile:
  * appends go after it, an array that grows is copied into a new one (the old one stays as it was),
- * and an array is reused only once the peer acknowledged all of it, which it cannot do for bytes
- * still being written to it (a connection that was replaced may still be writing; its peer no
- * longer reads it).
+ * and an array is reused only once the peer acknowledged all of it. The peer cannot acknowledge
+ * bytes that are being written to it for the first time; it can acknowledge retransmitted ones (it
+ * may have received them on the old connection after it told its count in the resume), so the
+ * sender copies retransmitted frames instead of writing them from here ({@link RealRock}'s {@code
+ * fillFrames}). A connection that was replaced may still be writing; its peer no longer reads it.
  */
 final class FrameStore {
   /** The most stream bytes a slot holds: the largest DATA payload. */
@@ -41,7 +46,6 @@ final class FrameStore {
   static final int FRAMES = 4;
   /** A slot sent whole is sealed once it holds this much, so the next frame starts a slot. */
   static final int SEAL_BYTES = 4 * 1024;
-  private static final int ARRAY_BYTES = FRAMES * (HEADER + FRAME);
   private static final int FIRST_ARRAY_BYTES = HEADER + 8 * 1024;
 
   /** Where a slot's header goes and which stream bytes follow it. */
@@ -63,6 +67,8 @@ final class FrameStore {
   }
 
   private final int capacity;
+  /** Bytes of a whole array: up to {@link #FRAMES} whole slots, no more than the capacity needs. */
+  private final int arrayBytes;
   /** The slots, oldest first, in a ring: slot i is {@code ring[(head + i) % ring.length]}. */
   private Slot[] ring = new Slot[8];
   private int head;
@@ -79,6 +85,20 @@ final class FrameStore {
       throw new IllegalArgumentException("capacity " + capacity);
     }
     this.capacity = capacity;
+    int slots = (int) Math.min(FRAMES, (capacity + (long) FRAME - 1) / FRAME);
+    this.arrayBytes = Math.max(FIRST_ARRAY_BYTES, slots * (HEADER + FRAME));
+  }
+
+  /**
+   * The most bytes the store allocates, whatever is written: the capacity's bytes and their headers
+   * (a slot under {@link #SEAL_BYTES} is followed by a larger one, so at most two slots per {@link
+   * #SEAL_BYTES}, plus one cut short at each array's end), in one array more than they fill (the
+   * first partly acknowledged, the last partly filled), plus the one kept for reuse.
+   */
+  long allocationBound() {
+    long headers = (long) HEADER * (2L * capacity / SEAL_BYTES + 16);
+    long arrays = (capacity + headers + arrayBytes - 1) / arrayBytes + 1;
+    return (arrays + 1) * arrayBytes;
   }
 
   int size() {
@@ -123,7 +143,7 @@ final class FrameStore {
       tail.sentWhole = false;
       int room = tail.array.length - (tail.at + HEADER + tail.length);
       if (room == 0) {
-        if (tail.array.length < ARRAY_BYTES) {
+        if (tail.array.length < arrayBytes) {
           grow(tail.array);
         } else {
           tail.sealed = true; // its array is full: the next bytes start a slot in a new one
@@ -192,23 +212,32 @@ final class FrameStore {
     array[at + 12] = (byte) length;
     if (length == slot.length) {
       slot.sentWhole = true;
-      slot.sealed = length >= SEAL_BYTES;
+      slot.sealed |= length >= SEAL_BYTES;
     }
   }
 
-  /** Removes {@code count} bytes from the front (the peer acknowledged them). */
+  /** Removes {@code bytes} bytes from the front (the peer acknowledged them). */
   void discard(int bytes) {
     if (bytes < 0 || bytes > size()) {
       throw new IndexOutOfBoundsException("discard " + bytes + " of " + size());
     }
     start += bytes;
-    while (count > 0 && slot(0).end() <= start && (slot(0).sealed || slot(0).end() < end)) {
+    if (start == end && count > 0) {
+      // Everything acknowledged: start afresh at the front of the last array, whatever its size,
+      // so a rock that exchanges small messages keeps reusing its small first array.
+      spare = slot(count - 1).array;
+      java.util.Arrays.fill(ring, null);
+      head = 0;
+      count = 0;
+      return;
+    }
+    while (count > 0 && slot(0).end() <= start) {
       Slot dropped = slot(0);
       ring[head] = null;
       head = (head + 1) % ring.length;
       count--;
       boolean arrayUsed = count > 0 && slot(0).array == dropped.array;
-      if (!arrayUsed && dropped.array.length == ARRAY_BYTES) {
+      if (!arrayUsed && dropped.array.length == arrayBytes) {
         spare = dropped.array;
       }
     }
@@ -240,7 +269,7 @@ final class FrameStore {
         slot.array = spare;
         spare = null;
       } else {
-        slot.array = new byte[count == 0 ? FIRST_ARRAY_BYTES : ARRAY_BYTES];
+        slot.array = new byte[count == 0 ? FIRST_ARRAY_BYTES : arrayBytes];
       }
       slot.at = 0;
     }
@@ -259,7 +288,7 @@ final class FrameStore {
 
   /** Replaces a full small array with a whole one holding the same bytes at the same places. */
   private void grow(byte[] small) {
-    byte[] grown = new byte[ARRAY_BYTES];
+    byte[] grown = new byte[arrayBytes];
     System.arraycopy(small, 0, grown, 0, small.length);
     for (int i = count - 1; i >= 0 && slot(i).array == small; i--) {
       slot(i).array = grown;

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Encodes handshake messages and frames into a growable buffer and writes them with one call, so a
  * batch of frames costs one system call. DATA frames kept whole in the in-flight buffer ({@link
- * FrameStore#frameAt}) are not copied in: the batch refers to them ({@link #dataFrom}), and is
+ * FrameStore#writeHeader}) are not copied in: the batch refers to them ({@link #dataFrom}), and is
  * written in order as the buffered bytes before each such range, the range itself, and so on; ranges
  * that follow one another in the same array are written as one.
  *
@@ -34,7 +34,7 @@ final class FrameWriter {
 
   /**
    * Appends the frame kept, header included, as the {@code length} bytes at {@code at} of {@code
-   * array} ({@link FrameStore#frameAt}); they are written from there. The array range must not
+   * array} ({@link FrameStore#writeHeader}); they are written from there. The array range must not
    * change until {@link #flushTo} returns.
    */
   void dataFrom(byte[] array, int at, int length) {

@@ -33,8 +33,8 @@ final class PendingKey {
 
   /**
    * Returns the key, computing it on the first call. Throws if the inputs cannot make one (a
-   * low-order public key; such keys are refused when they arrive, so this is a second check), and
-   * throws the same way on every later call.
+   * low-order public key; such keys are refused when they arrive, so this is a second check); every
+   * later call then throws too, saying the key could not be derived.
    */
   ResumeKey get() throws RockProtocolException {
     lock.lock();

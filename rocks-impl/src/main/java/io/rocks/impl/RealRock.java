@@ -42,7 +42,7 @@ import org.apache.logging.log4j.Logger;
  * <p>Byte accounting, per direction, in absolute 64-bit stream offsets:
  *
  * <pre>
- *  sending:   acked <= sent <= written      out ring holds [acked, written)
+ *  sending:   acked <= sent <= written      in-flight buffer holds [acked, written)
  *  receiving: consumed <= received           in ring holds [consumed, received)
  * </pre>
  *
@@ -1136,8 +1136,9 @@ final class RealRock implements Rock {
   }
 
   /**
-   * As {@link #established(ResumeKey, byte[])}; {@code inline} says an application thread read
-   * the server's CONFIRM itself and sends our CONFIRM after it (see {@link #readInline}), so the
+   * Connecting side with a pre-shared secret, when WELCOME arrived and the server's CONFIRM proved
+   * it holds the same key: records the key and queues our own CONFIRM tag. {@code inline} says an
+   * application thread read the server's CONFIRM itself and sends our CONFIRM after it (see {@link #readInline}), so the
    * writer is not woken for it.
    */
   private void established(ResumeKey resumeKey, byte[] clientConfirm, boolean inline) {
@@ -1821,7 +1822,8 @@ final class RealRock implements Rock {
     long sendLimit = Math.min(written, peerWindowLimit);
     boolean ackDue =
         heartbeatDue
-            // an acknowledgement rides along with data for free: no write call of its own
+            // an acknowledgement rides along with data: no wake-up of its own (a write call of its
+            // own when the data is written from the in-flight buffer, FrameWriter)
             || (sent < sendLimit && received > ackSentReceived)
             || received - ackSentReceived >= ackThreshold()
             || peerWantsAck
@@ -1850,8 +1852,10 @@ final class RealRock implements Rock {
       // acknowledges every quarter of its own window, which may be more than our buffer holds.
       boolean requestAck = !ackRequested && sent + n - acked >= inFlight.capacity() / 2;
       ackRequested |= requestAck;
-      if (slot != null) {
-        // Written from the in-flight buffer itself, with the frames that follow it there.
+      if (slot != null && sent >= retransmitUntil) {
+        // Written from the in-flight buffer itself, with the frames that follow it there. Not a
+        // retransmission: the peer may acknowledge those bytes (received on the old connection)
+        // while they are written, and their array may then be reused (FrameStore).
         inFlight.writeHeader(slot, n, requestAck);
         frames.dataFrom(slot.array, slot.at, Wire.DATA_HEADER_BYTES + n);
       } else {

@@ -36,8 +36,9 @@ import org.apache.logging.log4j.Logger;
  * accept()}, so at most {@link #MAX_PENDING_HANDSHAKES} connections are in their handshake at once
  * however fast they arrive, and hands each accepted connection to a virtual thread of its own. A
  * HELLO makes a new rock, which waits in the accept queue (at most {@code backlog}) for {@link
- * #accept}; a RESUME finds its rock in {@link #rocks} and, once the peer proved it holds the key,
- * gives it the new connection.
+ * #accept}; without a pre-shared secret that virtual thread then returns its permit and goes on as
+ * the new rock's reader. A RESUME finds its rock in {@link #rocks} and, once the peer proved it
+ * holds the key, gives it the new connection.
  */
 final class RealRockServerSocket extends RockServerSocket {
   private static final Logger log = LogManager.getLogger(RealRockServerSocket.class);
@@ -185,18 +186,23 @@ final class RealRockServerSocket extends RockServerSocket {
   }
 
   private void acceptLoop() {
+    int failures = 0;
     try {
       while (true) {
         handshakePermits.acquire();
         Socket socket;
         try {
           socket = listener.accept();
+          failures = 0;
         } catch (IOException e) {
           handshakePermits.release();
           if (isClosed()) {
             return;
           }
           log.warn("rocks server {}: accept failed: {}", listener.getLocalSocketAddress(), e.toString());
+          // A failure that lasts (out of file descriptors) must not spin: pause 10 ms, doubling
+          // up to 1 s while it goes on.
+          Thread.sleep(Math.min(1000, 10L << Math.min(failures++, 7)));
           continue;
         }
         Thread.ofVirtual()

@@ -151,7 +151,7 @@ class AdversarialTest {
       io.rocks.RockId id = Handshake.newRockId();
       attacker.getOutputStream().write(ByteBuffer.allocate(Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.HELLO))
           .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.HELLO).putLong(id.high()).putLong(id.low())
-          .put(new byte[KeyAgreement25519.PUBLIC_KEY_BYTES]) // u = 0: a point of order 4
+          .put(new byte[KeyAgreement25519.PUBLIC_KEY_BYTES]) // u = 0: a point of small order
           .put(nonce).array());
       DataInputStream in = new DataInputStream(attacker.getInputStream());
       byte[] reject = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.REJECT)];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The in-flight buffer keeps exactly the bytes written and not yet acknowledged, across frame and
@@ -24,21 +27,29 @@ import org.junit.jupiter.api.Test;
 class FrameStoreTest {
   private static final int CAPACITY = 1 << 20;
 
-  @Test
-  void keepsTheUnacknowledgedBytesThroughRandomWritesSendsAndAcknowledgements() {
+  /** A frame written from the store: where, and the bytes it held when it was handed out. */
+  private record Handed(byte[] array, int at, long streamEnd, byte[] bytes) {}
+
+  @ParameterizedTest(name = "capacity {0}")
+  @ValueSource(ints = {65_536, 100_000, 1 << 20})
+  void keepsTheUnacknowledgedBytesThroughRandomWritesSendsAndAcknowledgements(int capacity) {
     SplittableRandom random = new SplittableRandom(42);
-    FrameStore store = new FrameStore(CAPACITY);
-    byte[] stream = new byte[64 << 20];
+    FrameStore store = new FrameStore(capacity);
+    byte[] stream = new byte[48 << 20];
     random.nextBytes(stream);
     long start = 0;
     long end = 0;
+    List<Handed> handed = new ArrayList<>();
     int[] writeSizes = {1, 100, 8 * 1024, 65_536, 65_536 + 7, 200_000};
     while (end < stream.length - 300_000) {
       int len = Math.min(writeSizes[random.nextInt(writeSizes.length)], store.free());
       store.append(stream, (int) end, len);
       FrameStore.Slot slot = len == 0 ? null : store.slotStartingAt(end);
       if (slot != null && random.nextBoolean()) {
-        store.writeHeader(slot, slot.length, false); // sent whole: sealed if large enough
+        int frame = random.nextInt(4) == 0 ? 1 + random.nextInt(slot.length) : slot.length;
+        store.writeHeader(slot, frame, false); // sent, whole or in part (a window that closed)
+        handed.add(new Handed(slot.array, slot.at, slot.offset + frame,
+            Arrays.copyOfRange(slot.array, slot.at, slot.at + Wire.DATA_HEADER_BYTES + frame)));
       }
       end += len;
       if (random.nextInt(3) == 0) {
@@ -50,7 +61,16 @@ class FrameStoreTest {
         store.trimIfEmpty();
       }
       assertEquals(end - start, store.size());
-      assertEquals(CAPACITY - (end - start), store.free());
+      assertEquals(capacity - (end - start), store.free());
+      assertTrue(store.allocated() <= store.allocationBound(),
+          store.allocated() + " bytes allocated, bound " + store.allocationBound());
+      // A frame handed out stays as it was while any of its bytes await acknowledgement.
+      long acknowledged = start;
+      handed.removeIf(h -> h.streamEnd() <= acknowledged);
+      for (Handed h : handed) {
+        assertArrayEquals(h.bytes(), Arrays.copyOfRange(h.array(), h.at(), h.at() + h.bytes().length),
+            "a frame ending at " + h.streamEnd() + " changed before it was acknowledged");
+      }
       int skip = (int) (end - start == 0 ? 0 : random.nextInt((int) (end - start)));
       int len2 = (int) Math.min(end - start - skip, random.nextInt(200_000));
       byte[] peeked = new byte[len2];
@@ -59,6 +79,22 @@ class FrameStoreTest {
           Arrays.copyOfRange(stream, (int) (start + skip), (int) (start + skip + len2)), peeked,
           "bytes " + (start + skip) + "+" + len2);
     }
+  }
+
+  @Test
+  void aRockExchangingSmallMessagesKeepsItsSmallFirstArray() {
+    FrameStore store = new FrameStore(1 << 20);
+    byte[] message = new byte[100];
+    int most = 0;
+    for (int i = 0; i < 10_000; i++) {
+      store.append(message, 0, message.length);
+      FrameStore.Slot slot = store.slotStartingAt(i * 100L);
+      assertNotNull(slot, "each message starts afresh once the last was acknowledged");
+      store.writeHeader(slot, slot.length, false);
+      most = Math.max(most, store.allocated());
+      store.discard(message.length);
+    }
+    assertEquals(Wire.DATA_HEADER_BYTES + 8 * 1024, most, "1 MB went through an 8 KiB array");
   }
 
   @Test
@@ -103,7 +139,8 @@ class FrameStoreTest {
     FrameStore.Slot last = store.slotStartingAt(stream.length);
     assertNotNull(last);
     assertEquals(1, last.length);
-    assertNull(store.slotStartingAt(100), "acknowledged bytes are not kept");
+    assertEquals(stream.length + 1 - 200_000, store.size());
+    assertThrows(IndexOutOfBoundsException.class, () -> store.peek(0, new byte[1], 0, stream.length));
     assertThrows(IllegalStateException.class, () -> store.append(new byte[CAPACITY], 0, CAPACITY));
   }
 

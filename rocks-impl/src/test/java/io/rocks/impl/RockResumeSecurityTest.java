@@ -161,10 +161,8 @@ class RockResumeSecurityTest {
         frames.flushTo(again.getOutputStream());
         pair.server.setSoTimeout(10_000);
         io.rocks.RockSocket accepted = (io.rocks.RockSocket) pair.server.accept(); // the proof confirmed it
-        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        accepted.rock().addListener(new io.rocks.RockListener() {
-          @Override public void failed(io.rocks.Rock rock, Throwable cause) { events.add("failed"); }
-        });
+        // Frames are applied in order: the byte behind the late CONFIRM arrives only if the CONFIRM
+        // was accepted (a refused one fails the rock and closes the connection).
         assertEquals(7, accepted.getInputStream().read(), "the byte after the late CONFIRM");
         accepted.getOutputStream().write(5);
         // The data frame comes after the server's ACK; read frames until DATA.
@@ -173,8 +171,7 @@ class RockResumeSecurityTest {
           // ACKs and heartbeats
         }
         assertEquals(5, reader.buffer()[reader.bodyStart]);
-        assertEquals(RockState.CONNECTED, accepted.rock().state());
-        assertEquals(List.of(), events, "no failure from the late CONFIRM");
+        assertEquals(RockState.CONNECTED, accepted.rock().state(), "no failure from the late CONFIRM");
       }
     }
   }
