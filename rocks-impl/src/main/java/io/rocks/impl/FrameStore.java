@@ -22,10 +22,11 @@ package io.rocks.impl;
  * <p>Allocates only as it fills: the first array holds {@link #FIRST_ARRAY_BYTES}, then arrays of
  * up to {@link #FRAMES} whole slots (fewer if the capacity is smaller), so a rock that writes little
  * holds little and bulk data is copied in once. When everything kept was acknowledged the store
- * starts afresh, keeping its last array for the next bytes; otherwise one whole array that was
- * acknowledged is kept for reuse. An empty store gives everything back ({@link #trimIfEmpty}). It
- * holds at most the capacity's bytes plus their headers, in one array more than they fill, plus the
- * one kept for reuse ({@link #allocationBound}: 1.75 MiB for the default capacity of 1 MiB).
+ * starts afresh; arrays no slot uses any more are kept for reuse (two whole ones and the small
+ * one), so neither bulk data nor small messages make new arrays as they flow. An empty store gives
+ * everything back ({@link #trimIfEmpty}). It holds at most the capacity's bytes plus their headers,
+ * in one array more than they fill, plus those kept for reuse ({@link #allocationBound}: 2 MiB for
+ * the default capacity of 1 MiB).
  *
  * <p>Not thread-safe: every call is made under the owning rock's lock. The one exception is the
  * array range of a frame {@link #writeHeader} prepared: the thread holding the rock's send lock
@@ -77,8 +78,12 @@ final class FrameStore {
   private long start;
   /** Stream offset just after the last byte kept. */
   private long end;
-  /** A whole array no slot uses any more, kept for the next one. */
-  private byte[] spare;
+  /** Whole arrays no slot uses any more, kept for the next ones: at most {@link #SPARES}. */
+  private final byte[][] spares = new byte[SPARES][];
+  private int spareCount;
+  /** The small first array, once no slot uses it, kept for the next small bytes. */
+  private byte[] spareSmall;
+  private static final int SPARES = 2;
 
   FrameStore(int capacity) {
     if (capacity <= 0) {
@@ -93,12 +98,12 @@ final class FrameStore {
    * The most bytes the store allocates, whatever is written: the capacity's bytes and their headers
    * (a slot under {@link #SEAL_BYTES} is followed by a larger one, so at most two slots per {@link
    * #SEAL_BYTES}, plus one cut short at each array's end), in one array more than they fill (the
-   * first partly acknowledged, the last partly filled), plus the one kept for reuse.
+   * first partly acknowledged, the last partly filled), plus those kept for reuse.
    */
   long allocationBound() {
     long headers = (long) HEADER * (2L * capacity / SEAL_BYTES + 16);
     long arrays = (capacity + headers + arrayBytes - 1) / arrayBytes + 1;
-    return (arrays + 1) * arrayBytes;
+    return (arrays + SPARES) * arrayBytes + FIRST_ARRAY_BYTES;
   }
 
   int size() {
@@ -115,7 +120,10 @@ final class FrameStore {
 
   /** Returns the bytes currently allocated, for memory accounting. */
   int allocated() {
-    int total = spare == null ? 0 : spare.length;
+    int total = spareSmall == null ? 0 : spareSmall.length;
+    for (int i = 0; i < spareCount; i++) {
+      total += spares[i].length;
+    }
     byte[] previous = null;
     for (int i = 0; i < count; i++) {
       byte[] array = slot(i).array;
@@ -138,7 +146,7 @@ final class FrameStore {
           || tail.sealed
           || tail.length == FRAME
           || (tail.sentWhole && len >= SEAL_BYTES)) { // a large write after a small slot went out
-        tail = openSlot(tail);
+        tail = openSlot(tail, len);
       }
       tail.sentWhole = false;
       int room = tail.array.length - (tail.at + HEADER + tail.length);
@@ -225,7 +233,7 @@ final class FrameStore {
     if (start == end && count > 0) {
       // Everything acknowledged: start afresh at the front of the last array, whatever its size,
       // so a rock that exchanges small messages keeps reusing its small first array.
-      spare = slot(count - 1).array;
+      keep(slot(count - 1).array);
       java.util.Arrays.fill(ring, null);
       head = 0;
       count = 0;
@@ -237,8 +245,8 @@ final class FrameStore {
       head = (head + 1) % ring.length;
       count--;
       boolean arrayUsed = count > 0 && slot(0).array == dropped.array;
-      if (!arrayUsed && dropped.array.length == arrayBytes) {
-        spare = dropped.array;
+      if (!arrayUsed) {
+        keep(dropped.array);
       }
     }
   }
@@ -249,12 +257,26 @@ final class FrameStore {
       java.util.Arrays.fill(ring, null);
       head = 0;
       count = 0;
-      spare = null;
+      java.util.Arrays.fill(spares, null);
+      spareCount = 0;
+      spareSmall = null;
     }
   }
 
-  /** Adds a slot after {@code previous} (null if there is none): in its array if there is room. */
-  private Slot openSlot(Slot previous) {
+  /** Keeps an array no slot uses any more for reuse, if there is room for it. */
+  private void keep(byte[] array) {
+    if (array.length == arrayBytes && spareCount < SPARES) {
+      spares[spareCount++] = array;
+    } else if (array.length == FIRST_ARRAY_BYTES && array.length != arrayBytes) {
+      spareSmall = array;
+    }
+  }
+
+  /**
+   * Adds a slot after {@code previous} (null if there is none): in its array if there is room,
+   * else in a kept or new array fit for {@code len} more bytes (a small one for a few bytes).
+   */
+  private Slot openSlot(Slot previous, int len) {
     Slot slot = new Slot();
     slot.offset = end;
     if (previous != null) {
@@ -265,11 +287,15 @@ final class FrameStore {
       }
     }
     if (slot.array == null) {
-      if (spare != null) {
-        slot.array = spare;
-        spare = null;
+      boolean small = count == 0 && len <= FIRST_ARRAY_BYTES - HEADER;
+      if (small && spareSmall != null) {
+        slot.array = spareSmall;
+        spareSmall = null;
+      } else if (spareCount > 0) {
+        slot.array = spares[--spareCount];
+        spares[spareCount] = null;
       } else {
-        slot.array = new byte[count == 0 ? FIRST_ARRAY_BYTES : arrayBytes];
+        slot.array = new byte[small ? FIRST_ARRAY_BYTES : arrayBytes];
       }
       slot.at = 0;
     }
