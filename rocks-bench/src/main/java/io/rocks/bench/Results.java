@@ -50,12 +50,13 @@ final class Results {
       switch (f[0]) {
         case "sample" -> results.remember(f[1], f[2], Double.parseDouble(f[3]));
         case "fact" -> {
-          // Several harness runs (one per group of figures) write one file in turn: a fact keeps
-          // the first run's value, except the end of the run, which keeps the last.
-          if (f[1].equals("machine.load.end") || f[1].equals("harness.seconds")) {
-            results.facts.put(f[1], f[2]);
-          } else {
+          // A later line says it better (a figure updates its facts as it goes), except when
+          // several harness runs (one per group of figures) wrote the file in turn: then the
+          // run's start is the first one's.
+          if (f[1].equals("run.date") || f[1].equals("machine.load.start")) {
             results.facts.putIfAbsent(f[1], f[2]);
+          } else {
+            results.facts.put(f[1], f[2]);
           }
         }
         case "profile" -> results.profiles.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
