@@ -69,13 +69,31 @@ class RockFailureTest {
       Future<Transfer.Digest> sent = pool.submit(() -> RockTransferTest.sendThenShutdown(pair.accepted, total, 7));
       Await.until(Duration.ofSeconds(20), "window and in-flight buffer fill",
           () -> pair.serverRock().stats().bytesWritten() == 128 * 1024);
-      long idleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < idleUntil) {
-        assertEquals(RockState.CONNECTED, pair.clientRock().state());
-        assertEquals(RockState.CONNECTED, pair.serverRock().state());
-        assertEquals(0, pair.clientRock().stats().suspensions());
-        Thread.sleep(200); // sampling the state over the 30 s the application does not read
-      }
+      // For 30 s the application reads nothing: no side may suspend, close or fail meanwhile.
+      java.util.concurrent.CountDownLatch trouble = new java.util.concurrent.CountDownLatch(1);
+      io.rocks.RockListener watch =
+          new io.rocks.RockListener() {
+            @Override
+            public void suspended(io.rocks.Rock rock, Throwable cause) {
+              trouble.countDown();
+            }
+
+            @Override
+            public void closed(io.rocks.Rock rock) {
+              trouble.countDown();
+            }
+
+            @Override
+            public void failed(io.rocks.Rock rock, Throwable cause) {
+              trouble.countDown();
+            }
+          };
+      pair.clientRock().addListener(watch);
+      pair.serverRock().addListener(watch);
+      assertEquals(false, trouble.await(30, TimeUnit.SECONDS), "a rock suspended, closed or failed");
+      assertEquals(RockState.CONNECTED, pair.clientRock().state());
+      assertEquals(RockState.CONNECTED, pair.serverRock().state());
+      assertEquals(0, pair.clientRock().stats().suspensions());
       Transfer.Digest got = Transfer.receive(pair.client.getInputStream(), new AtomicLong());
       assertEquals(Transfer.expected(total, 7, 64 * 1024), got);
       assertEquals(got, sent.get(60, TimeUnit.SECONDS));
