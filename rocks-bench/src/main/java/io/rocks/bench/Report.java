@@ -213,21 +213,11 @@ public final class Report {
     }
     Stats rockCpu = st("bulk.one.cpu", "rock");
     Stats plainCpu = st("bulk.one.cpu", "plain");
-    Stats rockCpuBoth = st("bulk.both.cpu", "rock");
-    Stats plainCpuBoth = st("bulk.both.cpu", "plain");
-    body.append(String.format("| CPU s per GiB, one way | %s | %s | %s | | |%n",
-        spread(rockCpu, "s"), spread(plainCpu, "s"), ratio(rockCpu, plainCpu)));
-    body.append(String.format("| CPU s per GiB, both ways | %s | %s | %s | | |%n",
-        spread(rockCpuBoth, "s"), spread(plainCpuBoth, "s"), ratio(rockCpuBoth, plainCpuBoth)));
+    cpuRow("CPU s per GiB, one way", "bulk.one.cpu");
+    cpuRow("CPU s per GiB, both ways", "bulk.both.cpu");
     if (virtualMeasured) {
-      Stats rockCpuV = st("bulk.one.virtual.cpu", "rock");
-      Stats plainCpuV = st("bulk.one.virtual.cpu", "plain");
-      Stats rockCpuBothV = st("bulk.both.virtual.cpu", "rock");
-      Stats plainCpuBothV = st("bulk.both.virtual.cpu", "plain");
-      body.append(String.format("| CPU s per GiB, one way, virtual threads | %s | %s | %s | | |%n",
-          spread(rockCpuV, "s"), spread(plainCpuV, "s"), ratio(rockCpuV, plainCpuV)));
-      body.append(String.format("| CPU s per GiB, both ways, virtual threads | %s | %s | %s | | |%n",
-          spread(rockCpuBothV, "s"), spread(plainCpuBothV, "s"), ratio(rockCpuBothV, plainCpuBothV)));
+      cpuRow("CPU s per GiB, one way, virtual threads", "bulk.one.virtual.cpu");
+      cpuRow("CPU s per GiB, both ways, virtual threads", "bulk.both.virtual.cpu");
     }
     body.append("\n");
     if (oneMet && bothMet && oneVirtualMet && bothVirtualMet) {
@@ -896,6 +886,14 @@ public final class Report {
         atLeast ? ratio / target : target / ratio, met,
         String.format("%s x plain (target %s %.2f)", ratioText(ratio, target), atLeast ? "at least" : "at most", target)));
     return met;
+  }
+
+  /** Appends a table row of CPU seconds per GiB, rock against plain, with no target. */
+  private void cpuRow(String name, String key) {
+    Stats rock = st(key, "rock");
+    Stats plain = st(key, "plain");
+    body.append(String.format("| %s | %s | %s | %s | | |%n",
+        name, spread(rock, "s"), spread(plain, "s"), ratio(rock, plain)));
   }
 
   private void notMeasured(String figure) {

@@ -201,8 +201,8 @@ final class RealRockServerSocket extends RockServerSocket {
           }
           log.warn("rocks server {}: accept failed: {}", listener.getLocalSocketAddress(), e.toString());
           // A failure that lasts (out of file descriptors) must not spin: pause 10 ms, doubling
-          // up to 1 s while it goes on.
-          Thread.sleep(Math.min(1000, 10L << Math.min(failures++, 7)));
+          // up to 1 s while it goes on, or until the server socket is closed.
+          pauseUnlessClosed(TimeUnit.MILLISECONDS.toNanos(Math.min(1000, 10L << Math.min(failures++, 7))));
           continue;
         }
         Thread.ofVirtual()
@@ -222,6 +222,21 @@ final class RealRockServerSocket extends RockServerSocket {
       }
     } catch (InterruptedException e) {
       log.warn("rocks server {}: accept loop interrupted", listener.getLocalSocketAddress());
+    }
+  }
+
+  /** Waits {@code nanos}, or less if this server socket is closed meanwhile ({@link #close} signals). */
+  private void pauseUnlessClosed(long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    lock.lock();
+    try {
+      long remaining = nanos;
+      while (!closed && remaining > 0) {
+        acceptable.awaitNanos(remaining);
+        remaining = deadline - System.nanoTime();
+      }
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -67,26 +67,7 @@ class ApplicationThreadIoTest {
   @Timeout(60)
   void aReaderThatStopsReadingLeavesTheConnectionReadByTheRock() throws Exception {
     try (RockPair pair = new RockPair(RockOptions.defaults())) {
-      CountDownLatch trouble = new CountDownLatch(1);
-      io.rocks.RockListener watch =
-          new io.rocks.RockListener() {
-            @Override
-            public void suspended(io.rocks.Rock rock, Throwable cause) {
-              trouble.countDown();
-            }
-
-            @Override
-            public void closed(io.rocks.Rock rock) {
-              trouble.countDown();
-            }
-
-            @Override
-            public void failed(io.rocks.Rock rock, Throwable cause) {
-              trouble.countDown();
-            }
-          };
-      pair.clientRock().addListener(watch);
-      pair.serverRock().addListener(watch);
+      CountDownLatch trouble = pair.troubleFromNowOn();
       OutputStream serverOut = pair.accepted.getOutputStream();
       InputStream clientIn = pair.client.getInputStream();
       byte[] chunk = new byte[64 * KIB];

@@ -70,27 +70,8 @@ class RockFailureTest {
       Await.until(Duration.ofSeconds(20), "window and in-flight buffer fill",
           () -> pair.serverRock().stats().bytesWritten() == 128 * 1024);
       // For 30 s the application reads nothing: no side may suspend, close or fail meanwhile.
-      java.util.concurrent.CountDownLatch trouble = new java.util.concurrent.CountDownLatch(1);
-      io.rocks.RockListener watch =
-          new io.rocks.RockListener() {
-            @Override
-            public void suspended(io.rocks.Rock rock, Throwable cause) {
-              trouble.countDown();
-            }
-
-            @Override
-            public void closed(io.rocks.Rock rock) {
-              trouble.countDown();
-            }
-
-            @Override
-            public void failed(io.rocks.Rock rock, Throwable cause) {
-              trouble.countDown();
-            }
-          };
-      pair.clientRock().addListener(watch);
-      pair.serverRock().addListener(watch);
-      assertEquals(false, trouble.await(30, TimeUnit.SECONDS), "a rock suspended, closed or failed");
+      assertEquals(false, pair.troubleFromNowOn().await(30, TimeUnit.SECONDS),
+          "a rock suspended, closed or failed");
       assertEquals(RockState.CONNECTED, pair.clientRock().state());
       assertEquals(RockState.CONNECTED, pair.serverRock().state());
       assertEquals(0, pair.clientRock().stats().suspensions());

@@ -1,5 +1,7 @@
 package io.rocks.impl;
 
+import io.rocks.Rock;
+import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
@@ -12,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -51,6 +54,34 @@ final class RockPair implements AutoCloseable {
 
   RealRock serverRock() {
     return (RealRock) accepted.rock();
+  }
+
+  /**
+   * Returns a latch counted down when either rock suspends, closes or fails from now on, for a
+   * test to wait on with a deadline when none of that may happen.
+   */
+  CountDownLatch troubleFromNowOn() {
+    CountDownLatch trouble = new CountDownLatch(1);
+    RockListener watch =
+        new RockListener() {
+          @Override
+          public void suspended(Rock rock, Throwable cause) {
+            trouble.countDown();
+          }
+
+          @Override
+          public void closed(Rock rock) {
+            trouble.countDown();
+          }
+
+          @Override
+          public void failed(Rock rock, Throwable cause) {
+            trouble.countDown();
+          }
+        };
+    clientRock().addListener(watch);
+    serverRock().addListener(watch);
+    return trouble;
   }
 
   @Override
