@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
  * @param handshakeTimeout the time limit for establishing or resuming a rock over a TCP connection
  * @param inFlightCapacity bytes written but not yet acknowledged that a rock holds before {@code
  *     write} blocks; memory grows only as needed, to at most this much plus framing room and
- *     arrays kept for reuse (about 1 MiB more at the default 1 MiB)
+ *     arrays kept for reuse (about 0.5 MiB more at the default 1 MiB), held off the heap (direct
+ *     memory) beyond the first 8 KiB
  * @param receiveWindow bytes received but not yet read by the application that a rock accepts from
  *     the peer; the peer stops sending at this limit
  * @param listeners listeners installed on every rock built with these options

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 
 /**
  * One underlying TCP connection of a rock, with its decoder. A rock swaps connections when it
@@ -20,6 +21,15 @@ final class Connection {
   final Socket socket;
   final FrameReader reader;
   final OutputStream out;
+  /**
+   * The TCP connection's channel, which frames are written to ({@link FrameWriter#flushTo(
+   * Connection)}); null if the socket is not a channel's own (TLS), and frames are written to
+   * {@link #out}.
+   * Reads always go through the socket's input stream, which honours its read timeout. A channel
+   * is interruptible: a thread interrupted while it reads or writes it closes it, and the rock
+   * recovers as from any broken connection.
+   */
+  final SocketChannel channel;
   /** Frames being encoded for this connection; guarded by the rock's send lock. */
   final FrameWriter frames = new FrameWriter();
   /**
@@ -50,6 +60,11 @@ final class Connection {
     this.socket = socket;
     this.reader = new FrameReader(socket.getInputStream());
     this.out = socket.getOutputStream();
+    // Only the channel's own socket: a TLS socket layered over it reports the channel too (the
+    // JDK's SSLSocket answers getChannel() for the socket below it), and writing there would
+    // bypass TLS.
+    SocketChannel ch = socket.getChannel();
+    this.channel = ch != null && ch.socket() == socket ? ch : null;
   }
 
   InetSocketAddress remote() {

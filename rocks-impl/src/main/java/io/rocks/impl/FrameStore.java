@@ -1,5 +1,9 @@
 package io.rocks.impl;
 
+import java.nio.ByteBuffer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
 /**
  * The in-flight buffer: the bytes the application wrote that the peer has not acknowledged yet,
  * kept for retransmission, laid out so that most DATA frames are written to the socket from where
@@ -19,14 +23,16 @@ package io.rocks.impl;
  * peer's count) is copied into the frame buffer ({@link #peek}) and ends where its slot ends, so the
  * frame after it starts a slot again.
  *
- * <p>Allocates only as it fills: the first array holds {@link #FIRST_ARRAY_BYTES}, then arrays of
- * up to {@link #FRAMES} whole slots (fewer if the capacity is smaller), so a rock that writes little
- * holds little and bulk data is copied in once. When everything kept was acknowledged the store
- * starts afresh; arrays no slot uses any more are kept for reuse (two whole ones and the small
- * one), so neither bulk data nor small messages make new arrays as they flow. An empty store gives
- * everything back ({@link #trimIfEmpty}). It holds at most the capacity's bytes plus their headers,
- * in one array more than they fill, plus those kept for reuse ({@link #allocationBound}: 2 MiB for
- * the default capacity of 1 MiB).
+ * <p>Allocates only as it fills: the first array holds {@link #FIRST_ARRAY_BYTES} on the Java heap,
+ * then arrays of up to {@link #FRAMES} whole slots (fewer if the capacity is smaller) in direct
+ * memory, so a rock that writes little holds little, and bulk data is copied in once and written to
+ * the socket channel from there without the copy into a direct buffer the JDK makes for a heap
+ * array ({@link FrameWriter#flushTo(Connection)}). When everything kept was acknowledged the store
+ * starts afresh; every array no slot uses any more is kept for reuse, so neither bulk data nor small
+ * messages make new arrays as they flow (a direct array costs a system call and page faults). An
+ * empty store gives everything back ({@link #trimIfEmpty}). It holds at most the capacity's bytes
+ * plus their headers, in one array more than they fill ({@link #allocationBound}: 1.5 MiB for the
+ * default capacity of 1 MiB). If the JVM's direct memory runs out, arrays are made on the heap.
  *
  * <p>Not thread-safe: every call is made under the owning rock's lock. The one exception is the
  * array range of a frame {@link #writeHeader} prepared: the thread holding the rock's send lock
@@ -39,6 +45,9 @@ package io.rocks.impl;
  * fillFrames}). A connection that was replaced may still be writing; its peer no longer reads it.
  */
 final class FrameStore {
+  private static final Logger log = LogManager.getLogger(FrameStore.class);
+  /** Set once direct memory ran out, so that is logged once; racy by design (a second log). */
+  private static volatile boolean directMemoryWarned;
   /** The most stream bytes a slot holds: the largest DATA payload. */
   static final int FRAME = Wire.MAX_DATA_PAYLOAD;
   /** Room in front of each slot's bytes for its DATA header. */
@@ -51,7 +60,7 @@ final class FrameStore {
 
   /** Where a slot's header goes and which stream bytes follow it. */
   static final class Slot {
-    byte[] array;
+    ByteBuffer array;
     /** Index of the header in {@link #array}; the bytes follow it. */
     int at;
     /** Stream offset of the first byte. */
@@ -78,12 +87,16 @@ final class FrameStore {
   private long start;
   /** Stream offset just after the last byte kept. */
   private long end;
-  /** Whole arrays no slot uses any more, kept for the next ones: at most {@link #SPARES}. */
-  private final byte[][] spares = new byte[SPARES][];
+  /**
+   * Whole arrays no slot uses any more, kept for the next ones. Every one is kept (a new array is
+   * made only when none is spare, so the arrays in use and kept never outnumber the most ever in
+   * use at once): a direct array costs a system call to allocate and page faults to fill.
+   */
+  private ByteBuffer[] spares = new ByteBuffer[SPARES];
   private int spareCount;
   /** The small first array, once no slot uses it, kept for the next small bytes. */
-  private byte[] spareSmall;
-  private static final int SPARES = 2;
+  private ByteBuffer spareSmall;
+  private static final int SPARES = 4;
 
   FrameStore(int capacity) {
     if (capacity <= 0) {
@@ -98,12 +111,13 @@ final class FrameStore {
    * The most bytes the store allocates, whatever is written: the capacity's bytes and their headers
    * (a slot under {@link #SEAL_BYTES} is followed by a larger one, so at most two slots per {@link
    * #SEAL_BYTES}, plus one cut short at each array's end), in one array more than they fill (the
-   * first partly acknowledged, the last partly filled), plus those kept for reuse.
+   * first partly acknowledged, the last partly filled). Arrays kept for reuse count among them: a
+   * new one is made only when none is kept.
    */
   long allocationBound() {
     long headers = (long) HEADER * (2L * capacity / SEAL_BYTES + 16);
     long arrays = (capacity + headers + arrayBytes - 1) / arrayBytes + 1;
-    return (arrays + SPARES) * arrayBytes + FIRST_ARRAY_BYTES;
+    return arrays * arrayBytes + FIRST_ARRAY_BYTES;
   }
 
   int size() {
@@ -120,15 +134,15 @@ final class FrameStore {
 
   /** Returns the bytes currently allocated, for memory accounting. */
   int allocated() {
-    int total = spareSmall == null ? 0 : spareSmall.length;
+    int total = spareSmall == null ? 0 : spareSmall.capacity();
     for (int i = 0; i < spareCount; i++) {
-      total += spares[i].length;
+      total += spares[i].capacity();
     }
-    byte[] previous = null;
+    ByteBuffer previous = null;
     for (int i = 0; i < count; i++) {
-      byte[] array = slot(i).array;
+      ByteBuffer array = slot(i).array;
       if (array != previous) {
-        total += array.length;
+        total += array.capacity();
         previous = array;
       }
     }
@@ -149,9 +163,9 @@ final class FrameStore {
         tail = openSlot(tail, len);
       }
       tail.sentWhole = false;
-      int room = tail.array.length - (tail.at + HEADER + tail.length);
+      int room = tail.array.capacity() - (tail.at + HEADER + tail.length);
       if (room == 0) {
-        if (tail.array.length < arrayBytes) {
+        if (tail.array.capacity() < arrayBytes) {
           grow(tail.array);
         } else {
           tail.sealed = true; // its array is full: the next bytes start a slot in a new one
@@ -159,7 +173,7 @@ final class FrameStore {
         continue;
       }
       int n = Math.min(len, Math.min(FRAME - tail.length, room));
-      System.arraycopy(src, off, tail.array, tail.at + HEADER + tail.length, n);
+      tail.array.put(tail.at + HEADER + tail.length, src, off, n);
       tail.length += n;
       end += n;
       off += n;
@@ -178,7 +192,7 @@ final class FrameStore {
       Slot slot = slot(i++);
       int from = (int) (offset - slot.offset);
       int n = Math.min(len, slot.length - from);
-      System.arraycopy(slot.array, slot.at + HEADER + from, dst, off, n);
+      slot.array.get(slot.at + HEADER + from, dst, off, n);
       offset += n;
       off += n;
       len -= n;
@@ -206,18 +220,11 @@ final class FrameStore {
    * and it holds at least {@link #SEAL_BYTES}.
    */
   void writeHeader(Slot slot, int length, boolean requestAck) {
-    byte[] array = slot.array;
+    ByteBuffer array = slot.array; // big-endian, as the wire is
     int at = slot.at;
-    array[at] = requestAck ? Wire.DATA_ACK : Wire.DATA;
-    long value = slot.offset;
-    for (int i = 8; i >= 1; i--) {
-      array[at + i] = (byte) value;
-      value >>>= 8;
-    }
-    array[at + 9] = (byte) (length >>> 24);
-    array[at + 10] = (byte) (length >>> 16);
-    array[at + 11] = (byte) (length >>> 8);
-    array[at + 12] = (byte) length;
+    array.put(at, requestAck ? Wire.DATA_ACK : Wire.DATA);
+    array.putLong(at + 1, slot.offset);
+    array.putInt(at + 9, length);
     if (length == slot.length) {
       slot.sentWhole = true;
       slot.sealed |= length >= SEAL_BYTES;
@@ -233,7 +240,16 @@ final class FrameStore {
     if (start == end && count > 0) {
       // Everything acknowledged: start afresh at the front of the last array, whatever its size,
       // so a rock that exchanges small messages keeps reusing its small first array.
-      keep(slot(count - 1).array);
+      ByteBuffer last = slot(count - 1).array;
+      ByteBuffer previous = null;
+      for (int i = 0; i < count; i++) {
+        ByteBuffer array = slot(i).array;
+        if (array != previous && array != last) {
+          keep(array);
+        }
+        previous = array;
+      }
+      keep(last); // taken first
       java.util.Arrays.fill(ring, null);
       head = 0;
       count = 0;
@@ -264,10 +280,13 @@ final class FrameStore {
   }
 
   /** Keeps an array no slot uses any more for reuse, if there is room for it. */
-  private void keep(byte[] array) {
-    if (array.length == arrayBytes && spareCount < SPARES) {
+  private void keep(ByteBuffer array) {
+    if (array.capacity() == arrayBytes) {
+      if (spareCount == spares.length) {
+        spares = java.util.Arrays.copyOf(spares, spareCount * 2);
+      }
       spares[spareCount++] = array;
-    } else if (array.length == FIRST_ARRAY_BYTES && array.length != arrayBytes) {
+    } else if (array.capacity() == FIRST_ARRAY_BYTES && array.capacity() != arrayBytes) {
       spareSmall = array;
     }
   }
@@ -281,7 +300,7 @@ final class FrameStore {
     slot.offset = end;
     if (previous != null) {
       int next = previous.at + HEADER + previous.length;
-      if (previous.array.length - next > HEADER) {
+      if (previous.array.capacity() - next > HEADER) {
         slot.array = previous.array;
         slot.at = next;
       }
@@ -295,7 +314,7 @@ final class FrameStore {
         slot.array = spares[--spareCount];
         spares[spareCount] = null;
       } else {
-        slot.array = new byte[small ? FIRST_ARRAY_BYTES : arrayBytes];
+        slot.array = allocate(small ? FIRST_ARRAY_BYTES : arrayBytes);
       }
       slot.at = 0;
     }
@@ -313,11 +332,39 @@ final class FrameStore {
   }
 
   /** Replaces a full small array with a whole one holding the same bytes at the same places. */
-  private void grow(byte[] small) {
-    byte[] grown = new byte[arrayBytes];
-    System.arraycopy(small, 0, grown, 0, small.length);
+  private void grow(ByteBuffer small) {
+    ByteBuffer grown;
+    if (spareCount > 0) {
+      grown = spares[--spareCount];
+      spares[spareCount] = null;
+    } else {
+      grown = allocate(arrayBytes);
+    }
+    grown.put(0, small, 0, small.capacity());
     for (int i = count - 1; i >= 0 && slot(i).array == small; i--) {
       slot(i).array = grown;
+    }
+  }
+
+  /**
+   * Allocates an array: on the Java heap if it is the small first one, so that rocks exchanging
+   * small messages hold only heap memory; off the heap (direct) otherwise, so the socket channel
+   * writes bulk data from it without copying it into a direct buffer of its own first.
+   */
+  private ByteBuffer allocate(int bytes) {
+    if (bytes == FIRST_ARRAY_BYTES && bytes != arrayBytes) {
+      return ByteBuffer.allocate(bytes);
+    }
+    try {
+      return ByteBuffer.allocateDirect(bytes);
+    } catch (OutOfMemoryError e) {
+      // The JVM's limit on direct memory (-XX:MaxDirectMemorySize) is reached, even after the
+      // collection the JDK runs first: keep the bytes on the heap, which the channel copies from.
+      if (!directMemoryWarned) {
+        directMemoryWarned = true;
+        log.warn("direct memory exhausted ({}); in-flight buffers fall back to the heap", e.getMessage());
+      }
+      return ByteBuffer.allocate(bytes);
     }
   }
 

@@ -2,6 +2,8 @@ package io.rocks.impl;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -9,23 +11,31 @@ import java.nio.charset.StandardCharsets;
  * batch of frames costs one system call. DATA frames kept whole in the in-flight buffer ({@link
  * FrameStore#writeHeader}) are not copied in: the batch refers to them ({@link #dataFrom}), and is
  * written in order as the buffered bytes before each such range, the range itself, and so on; ranges
- * that follow one another in the same array are written as one.
+ * that follow one another in the same array are written as one. On a TCP connection the socket
+ * channel takes the ranges straight from the in-flight buffer's direct arrays, with no copy; a TLS
+ * connection has no channel and is written as a stream, a range held off the heap copied through a
+ * scratch array first.
  *
  * <p>Not thread-safe: used by one thread at a time (the handshake thread; then, as {@link
  * Connection#frames}, whichever thread holds the rock's send lock). {@link #flushTo} blocks in
  * socket I/O and must never run under the rock's lock.
  */
 final class FrameWriter {
+  /** The most bytes one write call is given, as in the JDK's socket streams. */
+  static final int MAX_WRITE_BYTES = 128 * 1024;
+
   private byte[] buf = new byte[256];
   private int size;
   /** Ranges written from elsewhere, in order: the array, where in it, how many bytes. */
-  private byte[][] rangeArrays = new byte[FrameStore.FRAMES][];
+  private ByteBuffer[] rangeArrays = new ByteBuffer[FrameStore.FRAMES];
   private int[] rangeStarts = new int[FrameStore.FRAMES];
   private int[] rangeLengths = new int[FrameStore.FRAMES];
   /** How many bytes of {@link #buf} go before each range. */
   private int[] rangeAfter = new int[FrameStore.FRAMES];
   private int ranges;
   private int rangeBytes;
+  /** Where a range held off the heap is copied to be written to a stream; made when needed. */
+  private byte[] scratch;
 
   /** Returns how many bytes the batch holds, buffered and referred to. */
   int size() {
@@ -37,7 +47,7 @@ final class FrameWriter {
    * array} ({@link FrameStore#writeHeader}); they are written from there. The array range must not
    * change until {@link #flushTo} returns.
    */
-  void dataFrom(byte[] array, int at, int length) {
+  void dataFrom(ByteBuffer array, int at, int length) {
     int last = ranges - 1;
     if (last >= 0
         && rangeArrays[last] == array
@@ -120,6 +130,61 @@ final class FrameWriter {
     if (size == 0 && buf.length > 256) {
       buf = new byte[256];
     }
+    scratch = null;
+  }
+
+  /**
+   * Writes the batch to the connection and empties the batch. Blocks until all of it is written.
+   * A TCP connection's socket channel takes the in-flight buffer's ranges straight from its direct
+   * arrays; a connection without a channel (TLS) is written as a stream ({@link
+   * #flushTo(OutputStream)}).
+   */
+  void flushTo(Connection conn) throws IOException {
+    if (conn.channel == null) {
+      flushTo(conn.out);
+    } else {
+      flushTo(conn.channel);
+    }
+  }
+
+  /**
+   * Writes the batch to {@code channel} in order and empties the batch. Blocks until all of it is
+   * written. The ranges are written from their arrays as they are (no copy if they are direct).
+   */
+  void flushTo(WritableByteChannel channel) throws IOException {
+    if (size() == 0) {
+      return;
+    }
+    try {
+      int written = 0;
+      for (int i = 0; i < ranges; i++) {
+        if (rangeAfter[i] > written) {
+          writeFully(channel, ByteBuffer.wrap(buf, written, rangeAfter[i] - written));
+          written = rangeAfter[i];
+        }
+        writeFully(channel, rangeArrays[i].slice(rangeStarts[i], rangeLengths[i]));
+      }
+      if (size > written) {
+        writeFully(channel, ByteBuffer.wrap(buf, written, size - written));
+      }
+    } finally {
+      empty();
+    }
+  }
+
+  /**
+   * Writes all of {@code bytes}, at most {@link #MAX_WRITE_BYTES} per call. Each piece is a call
+   * of its own, as the JDK's socket streams do: gathering the batch into fewer, larger calls
+   * measurably slowed transfers both ways at once (docs/benchmarks.md).
+   */
+  private static void writeFully(WritableByteChannel channel, ByteBuffer bytes) throws IOException {
+    int end = bytes.limit();
+    while (bytes.position() < end) {
+      bytes.limit(Math.min(end, bytes.position() + MAX_WRITE_BYTES));
+      while (bytes.hasRemaining()) {
+        channel.write(bytes); // a blocking channel writes at least one byte per call
+      }
+    }
   }
 
   /** Writes the batch to {@code out} in order, flushes it, and empties the batch. Blocks. */
@@ -134,18 +199,39 @@ final class FrameWriter {
           out.write(buf, written, rangeAfter[i] - written);
           written = rangeAfter[i];
         }
-        out.write(rangeArrays[i], rangeStarts[i], rangeLengths[i]);
+        writeRange(out, rangeArrays[i], rangeStarts[i], rangeLengths[i]);
       }
       if (size > written) {
         out.write(buf, written, size - written);
       }
       out.flush();
     } finally {
-      size = 0;
-      java.util.Arrays.fill(rangeArrays, 0, ranges, null); // keeps no array alive
-      ranges = 0;
-      rangeBytes = 0;
+      empty();
     }
+  }
+
+  private void writeRange(OutputStream out, ByteBuffer array, int at, int length)
+      throws IOException {
+    if (array.hasArray()) {
+      out.write(array.array(), array.arrayOffset() + at, length);
+      return;
+    }
+    if (scratch == null) {
+      scratch = new byte[FrameStore.HEADER + FrameStore.FRAME];
+    }
+    for (int done = 0; done < length; ) {
+      int n = Math.min(scratch.length, length - done);
+      array.get(at + done, scratch, 0, n);
+      out.write(scratch, 0, n);
+      done += n;
+    }
+  }
+
+  private void empty() {
+    size = 0;
+    java.util.Arrays.fill(rangeArrays, 0, ranges, null); // keeps no array alive
+    ranges = 0;
+    rangeBytes = 0;
   }
 
   void putByte(byte value) {

@@ -65,7 +65,7 @@ final class Handshake {
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.HELLO);
     out.putBytes(body, 0, body.length);
-    out.flushTo(conn.out);
+    out.flushTo(conn);
     return new ClientSetup(keys, body, preShared);
   }
 
@@ -198,7 +198,7 @@ final class Handshake {
     if (windowLimit >= 0) {
       out.ack(0, windowLimit, false); // the new rock's first ACK, in the same write
     }
-    out.flushTo(conn.out);
+    out.flushTo(conn);
     if (windowLimit >= 0) {
       // The ACK counts as the connection's last send: its writer thread then sends no heartbeat
       // as soon as it starts, which would wake the client for nothing.
@@ -246,7 +246,7 @@ final class Handshake {
     out.handshakeHeader(Wire.RESUME);
     out.putBytes(ResumeKey.idBytes(rock.id), 0, Wire.ID_BYTES);
     out.putBytes(clientNonce, 0, Wire.NONCE_BYTES);
-    out.flushTo(conn.out);
+    out.flushTo(conn);
 
     byte type = conn.reader.nextHandshake();
     if (type == Wire.REJECT) {
@@ -273,7 +273,7 @@ final class Handshake {
     out.putByte((byte) (fin ? 1 : 0));
     byte[] proof = key.clientProof(rock.id, clientNonce, serverNonce, received, fin);
     out.putBytes(proof, 0, proof.length);
-    out.flushTo(conn.out);
+    out.flushTo(conn);
     rock.attach(conn, serverReceived, serverFin, true);
   }
 
@@ -290,7 +290,7 @@ final class Handshake {
     out.putByte((byte) (fin ? 1 : 0));
     byte[] proof = key.serverProof(rock.id, clientNonce, serverNonce, received, fin);
     out.putBytes(proof, 0, proof.length);
-    out.flushTo(conn.out);
+    out.flushTo(conn);
 
     byte type = conn.reader.nextHandshake();
     if (type != Wire.PROOF) {
@@ -313,7 +313,7 @@ final class Handshake {
     try {
       FrameWriter out = new FrameWriter();
       out.reject(reason, message);
-      out.flushTo(conn.out);
+      out.flushTo(conn);
     } catch (IOException ignored) {
       // The peer sees the connection close instead.
     }

@@ -893,7 +893,7 @@ final class RealRock implements Rock {
         lock.unlock();
       }
       try {
-        conn.frames.flushTo(conn.out);
+        conn.frames.flushTo(conn);
         conn.lastSendNanos = System.nanoTime();
       } catch (IOException e) {
         if (role == Role.CONNECTOR && !isEstablished()) {
@@ -1797,7 +1797,7 @@ final class RealRock implements Rock {
       } finally {
         lock.unlock();
       }
-      conn.frames.flushTo(conn.out);
+      conn.frames.flushTo(conn);
       conn.lastSendNanos = System.nanoTime();
     } finally {
       sendLock.unlock();
@@ -2066,7 +2066,7 @@ final class RealRock implements Rock {
                   try {
                     FrameWriter frames = new FrameWriter();
                     frames.close();
-                    frames.flushTo(conn.out);
+                    frames.flushTo(conn);
                   } catch (IOException ignored) {
                     // The peer learns of the end when it tries to resume.
                   }

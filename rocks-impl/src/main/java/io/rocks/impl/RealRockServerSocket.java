@@ -111,7 +111,9 @@ final class RealRockServerSocket extends RockServerSocket {
     this.servesPlain = servesPlain;
     this.optionsFor = optionsFor;
     this.backlog = backlog > 0 ? backlog : 50;
-    this.listener = new ServerSocket();
+    // A channel's server socket: it accepts channels' sockets, which frames are written to from
+    // direct buffers (Connection#channel).
+    this.listener = ServerSocketChannel.open().socket();
     try {
       listener.setReuseAddress(true);
       listener.bind(local, Math.max(this.backlog, MAX_PENDING_HANDSHAKES));

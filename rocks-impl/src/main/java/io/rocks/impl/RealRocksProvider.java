@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
@@ -35,7 +36,8 @@ public final class RealRocksProvider implements RocksProvider {
    */
   static final Supervisor.Dialer DIALER =
       (address, options) -> {
-        Socket socket = new Socket();
+        // A channel's socket, so frames are written from direct buffers (Connection#channel).
+        Socket socket = SocketChannel.open().socket();
         try {
           socket.setTcpNoDelay(true);
           socket.connect(address, (int) Math.max(1, options.connectTimeout().toMillis()));

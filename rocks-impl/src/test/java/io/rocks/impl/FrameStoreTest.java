@@ -11,6 +11,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +30,14 @@ class FrameStoreTest {
   private static final int CAPACITY = 1 << 20;
 
   /** A frame written from the store: where, and the bytes it held when it was handed out. */
-  private record Handed(byte[] array, int at, long streamEnd, byte[] bytes) {}
+  private record Handed(ByteBuffer array, int at, long streamEnd, byte[] bytes) {}
+
+  /** Returns a copy of {@code length} bytes at {@code at} of {@code array}. */
+  private static byte[] bytes(ByteBuffer array, int at, int length) {
+    byte[] copy = new byte[length];
+    array.get(at, copy);
+    return copy;
+  }
 
   @ParameterizedTest(name = "capacity {0}")
   @ValueSource(ints = {65_536, 100_000, 1 << 20})
@@ -49,7 +58,7 @@ class FrameStoreTest {
         int frame = random.nextInt(4) == 0 ? 1 + random.nextInt(slot.length) : slot.length;
         store.writeHeader(slot, frame, false); // sent, whole or in part (a window that closed)
         handed.add(new Handed(slot.array, slot.at, slot.offset + frame,
-            Arrays.copyOfRange(slot.array, slot.at, slot.at + Wire.DATA_HEADER_BYTES + frame)));
+            bytes(slot.array, slot.at, Wire.DATA_HEADER_BYTES + frame)));
       }
       end += len;
       if (random.nextInt(3) == 0) {
@@ -68,7 +77,7 @@ class FrameStoreTest {
       long acknowledged = start;
       handed.removeIf(h -> h.streamEnd() <= acknowledged);
       for (Handed h : handed) {
-        assertArrayEquals(h.bytes(), Arrays.copyOfRange(h.array(), h.at(), h.at() + h.bytes().length),
+        assertArrayEquals(h.bytes(), bytes(h.array(), h.at(), h.bytes().length),
             "a frame ending at " + h.streamEnd() + " changed before it was acknowledged");
       }
       int skip = (int) (end - start == 0 ? 0 : random.nextInt((int) (end - start)));
@@ -126,7 +135,7 @@ class FrameStoreTest {
       System.arraycopy(stream, (int) offset, copied.buffer(), body, slot.length);
       assertArrayEquals(
           Arrays.copyOf(copied.buffer(), copied.size()),
-          Arrays.copyOfRange(slot.array, slot.at, slot.at + Wire.DATA_HEADER_BYTES + slot.length),
+          bytes(slot.array, slot.at, Wire.DATA_HEADER_BYTES + slot.length),
           "frame at " + offset);
       starts.add(offset);
       offset = slot.end();
@@ -145,10 +154,21 @@ class FrameStoreTest {
   }
 
   @Test
-  void aBatchMixingBufferedAndKeptFramesIsWrittenInOrderAndDecodes() throws IOException {
+  void smallBytesStayOnTheHeapAndBulkBytesAreKeptOffIt() {
     FrameStore store = new FrameStore(CAPACITY);
-    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
-    new SplittableRandom(3).nextBytes(stream);
+    store.append(new byte[100], 0, 100);
+    assertTrue(store.slotStartingAt(0).array.hasArray(), "a small first array is a heap array");
+    store.append(new byte[FrameStore.FRAME], 0, FrameStore.FRAME);
+    FrameStore.Slot bulk = store.slotStartingAt(store.slotEnd(0));
+    assertTrue(bulk.array.isDirect(), "bulk bytes go to a direct array the channel writes from");
+  }
+
+  /**
+   * A batch of an ACK, six DATA frames kept in the store (four in one array, two in the next) and
+   * a FIN, as a rock's sender makes it.
+   */
+  private static FrameWriter mixedBatch(byte[] stream, List<long[]> expected) {
+    FrameStore store = new FrameStore(CAPACITY);
     for (int off = 0; off < stream.length; off += FrameStore.FRAME) {
       int len = Math.min(FrameStore.FRAME, stream.length - off);
       store.append(stream, off, len);
@@ -156,7 +176,6 @@ class FrameStoreTest {
     }
     FrameWriter batch = new FrameWriter();
     batch.ack(5, 1 << 20, false);
-    List<long[]> expected = new ArrayList<>();
     for (long offset = 0; offset < stream.length; ) {
       FrameStore.Slot slot = store.slotStartingAt(offset);
       store.writeHeader(slot, slot.length, false);
@@ -165,17 +184,13 @@ class FrameStoreTest {
       offset = slot.end();
     }
     batch.fin(stream.length);
-    CountingStream out = new CountingStream();
-    int total = batch.size();
-    batch.flushTo(out);
-    assertEquals(0, batch.size(), "emptied");
-    assertEquals(total, out.bytes.size());
-    // Four slots share an array: the ACK, frames 0-3 in one write, frames 4 and 5 (the next
-    // array) in another, then the FIN.
-    assertEquals(List.of(Wire.ACK_BYTES, 4 * (Wire.DATA_HEADER_BYTES + FrameStore.FRAME),
-        2 * Wire.DATA_HEADER_BYTES + FrameStore.FRAME + 123, Wire.FIN_BYTES),
-        out.writes);
-    FrameReader reader = new FrameReader(new ByteArrayInputStream(out.bytes.toByteArray()));
+    return batch;
+  }
+
+  /** Decodes a written batch and checks its frames and payload. */
+  private static void assertDecodes(byte[] written, List<long[]> expected, byte[] stream)
+      throws IOException {
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(written));
     assertEquals(Wire.ACK, reader.nextFrame());
     ByteArrayOutputStream payload = new ByteArrayOutputStream();
     for (long[] frame : expected) {
@@ -186,6 +201,90 @@ class FrameStoreTest {
     }
     assertEquals(Wire.FIN, reader.nextFrame());
     assertArrayEquals(stream, payload.toByteArray());
+  }
+
+  @Test
+  void aBatchMixingBufferedAndKeptFramesGoesToAChannelInOrderFromTheStore() throws IOException {
+    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
+    new SplittableRandom(3).nextBytes(stream);
+    List<long[]> expected = new ArrayList<>();
+    FrameWriter batch = mixedBatch(stream, expected);
+    int total = batch.size();
+    RecordingChannel channel = new RecordingChannel(Integer.MAX_VALUE);
+    batch.flushTo(channel);
+    assertEquals(0, batch.size(), "emptied");
+    assertEquals(total, channel.bytes.size());
+    // The ACK; frames 0-3 (one range of one array) in calls of at most MAX_WRITE_BYTES; frames 4
+    // and 5 (the next array); the FIN. The ranges are written from the store's direct arrays.
+    int max = FrameWriter.MAX_WRITE_BYTES;
+    int range1 = 4 * (Wire.DATA_HEADER_BYTES + FrameStore.FRAME);
+    int range2 = 2 * Wire.DATA_HEADER_BYTES + FrameStore.FRAME + 123;
+    assertEquals(List.of(Wire.ACK_BYTES, max, max, range1 - 2 * max, range2, Wire.FIN_BYTES),
+        channel.calls);
+    assertEquals(List.of(false, true, true, true, true, false), channel.direct);
+    assertDecodes(channel.bytes.toByteArray(), expected, stream);
+  }
+
+  @Test
+  void aChannelThatTakesPartOfEachWriteGetsTheWholeBatchInOrder() throws IOException {
+    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
+    new SplittableRandom(4).nextBytes(stream);
+    List<long[]> expected = new ArrayList<>();
+    FrameWriter batch = mixedBatch(stream, expected);
+    int total = batch.size();
+    RecordingChannel channel = new RecordingChannel(10_000); // a send buffer that keeps filling
+    batch.flushTo(channel);
+    assertEquals(total, channel.bytes.size());
+    assertTrue(channel.calls.stream().allMatch(n -> n <= 10_000), channel.calls.toString());
+    assertDecodes(channel.bytes.toByteArray(), expected, stream);
+  }
+
+  @Test
+  void aBatchWrittenToAStreamCopiesDirectRangesAndDecodesTheSame() throws IOException {
+    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
+    new SplittableRandom(3).nextBytes(stream);
+    List<long[]> expected = new ArrayList<>();
+    FrameWriter batch = mixedBatch(stream, expected);
+    int total = batch.size();
+    CountingStream out = new CountingStream();
+    batch.flushTo(out);
+    assertEquals(0, batch.size(), "emptied");
+    // The ACK, each direct range in pieces of at most one frame, then the FIN.
+    int frame = Wire.DATA_HEADER_BYTES + FrameStore.FRAME;
+    assertEquals(List.of(Wire.ACK_BYTES, frame, frame, frame, frame, frame,
+        Wire.DATA_HEADER_BYTES + 123, Wire.FIN_BYTES), out.writes);
+    assertEquals(total, out.bytes.size());
+    assertDecodes(out.bytes.toByteArray(), expected, stream);
+  }
+
+  /** Records each write: the bytes taken, whether from a direct buffer; takes at most a limit. */
+  private static final class RecordingChannel implements WritableByteChannel {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<Integer> calls = new ArrayList<>();
+    final List<Boolean> direct = new ArrayList<>();
+    private final int perCall;
+
+    RecordingChannel(int perCall) {
+      this.perCall = perCall;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      byte[] chunk = new byte[Math.min(src.remaining(), perCall)];
+      direct.add(src.isDirect());
+      src.get(chunk);
+      bytes.writeBytes(chunk);
+      calls.add(chunk.length);
+      return chunk.length;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Records each write call's length. */
