@@ -26,6 +26,15 @@ final class FrameReader {
    * takes in what a peer's batched write sent and the reader wakes once for all of it.
    */
   private static final int MAX_BUFFER_BYTES = 4 * (Wire.DATA_HEADER_BYTES + Wire.MAX_DATA_PAYLOAD);
+  /**
+   * The most a platform thread asks one read for, unless the frame it reads needs more. A virtual
+   * thread asks for all the buffer's room: each wait costs it a trip through the JDK's poller, so
+   * fewer, larger reads win. A platform thread that drains the socket with large reads waits in
+   * the kernel more often, and on loopback each of its wake-ups is paid by the sending thread:
+   * reads of at most 64 KiB made one-way transfers between platform threads about 5% faster, in
+   * alternating transfers in one process, and virtual threads 7 to 12% slower (docs/benchmarks.md).
+   */
+  private static final int PLATFORM_READ_BYTES = 64 * 1024;
 
   private final InputStream in;
   private byte[] buf = new byte[INITIAL_BUFFER_BYTES];
@@ -230,7 +239,11 @@ final class FrameReader {
       buf = target;
     }
     while (limit - pos < count) {
-      int n = in.read(buf, limit, buf.length - limit);
+      int room = buf.length - limit;
+      if (!Thread.currentThread().isVirtual()) {
+        room = Math.min(room, Math.max(count - (limit - pos), PLATFORM_READ_BYTES));
+      }
+      int n = in.read(buf, limit, room);
       if (n < 0) {
         throw new EOFException("connection closed by the peer's end");
       }
