@@ -59,7 +59,7 @@ public final class Harness {
       boolean quick) {
     static Settings full() {
       return new Settings(
-          1L << 30, 256L << 20, 11, 300, 3_000, 300, 30, 20, 10_000, Duration.ofSeconds(5), 3,
+          1L << 30, 256L << 20, 21, 300, 3_000, 300, 30, 20, 10_000, Duration.ofSeconds(5), 3,
           Duration.ofSeconds(12), 3, false);
     }
 
