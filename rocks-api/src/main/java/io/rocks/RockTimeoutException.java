@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * The rock stayed suspended longer than its reconnect timeout and gave up. Each failed reconnection
  * attempt's error is attached with {@link #addSuppressed} (the most recent ones, if there were
- * many).
+ * many). On the accepting side, a rock whose client never showed it had read the server's WELCOME
+ * gives up after the handshake timeout instead, with a message that says so.
  */
 public final class RockTimeoutException extends RockException {
   private final RockId rockId;
@@ -31,6 +32,16 @@ public final class RockTimeoutException extends RockException {
     this.peer = peer;
     this.suspendedFor = suspendedFor;
     this.attempts = attempts;
+  }
+
+  /** A timeout with its own message: what was waited for, and which limit ended the wait. */
+  public RockTimeoutException(
+      RockId rockId, InetSocketAddress peer, Duration suspendedFor, String message) {
+    super(message, null);
+    this.rockId = rockId;
+    this.peer = peer;
+    this.suspendedFor = suspendedFor;
+    this.attempts = 0;
   }
 
   public RockId rockId() {

@@ -101,10 +101,15 @@ final class FrameWriter {
   }
 
   void ack(long received, long windowLimit, boolean finReceived) {
+    ack(received, windowLimit, finReceived, false);
+  }
+
+  /** An ACK; {@code welcomed} sets {@link Wire#ACK_FLAG_WELCOMED} (the connector's, once welcomed). */
+  void ack(long received, long windowLimit, boolean finReceived, boolean welcomed) {
     putByte(Wire.ACK);
     putLong(received);
     putLong(windowLimit);
-    putByte((byte) (finReceived ? Wire.ACK_FLAG_FIN_RECEIVED : 0));
+    putByte((byte) ((finReceived ? Wire.ACK_FLAG_FIN_RECEIVED : 0) | (welcomed ? Wire.ACK_FLAG_WELCOMED : 0)));
   }
 
   void fin(long offset) {

@@ -121,6 +121,20 @@ final class RealRock implements Rock {
    * Wire#INITIAL_WINDOW}, so an unproven peer cannot make it buffer more.
    */
   private boolean confirmed;
+  /**
+   * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
+   * with {@link Wire#ACK_FLAG_WELCOMED}, a verified CONFIRM or a verified resume. Until then a
+   * suspension waits for a resume at most the handshake timeout ({@link Supervisor}), since a
+   * connector that never read WELCOME cannot resume. Guarded by {@link #lock}.
+   */
+  private boolean peerWelcomed;
+  /**
+   * Connecting side: WELCOME was read and no ACK has told the acceptor yet ({@link
+   * Wire#ACK_FLAG_WELCOMED}, which every ACK after WELCOME carries): the next DATA takes an ACK
+   * along. The heartbeat, at most one interval after the last write, carries it otherwise. Guarded
+   * by {@link #lock}.
+   */
+  private boolean welcomedAckDue;
   /** Accepting side: the CONFIRM tag the peer must send; null once checked. */
   private byte[] expectedConfirm;
   /** The CONFIRM tag to send first (each side sends one); null once queued. */
@@ -1094,6 +1108,31 @@ final class RealRock implements Rock {
     }
   }
 
+  /**
+   * Under {@link #lock}, connecting side, once WELCOME was read: the acceptor learns it from the
+   * next ACK, which goes along with the next DATA or is the next heartbeat, whichever comes first.
+   * Nothing is woken for it: sending it at once cost measurably on the connect path (an extra
+   * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
+   */
+  private void tellWelcomed() {
+    welcomedAckDue = true;
+  }
+
+  /** Accepting side: true once the connector showed it read WELCOME ({@link #peerWelcomed}). */
+  boolean peerWelcomedLocked() {
+    return peerWelcomed;
+  }
+
+  /** Accepting side, for tests: {@link #peerWelcomedLocked} under the lock. */
+  boolean peerWelcomed() {
+    lock.lock();
+    try {
+      return peerWelcomed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Under {@link #lock}: true once the rock has a key, computed or pending. */
   private boolean hasKeyLocked() {
     return key != null || pendingKey != null;
@@ -1111,6 +1150,7 @@ final class RealRock implements Rock {
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
+      tellWelcomed();
     } finally {
       lock.unlock();
     }
@@ -1146,7 +1186,7 @@ final class RealRock implements Rock {
     try {
       key = resumeKey;
       confirmed = true;
-      confirmToSend = clientConfirm;
+      confirmToSend = clientConfirm; // proves it read WELCOME; later ACKs carry the flag too
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
@@ -1279,6 +1319,9 @@ final class RealRock implements Rock {
       }
       welcomeAdvertised = -1;
       ackRequested = false;
+      if (resumed) {
+        peerWelcomed = true; // it resumed: it holds the key's inputs
+      }
       if (resumed && !confirmed) {
         // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
         // had queued may still come on the new connection: expectedConfirm stays to check it.
@@ -1606,6 +1649,7 @@ final class RealRock implements Rock {
               + " secret, or a man in the middle)");
     }
     expectedConfirm = null;
+    peerWelcomed = true;
     if (confirmed) {
       return false; // already confirmed by a resume; this is the CONFIRM queued before the cut
     }
@@ -1684,6 +1728,9 @@ final class RealRock implements Rock {
       if (!freed || writersWaiting == 0) {
         wakeSender(); // else the writer woken by the freed space sends, from its own thread
       }
+    }
+    if ((reader.flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
+      peerWelcomed = true;
     }
     if ((reader.flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
       if (finAt < 0 || acked != finAt) {
@@ -1829,13 +1876,15 @@ final class RealRock implements Rock {
             || peerWantsAck
             || windowUpdateDue()
             || (peerFin && !finAckSent)
+            || (welcomedAckDue && sent < sendLimit)
             || (ackSentReceived < 0);
     if (confirmToSend != null) {
       frames.confirm(confirmToSend);
       confirmToSend = null;
     }
     if (ackDue) {
-      frames.ack(received, limit, peerFin);
+      frames.ack(received, limit, peerFin, role == Role.CONNECTOR && hasKeyLocked());
+      welcomedAckDue = false;
       ackSentReceived = received;
       peerWantsAck = false;
       advertisedLimit = limit;

@@ -162,23 +162,40 @@ final class Supervisor implements Runnable {
       return;
     }
     long since = rock.suspendedSinceNanos();
+    boolean welcomed;
     rock.lock.lock();
     try {
-      while (rock.stateLocked() == RockState.SUSPENDED) {
-        long deadline = since + rock.options().reconnectTimeout().toNanos();
-        long remaining = deadline - System.nanoTime();
+      while (true) {
+        if (rock.stateLocked() != RockState.SUSPENDED) {
+          return;
+        }
+        // A connector that never showed it read WELCOME cannot resume (it lacks the acceptor's
+        // public key), or it lost its proof in the break: wait for it no longer than a handshake.
+        welcomed = rock.peerWelcomedLocked();
+        RockOptions options = rock.options();
+        long wait = options.reconnectTimeout().toNanos();
+        if (!welcomed) {
+          wait = Math.min(wait, options.handshakeTimeout().toNanos());
+        }
+        long remaining = since + wait - System.nanoTime();
         if (remaining <= 0) {
           break;
         }
         rock.stateChanged.awaitNanos(remaining);
       }
-      if (rock.stateLocked() != RockState.SUSPENDED) {
-        return;
-      }
     } finally {
       rock.lock.unlock();
     }
-    giveUp(since, 0, new ArrayDeque<>());
+    if (welcomed) {
+      giveUp(since, 0, new ArrayDeque<>());
+    } else {
+      rock.fail(
+          new RockTimeoutException(
+              rock.id, rock.peer(), Duration.ofNanos(System.nanoTime() - since),
+              "rock " + rock.id + " from " + rock.peer() + " broke before its client showed it had"
+                  + " read WELCOME, and no resume came within the handshake timeout ("
+                  + rock.options().handshakeTimeout().toMillis() + " ms)"));
+    }
   }
 
   private void giveUp(long sinceNanos, int attempts, Deque<IOException> errors) {

@@ -1,7 +1,7 @@
 package io.rocks.impl;
 
 /**
- * The constants of the rocks wire protocol, version 3. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 4. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */
@@ -11,7 +11,7 @@ final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   static final int MAGIC = 0x524f434b;
 
-  static final byte VERSION = 3;
+  static final byte VERSION = 4;
   static final int HANDSHAKE_HEADER_BYTES = 6;
   static final int NONCE_BYTES = 16;
   static final int ID_BYTES = 16;
@@ -51,6 +51,13 @@ final class Wire {
 
   /** ACK flag: the sender of the ACK has received the peer's FIN. */
   static final int ACK_FLAG_FIN_RECEIVED = 1;
+
+  /**
+   * ACK flag, set by the connector only: it has read WELCOME (and, with a pre-shared secret,
+   * checked the acceptor's CONFIRM), so it holds what a resume needs. Until an acceptor has seen it
+   * (or a CONFIRM, or a resume), its rock waits for a resume at most the handshake timeout.
+   */
+  static final int ACK_FLAG_WELCOMED = 2;
 
   // REJECT reasons.
   static final byte REJECT_UNSUPPORTED_VERSION = 1;

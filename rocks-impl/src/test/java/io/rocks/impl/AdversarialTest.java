@@ -260,6 +260,10 @@ class AdversarialTest {
       // A rock whose handshake a cut interrupts fails instead of suspending: let all three finish.
       Await.until(Duration.ofSeconds(20), "all three clients established",
           () -> clients.stream().allMatch(c -> c.rock().state() == RockState.CONNECTED));
+      // Until its client shows it read WELCOME, a server's rock waits for a resume only the
+      // handshake timeout (PROTOCOL.md §7.5); these must wait out the cut.
+      Await.until(Duration.ofSeconds(20), "the server saw all three welcomed",
+          () -> accepted.stream().allMatch(r -> ((RealRock) r.rock()).peerWelcomed()));
       RockFailureTest.echoOnce(pair);
       // Three rocks suspend and cannot come back yet; the pair's rock stays connected on its link.
       link.cutSilently();
