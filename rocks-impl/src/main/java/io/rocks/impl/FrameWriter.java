@@ -7,14 +7,14 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encodes handshake messages and frames into a growable buffer and writes them with one call, so a
- * batch of frames costs one system call. DATA frames kept whole in the in-flight buffer ({@link
- * FrameStore#writeHeader}) are not copied in: the batch refers to them ({@link #dataFrom}), and is
- * written in order as the buffered bytes before each such range, the range itself, and so on; ranges
- * that follow one another in the same array are written as one. On a TCP connection the socket
- * channel takes the ranges straight from the in-flight buffer's direct arrays, with no copy; a TLS
- * connection has no channel and is written as a stream, a range held off the heap copied through a
- * scratch array first.
+ * Encodes handshake messages and frames into a growable buffer and writes a batch of them with few
+ * calls. DATA frames kept whole in the in-flight buffer ({@link FrameStore#writeHeader}) are not
+ * copied in: the batch refers to them ({@link #dataFrom}), and is written in order as the buffered
+ * bytes before each such range (one call), the range itself, and so on; ranges that follow one
+ * another in the same array are written as one, in calls of at most {@link #MAX_WRITE_BYTES}. On a
+ * TCP connection the socket channel takes the ranges straight from the in-flight buffer's direct
+ * arrays, with no copy; a TLS connection has no channel and is written as a stream, a range held
+ * off the heap copied through a scratch array first.
  *
  * <p>Not thread-safe: used by one thread at a time (the handshake thread; then, as {@link
  * Connection#frames}, whichever thread holds the rock's send lock). {@link #flushTo} blocks in
