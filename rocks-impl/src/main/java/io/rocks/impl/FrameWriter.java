@@ -157,6 +157,31 @@ final class FrameWriter {
    * written. The ranges are written from their arrays as they are (no copy if they are direct).
    */
   void flushTo(WritableByteChannel channel) throws IOException {
+    writeInOrder(new Sink() {
+      @Override
+      public void bytes(byte[] array, int off, int len) throws IOException {
+        writeFully(channel, ByteBuffer.wrap(array, off, len));
+      }
+
+      @Override
+      public void range(ByteBuffer array, int at, int length) throws IOException {
+        writeFully(channel, array.slice(at, length));
+      }
+    });
+  }
+
+  /** Where {@link #writeInOrder} puts the batch: its encoded bytes and its ranges. */
+  private interface Sink {
+    void bytes(byte[] array, int off, int len) throws IOException;
+
+    void range(ByteBuffer array, int at, int length) throws IOException;
+  }
+
+  /**
+   * Hands the batch to {@code sink} in order (the buffered bytes before each range, the range, and
+   * so on, then the rest), and empties the batch, also if the sink throws.
+   */
+  private void writeInOrder(Sink sink) throws IOException {
     if (size() == 0) {
       return;
     }
@@ -164,13 +189,13 @@ final class FrameWriter {
       int written = 0;
       for (int i = 0; i < ranges; i++) {
         if (rangeAfter[i] > written) {
-          writeFully(channel, ByteBuffer.wrap(buf, written, rangeAfter[i] - written));
+          sink.bytes(buf, written, rangeAfter[i] - written);
           written = rangeAfter[i];
         }
-        writeFully(channel, rangeArrays[i].slice(rangeStarts[i], rangeLengths[i]));
+        sink.range(rangeArrays[i], rangeStarts[i], rangeLengths[i]);
       }
       if (size > written) {
-        writeFully(channel, ByteBuffer.wrap(buf, written, size - written));
+        sink.bytes(buf, written, size - written);
       }
     } finally {
       empty();
@@ -197,22 +222,18 @@ final class FrameWriter {
     if (size() == 0) {
       return;
     }
-    try {
-      int written = 0;
-      for (int i = 0; i < ranges; i++) {
-        if (rangeAfter[i] > written) {
-          out.write(buf, written, rangeAfter[i] - written);
-          written = rangeAfter[i];
-        }
-        writeRange(out, rangeArrays[i], rangeStarts[i], rangeLengths[i]);
+    writeInOrder(new Sink() {
+      @Override
+      public void bytes(byte[] array, int off, int len) throws IOException {
+        out.write(array, off, len);
       }
-      if (size > written) {
-        out.write(buf, written, size - written);
+
+      @Override
+      public void range(ByteBuffer array, int at, int length) throws IOException {
+        writeRange(out, array, at, length);
       }
-      out.flush();
-    } finally {
-      empty();
-    }
+    });
+    out.flush();
   }
 
   private void writeRange(OutputStream out, ByteBuffer array, int at, int length)

@@ -165,8 +165,20 @@ class FrameStoreTest {
 
   /**
    * A batch of an ACK, six DATA frames kept in the store (four in one array, two in the next) and
-   * a FIN, as a rock's sender makes it.
+   * a FIN, as a rock's sender makes it; with the stream it carries and its DATA frames' offsets and
+   * lengths.
    */
+  private record Mixed(byte[] stream, List<long[]> expected, FrameWriter batch) {
+    /** The batch of 5 frames and 123 bytes of random bytes from {@code seed}. */
+    static Mixed of(long seed) {
+      byte[] stream = new byte[5 * FrameStore.FRAME + 123];
+      new SplittableRandom(seed).nextBytes(stream);
+      List<long[]> expected = new ArrayList<>();
+      return new Mixed(stream, expected, mixedBatch(stream, expected));
+    }
+  }
+
+  /** Builds {@link Mixed}'s batch of {@code stream}, adding each DATA frame to {@code expected}. */
   private static FrameWriter mixedBatch(byte[] stream, List<long[]> expected) {
     FrameStore store = new FrameStore(CAPACITY);
     for (int off = 0; off < stream.length; off += FrameStore.FRAME) {
@@ -188,8 +200,9 @@ class FrameStoreTest {
   }
 
   /** Decodes a written batch and checks its frames and payload. */
-  private static void assertDecodes(byte[] written, List<long[]> expected, byte[] stream)
-      throws IOException {
+  private static void assertDecodes(byte[] written, Mixed mixed) throws IOException {
+    List<long[]> expected = mixed.expected();
+    byte[] stream = mixed.stream();
     FrameReader reader = new FrameReader(new ByteArrayInputStream(written));
     assertEquals(Wire.ACK, reader.nextFrame());
     ByteArrayOutputStream payload = new ByteArrayOutputStream();
@@ -205,10 +218,8 @@ class FrameStoreTest {
 
   @Test
   void aBatchMixingBufferedAndKeptFramesGoesToAChannelInOrderFromTheStore() throws IOException {
-    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
-    new SplittableRandom(3).nextBytes(stream);
-    List<long[]> expected = new ArrayList<>();
-    FrameWriter batch = mixedBatch(stream, expected);
+    Mixed mixed = Mixed.of(3);
+    FrameWriter batch = mixed.batch();
     int total = batch.size();
     RecordingChannel channel = new RecordingChannel(Integer.MAX_VALUE);
     batch.flushTo(channel);
@@ -222,29 +233,25 @@ class FrameStoreTest {
     assertEquals(List.of(Wire.ACK_BYTES, max, max, range1 - 2 * max, range2, Wire.FIN_BYTES),
         channel.calls);
     assertEquals(List.of(false, true, true, true, true, false), channel.direct);
-    assertDecodes(channel.bytes.toByteArray(), expected, stream);
+    assertDecodes(channel.bytes.toByteArray(), mixed);
   }
 
   @Test
   void aChannelThatTakesPartOfEachWriteGetsTheWholeBatchInOrder() throws IOException {
-    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
-    new SplittableRandom(4).nextBytes(stream);
-    List<long[]> expected = new ArrayList<>();
-    FrameWriter batch = mixedBatch(stream, expected);
+    Mixed mixed = Mixed.of(4);
+    FrameWriter batch = mixed.batch();
     int total = batch.size();
     RecordingChannel channel = new RecordingChannel(10_000); // a send buffer that keeps filling
     batch.flushTo(channel);
     assertEquals(total, channel.bytes.size());
     assertTrue(channel.calls.stream().allMatch(n -> n <= 10_000), channel.calls.toString());
-    assertDecodes(channel.bytes.toByteArray(), expected, stream);
+    assertDecodes(channel.bytes.toByteArray(), mixed);
   }
 
   @Test
   void aBatchWrittenToAStreamCopiesDirectRangesAndDecodesTheSame() throws IOException {
-    byte[] stream = new byte[5 * FrameStore.FRAME + 123];
-    new SplittableRandom(3).nextBytes(stream);
-    List<long[]> expected = new ArrayList<>();
-    FrameWriter batch = mixedBatch(stream, expected);
+    Mixed mixed = Mixed.of(3);
+    FrameWriter batch = mixed.batch();
     int total = batch.size();
     CountingStream out = new CountingStream();
     batch.flushTo(out);
@@ -254,7 +261,7 @@ class FrameStoreTest {
     assertEquals(List.of(Wire.ACK_BYTES, frame, frame, frame, frame, frame,
         Wire.DATA_HEADER_BYTES + 123, Wire.FIN_BYTES), out.writes);
     assertEquals(total, out.bytes.size());
-    assertDecodes(out.bytes.toByteArray(), expected, stream);
+    assertDecodes(out.bytes.toByteArray(), mixed);
   }
 
   /** Records each write: the bytes taken, whether from a direct buffer; takes at most a limit. */
