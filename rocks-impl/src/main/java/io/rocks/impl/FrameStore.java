@@ -92,11 +92,10 @@ final class FrameStore {
    * made only when none is spare, so the arrays in use and kept never outnumber the most ever in
    * use at once): a direct array costs a system call to allocate and page faults to fill.
    */
-  private ByteBuffer[] spares = new ByteBuffer[SPARES];
+  private ByteBuffer[] spares = new ByteBuffer[4]; // grows as more arrays are freed at once
   private int spareCount;
   /** The small first array, once no slot uses it, kept for the next small bytes. */
   private ByteBuffer spareSmall;
-  private static final int SPARES = 4;
 
   FrameStore(int capacity) {
     if (capacity <= 0) {
@@ -310,11 +309,10 @@ final class FrameStore {
       if (small && spareSmall != null) {
         slot.array = spareSmall;
         spareSmall = null;
-      } else if (spareCount > 0) {
-        slot.array = spares[--spareCount];
-        spares[spareCount] = null;
+      } else if (small && spareCount == 0) {
+        slot.array = allocate(FIRST_ARRAY_BYTES);
       } else {
-        slot.array = allocate(small ? FIRST_ARRAY_BYTES : arrayBytes);
+        slot.array = wholeArray();
       }
       slot.at = 0;
     }
@@ -333,17 +331,21 @@ final class FrameStore {
 
   /** Replaces a full small array with a whole one holding the same bytes at the same places. */
   private void grow(ByteBuffer small) {
-    ByteBuffer grown;
-    if (spareCount > 0) {
-      grown = spares[--spareCount];
-      spares[spareCount] = null;
-    } else {
-      grown = allocate(arrayBytes);
-    }
+    ByteBuffer grown = wholeArray();
     grown.put(0, small, 0, small.capacity());
     for (int i = count - 1; i >= 0 && slot(i).array == small; i--) {
       slot(i).array = grown;
     }
+  }
+
+  /** Returns a whole array: one kept for reuse if there is one, else a new one. */
+  private ByteBuffer wholeArray() {
+    if (spareCount == 0) {
+      return allocate(arrayBytes);
+    }
+    ByteBuffer array = spares[--spareCount];
+    spares[spareCount] = null;
+    return array;
   }
 
   /**

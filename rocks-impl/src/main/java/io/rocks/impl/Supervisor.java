@@ -170,7 +170,8 @@ final class Supervisor implements Runnable {
           return;
         }
         // A connector that never showed it read WELCOME cannot resume (it lacks the acceptor's
-        // public key), or it lost its proof in the break: wait for it no longer than a handshake.
+        // public key), unless it read WELCOME but its flagged ACK was lost with the connection:
+        // wait for it no longer than a handshake (PROTOCOL.md §7.5).
         welcomed = rock.peerWelcomedLocked();
         RockOptions options = rock.options();
         long wait = options.reconnectTimeout().toNanos();
