@@ -16,6 +16,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -28,10 +29,13 @@ import org.apache.logging.log4j.Logger;
  * <ul>
  *   <li>{@link #cutSilently()}: packets vanish. Nothing more is forwarded on current links and new
  *       connections are accepted but never forwarded; neither end sees a FIN or RST.
+ *   <li>{@link #blackHole()}: the relay stops reading. Nothing is read from either end of current
+ *       links, so each sender's kernel buffers fill and its writes block, as on a path that died
+ *       without a word; new connections are accepted and never read. Neither end sees a FIN or RST.
  *   <li>{@link #reset()}: every current link is closed with a TCP reset on both ends.
  *   <li>{@link #delay(Duration)}: each chunk arrives this long after it was sent (one-way latency).
- *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut stay dead and
- *       are closed, as their lost bytes cannot be recovered by TCP any more.
+ *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut or black-holed
+ *       stay dead and are closed, as their lost bytes cannot be recovered by TCP any more.
  * </ul>
  *
  * <p>Each link is served by four virtual threads, a reader and a deliverer per direction. Control methods may be called
@@ -48,6 +52,7 @@ public final class FaultRelay implements AutoCloseable {
   private final AtomicInteger cuts = new AtomicInteger();
   private final AtomicLong forwardedBytes = new AtomicLong();
   private volatile boolean cut;
+  private volatile boolean blackHole;
   private volatile long delayNanos;
   private volatile boolean closed;
   private final List<byte[]> recordings = new CopyOnWriteArrayList<>();
@@ -74,6 +79,19 @@ public final class FaultRelay implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops reading every current and future link until {@link #restore()}: both ends' writes fill
+   * their kernel buffers and then block, and neither sees a FIN or RST. Unlike {@link
+   * #cutSilently()}, which drains and drops, this is a path that stopped draining.
+   */
+  public void blackHole() {
+    blackHole = true;
+    cuts.incrementAndGet();
+    for (Link link : links) {
+      link.blackHole();
+    }
+  }
+
   /** Closes every current link with a TCP reset on both ends. New connections still work. */
   public void reset() {
     cuts.incrementAndGet();
@@ -90,8 +108,9 @@ public final class FaultRelay implements AutoCloseable {
   /** Ends a silent cut: links cut so far are closed, new ones are forwarded. */
   public void restore() {
     cut = false;
+    blackHole = false;
     for (Link link : links) {
-      if (link.cut) {
+      if (link.cut || link.blackHoled) {
         link.close(false);
       }
     }
@@ -166,6 +185,10 @@ public final class FaultRelay implements AutoCloseable {
       link.cut = true; // accepted into the void: the connect succeeds, nothing gets through
       return;
     }
+    if (blackHole) {
+      link.blackHoled = true; // accepted, and never read
+      return;
+    }
     try {
       Socket server = new Socket();
       server.setTcpNoDelay(true);
@@ -194,6 +217,7 @@ public final class FaultRelay implements AutoCloseable {
     try {
       InputStream in = from.getInputStream();
       while (true) {
+        link.awaitDraining(); // a black hole reads nothing more, so the sender's buffers fill
         int n = in.read(buf);
         if (n < 0) {
           inFlight.put(Chunk.END);
@@ -201,6 +225,10 @@ public final class FaultRelay implements AutoCloseable {
         }
         if (link.cut) {
           continue; // the bytes vanish
+        }
+        if (link.blackHoled) {
+          link.awaitDraining(); // read just as the hole opened: held, never delivered
+          continue;
         }
         if (record.size() < recordLimit) {
           record.write(buf, 0, Math.min(n, recordLimit - record.size()));
@@ -231,7 +259,7 @@ public final class FaultRelay implements AutoCloseable {
         if (wait > 0) {
           Thread.sleep(Duration.ofNanos(wait)); // the injected latency itself
         }
-        if (link.cut) {
+        if (link.cut || link.blackHoled) {
           continue;
         }
         out.write(chunk.bytes());
@@ -252,12 +280,28 @@ public final class FaultRelay implements AutoCloseable {
     final Socket client;
     volatile Socket server;
     volatile boolean cut;
+    /** Set once by {@link #blackHole()}; a black-holed link is never read again, only closed. */
+    volatile boolean blackHoled;
+    /** Released when the link closes, which ends a black-holed pump's wait. */
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     Link(Socket client) {
       this.client = client;
     }
 
+    void blackHole() {
+      blackHoled = true;
+    }
+
+    /** Blocks the calling pump thread while the link is black-holed, until it is closed. */
+    void awaitDraining() throws InterruptedException {
+      if (blackHoled) {
+        closed.await();
+      }
+    }
+
     void close(boolean withReset) {
+      closed.countDown();
       links.remove(this);
       closeSocket(client, withReset);
       Socket s = server;
