@@ -30,6 +30,13 @@ final class Connection {
    * recovers as from any broken connection.
    */
   final SocketChannel channel;
+  /**
+   * The TCP connection's channel, under TLS too (the JDK's TLS socket over a channel's socket
+   * reports that channel): {@link #close} closes it first, so closing never waits for the TLS
+   * socket's locks, which a writer blocked on a path that stopped draining holds. Null only for a
+   * socket that is not a channel's.
+   */
+  private final SocketChannel tcp;
   /** Frames being encoded for this connection; guarded by the rock's send lock. */
   final FrameWriter frames = new FrameWriter();
   /**
@@ -65,19 +72,46 @@ final class Connection {
     // bypass TLS.
     SocketChannel ch = socket.getChannel();
     this.channel = ch != null && ch.socket() == socket ? ch : null;
+    this.tcp = ch;
   }
 
   InetSocketAddress remote() {
     return (InetSocketAddress) socket.getRemoteSocketAddress();
   }
 
-  /** Closes the socket, waking its reader and writer with an exception. Never throws. */
+  /**
+   * Closes the connection, waking its reader and writer with an exception. Never blocks and never
+   * throws; safe to call from any thread, more than once.
+   *
+   * <p>It closes the TCP channel itself, not the TLS socket over it: closing a TLS socket first
+   * writes close_notify, which waits for the TLS record lock, and a writer blocked in a socket
+   * write on a path that stopped draining holds that lock until the write fails. Closing the
+   * channel fails that write at once, and the TLS socket, which holds nothing but the channel, is
+   * left to the garbage collector. No close_notify is sent: the rock's own CLOSE frame says that a
+   * rock ended, and a broken connection has no one to tell. A socket that is not a channel's (none
+   * is, today) is closed on a thread of its own, so the caller still never waits.
+   */
   void close() {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // Nothing more can be done with a socket that fails to close.
+    if (tcp != null) {
+      try {
+        tcp.close();
+      } catch (IOException ignored) {
+        // Nothing more can be done with a channel that fails to close.
+      }
+      return;
     }
+    Thread.ofVirtual().name("rock-close").start(() -> {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // Nothing more can be done with a socket that fails to close.
+      }
+    });
+  }
+
+  /** True once {@link #close} closed the TCP connection. */
+  boolean isClosed() {
+    return tcp != null ? !tcp.isOpen() : socket.isClosed();
   }
 
   @Override

@@ -2004,11 +2004,12 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    if (broken != null) {
-      broken.close();
-    }
+    // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
     if (recovery != null) {
       RockThreads.start("supervisor", id, recovery);
+    }
+    if (broken != null) {
+      broken.close();
     }
     if (isTerminalNow()) {
       hooks.terminated(this);

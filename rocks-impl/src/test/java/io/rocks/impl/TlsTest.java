@@ -36,50 +36,18 @@ class TlsTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    certificate("rocks", "CN=localhost", "server.p12", "trust.p12",
+    TestCertificates.make(dir, "rocks", "CN=localhost", "server.p12", "trust.p12",
         "-ext", "SAN=dns:localhost,ip:127.0.0.1");
     // A client certificate, and a server trust store that accepts it, for mutual TLS.
-    certificate("client", "CN=rocks-client", "client.p12", "clients.p12");
+    TestCertificates.make(dir, "client", "CN=rocks-client", "client.p12", "clients.p12");
     mutualServer = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
         + "\", key-store-password = changeit, trust-store = \"" + dir.resolve("clients.p12")
         + "\", trust-store-password = changeit, client-auth = need }", "mutual-server.conf").defaults();
     mutualClient = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("client.p12")
         + "\", key-store-password = changeit, trust-store = \"" + dir.resolve("trust.p12")
         + "\", trust-store-password = changeit }", "mutual-client.conf").defaults();
-    server = RocksPolicy.parse("rocks.tls { enabled = true, key-store = \"" + dir.resolve("server.p12")
-        + "\", key-store-password = changeit }", "server.conf").defaults();
-    client = RocksPolicy.parse("rocks.tls { enabled = true, trust-store = \"" + dir.resolve("trust.p12")
-        + "\", trust-store-password = changeit }", "client.conf").defaults();
-  }
-
-  /**
-   * Makes an EC key pair with a self-signed certificate in {@code keyStore} (with {@code extra}
-   * keytool options), and a trust store {@code trustStore} holding that certificate; both PKCS#12
-   * in the test directory, password "changeit".
-   */
-  private static void certificate(String alias, String dname, String keyStore, String trustStore, String... extra)
-      throws Exception {
-    String der = dir.resolve(alias + ".der").toString();
-    List<String> generate = new java.util.ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC",
-        "-groupname", "secp256r1", "-dname", dname, "-validity", "2"));
-    generate.addAll(List.of(extra));
-    generate.addAll(List.of("-storetype", "PKCS12", "-keystore", dir.resolve(keyStore).toString(),
-        "-storepass", "changeit", "-keypass", "changeit"));
-    keytool(generate.toArray(String[]::new));
-    keytool("-exportcert", "-alias", alias, "-keystore", dir.resolve(keyStore).toString(),
-        "-storepass", "changeit", "-file", der);
-    keytool("-importcert", "-noprompt", "-alias", alias, "-file", der,
-        "-storetype", "PKCS12", "-keystore", dir.resolve(trustStore).toString(), "-storepass", "changeit");
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "keytool finished");
-    assertEquals(0, process.exitValue(), "keytool " + String.join(" ", args) + ": " + output);
+    server = TestCertificates.serverOptions(dir);
+    client = TestCertificates.clientOptions(dir);
   }
 
   @Test

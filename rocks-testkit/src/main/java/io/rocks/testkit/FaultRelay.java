@@ -32,6 +32,8 @@ import org.apache.logging.log4j.Logger;
  *   <li>{@link #blackHole()}: the relay stops reading. Nothing is read from either end of current
  *       links, so each sender's kernel buffers fill and its writes block, as on a path that died
  *       without a word; new connections are accepted and never read. Neither end sees a FIN or RST.
+ *       {@link #blackHoleCurrentLinks()} does the same to current links only: new connections are
+ *       forwarded, as when one route died and another works.
  *   <li>{@link #reset()}: every current link is closed with a TCP reset on both ends.
  *   <li>{@link #delay(Duration)}: each chunk arrives this long after it was sent (one-way latency).
  *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut or black-holed
@@ -44,6 +46,13 @@ import org.apache.logging.log4j.Logger;
  */
 public final class FaultRelay implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(FaultRelay.class);
+
+  /**
+   * The receive buffer of each relayed socket. A path holds a bounded amount of data in flight;
+   * without a bound, loopback's buffers grow to tens of megabytes and a black hole would swallow
+   * whatever a sender writes instead of making its writes block.
+   */
+  static final int LINK_BUFFER_BYTES = 256 * 1024;
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
@@ -61,7 +70,9 @@ public final class FaultRelay implements AutoCloseable {
   /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
   public FaultRelay(InetSocketAddress target) throws IOException {
     this.target = target;
-    this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+    this.listener = new ServerSocket();
+    listener.setReceiveBufferSize(LINK_BUFFER_BYTES); // accepted sockets inherit it
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
     Thread.ofVirtual().name("fault-relay-accept").start(this::acceptLoop);
   }
 
@@ -86,6 +97,18 @@ public final class FaultRelay implements AutoCloseable {
    */
   public void blackHole() {
     blackHole = true;
+    cuts.incrementAndGet();
+    for (Link link : links) {
+      link.blackHole();
+    }
+  }
+
+  /**
+   * Stops reading every current link, as {@link #blackHole()} does, but forwards new connections:
+   * the old path died without a word and a new one works. The dead links stay open until {@link
+   * #restore()} or {@link #close()}, whatever their ends do.
+   */
+  public void blackHoleCurrentLinks() {
     cuts.incrementAndGet();
     for (Link link : links) {
       link.blackHole();
@@ -192,6 +215,7 @@ public final class FaultRelay implements AutoCloseable {
     try {
       Socket server = new Socket();
       server.setTcpNoDelay(true);
+      server.setReceiveBufferSize(LINK_BUFFER_BYTES);
       server.connect(target, 5_000);
       client.setTcpNoDelay(true);
       link.server = server;
