@@ -46,6 +46,12 @@ final class Connection {
    */
   volatile long lastSendNanos;
   /**
+   * The error of a failed write, left to whoever reads this connection next (see {@link
+   * RealRock}'s {@code writeFailed}); null while writes succeed. Set by the writing thread, read by
+   * the reading one.
+   */
+  volatile IOException writeFailure;
+  /**
    * True while a thread owns {@link #reader}: from the start, the reader thread; false while the
    * input is lent and no application thread is reading. Guarded by the rock's lock.
    */

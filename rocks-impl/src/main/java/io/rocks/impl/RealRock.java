@@ -62,6 +62,8 @@ final class RealRock implements Rock {
    * reads it itself (see {@link #attach}).
    */
   private static final long WELCOME_LEND_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** How long the last write as a rock ends may take ({@link #closeAfterLastWrite}). */
+  private static final long CLOSE_GRACE_MILLIS = 100;
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
   private static final long LEND_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -157,6 +159,10 @@ final class RealRock implements Rock {
   private long finAt = -1;
   private boolean finSentOnConnection;
   private boolean finAcked;
+  /**
+   * True once CLOSE was put in a batch. The batch may still be being written: whoever ends the
+   * rock closes the connection only after that write ({@link #closeAfterLastWrite}).
+   */
   private boolean closeSent;
 
   private final ByteRing inRing;
@@ -169,6 +175,7 @@ final class RealRock implements Rock {
   /** True when the peer's DATA_ACK asked for an acknowledgement not yet sent. */
   private boolean peerWantsAck;
   private long advertisedLimit;
+  /** True once an ACK of the peer's FIN was put in a batch (see {@link #closeSent}). */
   private boolean finAckSent;
 
   /**
@@ -485,6 +492,11 @@ final class RealRock implements Rock {
     return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
   }
 
+  /** Returns the lock every sender of frames holds, for tests that play a sender. */
+  ReentrantLock sendLockForTests() {
+    return sendLock;
+  }
+
   /** Returns every counter of both directions, for diagnosing a stalled rock. */
   String describe() {
     lock.lock();
@@ -703,6 +715,8 @@ final class RealRock implements Rock {
         silentNanos = System.nanoTime() - reader.lastByteNanos();
         if (silentNanos >= options.failureDetectionTime().toNanos()) {
           connectionFailed(gen, silenceException(silentNanos));
+        } else if (conn.writeFailure != null) {
+          connectionFailed(gen, conn.writeFailure);
         }
         return; // the caller checks its own deadline
       }
@@ -892,8 +906,8 @@ final class RealRock implements Rock {
       try {
         conn = connection;
         gen = generation;
-        if (conn == null || state.isTerminal()) {
-          return finishAfter;
+        if (conn == null || state.isTerminal() || conn.writeFailure != null) {
+          return finishAfter; // a failed connection's reader suspends the rock (writeFailed)
         }
         sendPending = false;
         finishAfter |= fillFrames(conn.frames, false);
@@ -910,13 +924,7 @@ final class RealRock implements Rock {
         conn.frames.flushTo(conn);
         conn.lastSendNanos = System.nanoTime();
       } catch (IOException e) {
-        if (role == Role.CONNECTOR && !isEstablished()) {
-          // As in the writer thread: the peer's last word (a REJECT, a TLS alert) says why better
-          // than a broken pipe, and whoever reads this connection next gets it at once.
-          log.debug("rock {}: write before WELCOME failed: {}", id, e.toString());
-          return finishAfter;
-        }
-        connectionFailed(gen, e);
+        writeFailed(conn, e);
         return finishAfter;
       }
       if (oneRound) {
@@ -1445,6 +1453,9 @@ final class RealRock implements Rock {
           if (silentNanos >= options.failureDetectionTime().toNanos()) {
             throw silenceException(silentNanos);
           }
+          if (conn.writeFailure != null) {
+            throw conn.writeFailure;
+          }
           if (!isCurrent(gen)) {
             return;
           }
@@ -1480,6 +1491,20 @@ final class RealRock implements Rock {
       log.error("rock {}: reader failed unexpectedly", id, e);
       fail(gen, new RockException("rock " + id + ": internal error in reader", e));
     }
+  }
+
+  /**
+   * A write on {@code conn} failed: leaves the failure to whoever reads the connection, which
+   * meets it at its next read. What the peer sent before it closed or reset the connection is
+   * still buffered and read first: its CLOSE, or the acknowledgement of our FIN, which end the
+   * rock in order where acting on the write's "broken pipe" would suspend it. Before WELCOME the
+   * peer's last word (a REJECT, a TLS alert refusing our certificate) likewise says why better
+   * than a broken pipe. A reader that meets no failure of its own takes this one at its next
+   * socket timeout, at most a second later ({@link Connection#writeFailure}).
+   */
+  private void writeFailed(Connection conn, IOException e) {
+    log.debug("rock {}: write on {} failed: {}", id, conn, e.toString());
+    conn.writeFailure = e;
   }
 
   /**
@@ -1798,14 +1823,7 @@ final class RealRock implements Rock {
     } catch (InterruptedException e) {
       connectionFailed(gen, new InterruptedIOException("writer interrupted"));
     } catch (IOException e) {
-      if (role == Role.CONNECTOR && !isEstablished()) {
-        // Before WELCOME a failed connection ends the rock, and the peer's last word (a REJECT,
-        // a TLS alert refusing our certificate) says why better than a broken pipe: leave the
-        // failure to the reader, whose read on this broken connection ends at once.
-        log.debug("rock {}: write before WELCOME failed: {}", id, e.toString());
-        return;
-      }
-      connectionFailed(gen, e);
+      writeFailed(conn, e);
     } catch (RuntimeException e) {
       log.error("rock {}: writer failed unexpectedly", id, e);
       fail(gen, new RockException("rock " + id + ": internal error in writer", e));
@@ -1970,15 +1988,20 @@ final class RealRock implements Rock {
    * with).
    */
   void connectionFailed(long gen, IOException cause) {
-    Connection broken;
+    Connection broken = null;
     boolean suspendedNow = false;
+    boolean ended = false;
     Supervisor recovery = null;
     lock.lock();
     try {
       if (gen != generation || state.isTerminal()) {
         return;
       }
-      if (!hasKeyLocked()) {
+      if (doneLocked()) {
+        // Its last frames are out and the peer's are in: the peer closing the connection as it
+        // ends (often with a reset, when our last ACK reached it unread) is no failure.
+        ended = true;
+      } else if (!hasKeyLocked()) {
         failLocked(
             new RockException(
                 "rock " + id + " to " + peer + " failed before it was established: " + cause.getMessage(),
@@ -2003,6 +2026,10 @@ final class RealRock implements Rock {
       }
     } finally {
       lock.unlock();
+    }
+    if (ended) {
+      terminate(RockState.CLOSED, null);
+      return;
     }
     // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
     if (recovery != null) {
@@ -2071,6 +2098,7 @@ final class RealRock implements Rock {
    * once; the first call wins.
    */
   void terminate(RockState terminal, IOException cause) {
+    assert !sendLock.isHeldByCurrentThread() : "a CLOSE written at the end would wait for this thread";
     Connection last;
     boolean sendClose;
     lock.lock();
@@ -2096,8 +2124,8 @@ final class RealRock implements Rock {
       lock.unlock();
     }
     if (last != null) {
-      if (sendClose) {
-        sendCloseBriefly(last);
+      if (terminal == RockState.CLOSED) {
+        closeAfterLastWrite(last, sendClose);
       }
       last.close();
     }
@@ -2105,24 +2133,47 @@ final class RealRock implements Rock {
   }
 
   /**
-   * Tells the peer of an abort with a CLOSE frame, best effort: a write can block on a stalled
-   * link, so it runs on its own thread and is given 100 ms before the socket is closed under it.
+   * As a rock ends in order, before {@code conn} is closed: waits for the batch another thread may
+   * still be writing (it may hold the rock's last ACK or CLOSE, which closing now would lose, so
+   * the peer would suspend instead of ending), then, if {@code sendClose}, writes CLOSE to tell the
+   * peer the rock ended. Every write holds {@link #sendLock}, as every sender's does: a CLOSE
+   * written while another thread is between two write calls of one batch would land inside a
+   * frame. Best effort and bounded: a write can block on a stalled link, so the CLOSE is written on
+   * a thread of its own and the caller waits at most {@link #CLOSE_GRACE_MILLIS}; if the lock is
+   * not free by then, no CLOSE is sent and the peer learns of the end when it tries to resume.
+   * Never called holding {@link #lock} or {@link #sendLock}.
    */
-  private static void sendCloseBriefly(Connection conn) {
+  private void closeAfterLastWrite(Connection conn, boolean sendClose) {
+    if (sendLock.tryLock()) {
+      sendLock.unlock(); // no batch is being written
+      if (!sendClose) {
+        return;
+      }
+    }
     Thread sender =
         Thread.ofVirtual()
+            .name("rock-close-" + id)
             .start(
                 () -> {
                   try {
-                    FrameWriter frames = new FrameWriter();
-                    frames.close();
-                    frames.flushTo(conn);
-                  } catch (IOException ignored) {
+                    if (!sendLock.tryLock(CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                      return; // a batch is still being written: a CLOSE now could split a frame
+                    }
+                    try {
+                      if (sendClose) {
+                        FrameWriter frames = new FrameWriter();
+                        frames.close();
+                        frames.flushTo(conn);
+                      }
+                    } finally {
+                      sendLock.unlock();
+                    }
+                  } catch (IOException | InterruptedException ignored) {
                     // The peer learns of the end when it tries to resume.
                   }
                 });
     try {
-      sender.join(Duration.ofMillis(100));
+      sender.join(Duration.ofMillis(CLOSE_GRACE_MILLIS));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -2137,18 +2188,23 @@ final class RealRock implements Rock {
     boolean done;
     lock.lock();
     try {
-      boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
-      done =
-          !state.isTerminal()
-              && ((finAcked && peerFin && finAckSent)
-                  || (appClosed && finAcked && closeSent)
-                  || peerClosed);
+      done = !state.isTerminal() && doneLocked();
     } finally {
       lock.unlock();
     }
     if (done) {
       terminate(RockState.CLOSED, null);
     }
+  }
+
+  /**
+   * Under {@link #lock}: true once the rock has nothing left to do. The frames this depends on may
+   * have been put in a batch that is still being written; {@link #terminate} closes the connection
+   * only after that write.
+   */
+  private boolean doneLocked() {
+    boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
+    return (finAcked && peerFin && finAckSent) || (appClosed && finAcked && closeSent) || peerClosed;
   }
 
   private boolean isTerminalNow() {
