@@ -281,6 +281,7 @@ final class Handshake {
   static void serverResume(RealRock rock, Connection conn, byte[] clientNonce) throws IOException {
     ResumeKey key = rock.key();
     byte[] serverNonce = nonce();
+    long challenge = rock.nextChallenge();
     long received = rock.receivedCount();
     boolean fin = rock.peerFinReceived();
     FrameWriter out = new FrameWriter();
@@ -305,7 +306,7 @@ final class Handshake {
       throw new BadProofException(
           "rejected resume of rock " + rock.id + " from " + conn.remote() + ": bad proof");
     }
-    rock.attach(conn, clientReceived, clientFin, true);
+    rock.attach(conn, clientReceived, clientFin, true, challenge);
   }
 
   /** Sends REJECT, best effort: the connection is closed next whatever happens. */

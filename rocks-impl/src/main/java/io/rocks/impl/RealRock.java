@@ -237,6 +237,15 @@ final class RealRock implements Rock {
   private long suspendedTotalNanos;
   private long retransmitted;
   private long retransmitUntil;
+  /**
+   * Accepting side: how many CHALLENGEs were sent for this rock ({@link #nextChallenge}), and the
+   * number of the one whose resume attached last. A resume is answered in order (RESUME, then
+   * CHALLENGE, then PROOF, and the connector starts a new resume only after its previous one
+   * ended), so a PROOF that answers an older CHALLENGE than the attached one is stale: a handshake
+   * thread delayed it past a newer resume ({@link #attach}).
+   */
+  private long challengesSent;
+  private long attachedChallenge = -1;
 
   /**
    * The connecting side's key agreement, until WELCOME arrives; then null. Set before the first
@@ -1267,12 +1276,34 @@ final class RealRock implements Rock {
   }
 
   /**
+   * Accepting side, as it answers a RESUME: returns the number of the CHALLENGE it is about to
+   * send, for {@link #attach} to tell a stale resume from the latest.
+   */
+  long nextChallenge() {
+    lock.lock();
+    try {
+      return challengesSent++;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes {@code next} the rock's first connection, or a resumed connection of the connector. */
+  void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed)
+      throws IOException {
+    attach(next, peerReceived, peerHasFin, resumed, -1);
+  }
+
+  /**
    * Makes {@code next} the rock's connection. {@code peerReceived} is how much the peer holds of
    * our stream (retransmission starts there); {@code peerFinReceived} says it also has our FIN.
-   * Closes the previous connection, if any. Throws if the peer's counts are impossible, which fails
-   * the rock.
+   * {@code challenge} is, on the accepting side of a resume, the number of the CHALLENGE the
+   * peer's PROOF answered ({@link #nextChallenge}), else -1. Closes the previous connection, if
+   * any. A resume older than the one attached last is refused: {@code next} is closed, the rock
+   * carries on, and a {@link RockProtocolException} says why. Throws if the peer's counts are
+   * impossible, which fails the rock.
    */
-  void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed)
+  void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed, long challenge)
       throws IOException {
     Connection previous;
     long retransmitting;
@@ -1285,6 +1316,13 @@ final class RealRock implements Rock {
       if (state.isTerminal()) {
         next.close();
         throw new RockException("rock " + id + " is " + state);
+      }
+      if (challenge >= 0 && challenge < attachedChallenge) {
+        next.close();
+        throw new RockProtocolException(
+            "refused a stale resume of rock " + id + " from " + next.remote() + ": it answered"
+                + " challenge " + challenge + ", and the resume of challenge " + attachedChallenge
+                + " attached before it");
       }
       if (peerReceived < acked || peerReceived > highestSent) {
         impossible =
@@ -1307,6 +1345,9 @@ final class RealRock implements Rock {
       }
       previous = connection;
       generation++;
+      if (challenge >= 0) {
+        attachedChallenge = challenge;
+      }
       readerTurn.signalAll();
       connection = next;
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();

@@ -79,6 +79,53 @@ class RockResumeSecurityTest {
     }
   }
 
+  /**
+   * A resume whose PROOF is processed after a newer resume of the same rock (the server's thread
+   * for it was starved, say) is refused and its connection closed; the rock, which has moved on,
+   * carries on. Its counts are stale: the newer connection acknowledged more since.
+   */
+  @Test
+  @Timeout(60)
+  void refusesAStaleAuthenticatedResumeAndTheRockCarriesOn() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      RockFailureTest.echoOnce(pair);
+      RealRock client = pair.clientRock();
+      ResumeKey key = client.key();
+      try (Socket late = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        late.setSoTimeout(10_000);
+        byte[] clientNonce = randomBytes(16);
+        late.getOutputStream().write(resume(client.id(), clientNonce));
+        DataInputStream in = new DataInputStream(late.getInputStream());
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        in.readFully(challenge);
+        assertEquals(Wire.CHALLENGE, challenge[5]);
+        byte[] serverNonce = Arrays.copyOfRange(challenge, 6, 6 + Wire.NONCE_BYTES);
+        long received = client.receivedCount();
+        byte[] proof = key.clientProof(client.id(), clientNonce, serverNonce, received, false);
+
+        // A newer resume, then data the client acknowledges on it: the server's sent bytes
+        // acknowledged now exceed what the late PROOF says the client received.
+        pair.relay.reset();
+        Await.until(Duration.ofSeconds(30), "the newer resume",
+            () -> client.stats().suspensions() == 1 && client.state() == RockState.CONNECTED
+                && pair.serverRock().state() == RockState.CONNECTED);
+        pair.accepted.getOutputStream().write(new byte[1000]);
+        pair.client.getInputStream().readNBytes(1000);
+        Await.until(Duration.ofSeconds(10), "the server's bytes acknowledged",
+            () -> pair.serverRock().stats().bytesAcknowledged() > received);
+        int serverSuspensions = pair.serverRock().stats().suspensions();
+
+        late.getOutputStream().write(proof(received, proof)); // valid, and stale
+        assertEquals(-1, in.read(), "the server closes the stale resume's connection");
+        assertEquals(RockState.CONNECTED, pair.serverRock().state());
+        assertEquals(serverSuspensions, pair.serverRock().stats().suspensions());
+      }
+      RockFailureTest.echoOnce(pair);
+      assertEquals(RockState.CONNECTED, client.state());
+      assertEquals(1, client.stats().suspensions());
+    }
+  }
+
   @Test
   @Timeout(60)
   void rejectsResumeOfGuessedId() throws Exception {
