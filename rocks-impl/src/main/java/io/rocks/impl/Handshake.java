@@ -241,6 +241,31 @@ final class Handshake {
    */
   static void clientResume(RealRock rock, Connection conn) throws IOException {
     ResumeKey key = rock.key();
+    Challenge challenge = challenge(rock, key, conn);
+    long serverReceived = challenge.received();
+    boolean serverFin = challenge.fin();
+    byte[] clientNonce = challenge.clientNonce();
+    byte[] serverNonce = challenge.serverNonce();
+    FrameWriter out = new FrameWriter();
+    long received = rock.receivedCount();
+    boolean fin = rock.peerFinReceived();
+    out.handshakeHeader(Wire.PROOF);
+    out.putLong(received);
+    out.putByte((byte) (fin ? 1 : 0));
+    byte[] proof = key.clientProof(rock.id, clientNonce, serverNonce, received, fin);
+    out.putBytes(proof, 0, proof.length);
+    out.flushTo(conn);
+    rock.attach(conn, serverReceived, serverFin, true);
+  }
+
+  /** The acceptor's CHALLENGE, verified, with the nonces both sides chose for this connection. */
+  private record Challenge(byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {}
+
+  /**
+   * Connecting side: sends RESUME for {@code rock} and reads the CHALLENGE, whose proof shows the
+   * server holds the rock's key. Throws {@link RejectedException} if the server refused.
+   */
+  private static Challenge challenge(RealRock rock, ResumeKey key, Connection conn) throws IOException {
     byte[] clientNonce = nonce();
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.RESUME);
@@ -266,15 +291,24 @@ final class Handshake {
           "rock " + rock.id + ": the server at " + conn.remote() + " could not prove it holds the"
               + " rock's key");
     }
-    long received = rock.receivedCount();
-    boolean fin = rock.peerFinReceived();
-    out.handshakeHeader(Wire.PROOF);
-    out.putLong(received);
-    out.putByte((byte) (fin ? 1 : 0));
-    byte[] proof = key.clientProof(rock.id, clientNonce, serverNonce, received, fin);
+    return new Challenge(clientNonce, serverNonce, serverReceived, serverFin);
+  }
+
+  /**
+   * Connecting side, after {@code rock} ended while the acceptor may still hold it: tells the
+   * acceptor over {@code conn}, a fresh connection, with RESUME, then GONE in place of PROOF, so
+   * it ends the rock too instead of waiting for a resume until its reconnect timeout. Throws
+   * {@link RejectedException} if the server no longer holds the rock.
+   */
+  static void clientGone(RealRock rock, Connection conn, byte reason) throws IOException {
+    ResumeKey key = rock.key();
+    Challenge challenge = challenge(rock, key, conn);
+    FrameWriter out = new FrameWriter();
+    out.handshakeHeader(Wire.GONE);
+    out.putByte(reason);
+    byte[] proof = key.goneProof(rock.id, challenge.clientNonce(), challenge.serverNonce(), reason);
     out.putBytes(proof, 0, proof.length);
     out.flushTo(conn);
-    rock.attach(conn, serverReceived, serverFin, true);
   }
 
   /** The accepting side's half of a resume, after RESUME was read and its rock found. */
@@ -294,6 +328,10 @@ final class Handshake {
     out.flushTo(conn);
 
     byte type = conn.reader.nextHandshake();
+    if (type == Wire.GONE) {
+      serverGone(rock, conn, key, clientNonce, serverNonce);
+      return;
+    }
     if (type != Wire.PROOF) {
       throw new RockProtocolException("expected PROOF, got " + Wire.typeName(type));
     }
@@ -307,6 +345,24 @@ final class Handshake {
           "rejected resume of rock " + rock.id + " from " + conn.remote() + ": bad proof");
     }
     rock.attach(conn, clientReceived, clientFin, true, challenge);
+  }
+
+  /**
+   * Accepting side, when GONE answered the CHALLENGE: checks its proof and ends the rock as its
+   * connector did. A GONE without a valid proof gets REJECT(BAD_PROOF) and changes nothing.
+   */
+  private static void serverGone(
+      RealRock rock, Connection conn, ResumeKey key, byte[] clientNonce, byte[] serverNonce)
+      throws IOException {
+    byte reason = conn.reader.bodyBytes(0, 1)[0];
+    byte[] proof = conn.reader.bodyBytes(1, ResumeKey.PROOF_BYTES);
+    if (!ResumeKey.matches(key.goneProof(rock.id, clientNonce, serverNonce, reason), proof)) {
+      reject(conn, Wire.REJECT_BAD_PROOF, "resume refused");
+      throw new BadProofException(
+          "rejected GONE for rock " + rock.id + " from " + conn.remote() + ": bad proof");
+    }
+    conn.close();
+    rock.peerGone(reason, conn.remote());
   }
 
   /** Sends REJECT, best effort: the connection is closed next whatever happens. */

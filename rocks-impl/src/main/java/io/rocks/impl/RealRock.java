@@ -218,6 +218,8 @@ final class RealRock implements Rock {
   private int writersWaiting;
 
   private boolean appClosed;
+  /** True once the application aborted the rock ({@code SO_LINGER} 0). */
+  private boolean aborted;
   private boolean inputShutdown;
   private boolean outputShutdown;
 
@@ -1045,6 +1047,7 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       appClosed = true;
+      aborted = true;
       inputShutdown = true;
       outputShutdown = true;
       inRing.discard(inRing.size());
@@ -2142,6 +2145,9 @@ final class RealRock implements Rock {
     assert !sendLock.isHeldByCurrentThread() : "a CLOSE written at the end would wait for this thread";
     Connection last;
     boolean sendClose;
+    boolean abortedHere;
+    boolean keyHeld;
+    Supervisor recovery;
     lock.lock();
     try {
       if (state.isTerminal()) {
@@ -2150,6 +2156,9 @@ final class RealRock implements Rock {
       last = connection;
       connection = null;
       sendClose = terminal == RockState.CLOSED && last != null && !closeSent && !peerClosed;
+      abortedHere = aborted && !peerClosed;
+      keyHeld = hasKeyLocked();
+      recovery = supervisor;
       if (terminal == RockState.FAILED) {
         failLocked(cause);
       } else {
@@ -2164,13 +2173,46 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
+    boolean closeWritten = false;
     if (last != null) {
       if (terminal == RockState.CLOSED) {
-        closeAfterLastWrite(last, sendClose);
+        closeWritten = closeAfterLastWrite(last, sendClose);
       }
       last.close();
     }
+    // A connector whose acceptor may still hold the rock, suspended or unaware, tells it on a
+    // fresh connection (GONE), so it does not wait for a resume until its reconnect timeout.
+    if (role == Role.CONNECTOR && keyHeld && recovery != null) {
+      if (terminal == RockState.FAILED && !(cause instanceof Handshake.RejectedException)) {
+        recovery.tellGone(Wire.GONE_FAILED);
+      } else if (terminal == RockState.CLOSED && abortedHere && !closeWritten) {
+        recovery.tellGone(Wire.GONE_ABORTED);
+      }
+    }
     hooks.terminated(this);
+  }
+
+  /**
+   * Accepting side: the connector proved with GONE that it ended the rock; ends it here too. An
+   * aborted rock ends {@code CLOSED} as on the peer's CLOSE (reads then fail with a reset); a
+   * failed one ends {@code FAILED}, saying so.
+   */
+  void peerGone(byte reason, InetSocketAddress from) {
+    if (reason == Wire.GONE_ABORTED) {
+      lock.lock();
+      try {
+        peerClosed = true;
+        log.info("rock {} from {}: its client aborted it and said so", id, from);
+      } finally {
+        lock.unlock();
+      }
+      terminate(RockState.CLOSED, null);
+    } else {
+      terminate(
+          RockState.FAILED,
+          new RockException(
+              "rock " + id + ": its client at " + from + " gave up on it (its rock failed) and said so"));
+    }
   }
 
   /**
@@ -2181,16 +2223,18 @@ final class RealRock implements Rock {
    * written while another thread is between two write calls of one batch would land inside a
    * frame. Best effort and bounded: a write can block on a stalled link, so the CLOSE is written on
    * a thread of its own and the caller waits at most {@link #CLOSE_GRACE_MILLIS}; if the lock is
-   * not free by then, no CLOSE is sent and the peer learns of the end when it tries to resume.
-   * Never called holding {@link #lock} or {@link #sendLock}.
+   * not free by then, no CLOSE is sent (a connector then tells its peer with GONE, see {@link
+   * #terminate}). Returns true if a CLOSE was written. Never called holding {@link #lock} or
+   * {@link #sendLock}.
    */
-  private void closeAfterLastWrite(Connection conn, boolean sendClose) {
+  private boolean closeAfterLastWrite(Connection conn, boolean sendClose) {
     if (sendLock.tryLock()) {
       sendLock.unlock(); // no batch is being written
       if (!sendClose) {
-        return;
+        return false;
       }
     }
+    java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
     Thread sender =
         Thread.ofVirtual()
             .name("rock-close-" + id)
@@ -2205,6 +2249,7 @@ final class RealRock implements Rock {
                         FrameWriter frames = new FrameWriter();
                         frames.close();
                         frames.flushTo(conn);
+                        written.set(true);
                       }
                     } finally {
                       sendLock.unlock();
@@ -2218,6 +2263,7 @@ final class RealRock implements Rock {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return written.get();
   }
 
   /**

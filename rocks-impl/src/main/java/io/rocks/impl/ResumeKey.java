@@ -28,6 +28,7 @@ final class ResumeKey {
   private static final byte[] KEY_INFO = "rocks/1 resume key".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SERVER_LABEL = "rocks/1 server".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CLIENT_LABEL = "rocks/1 client".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] GONE_LABEL = "rocks/1 gone".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SERVER_CONFIRM =
       "rocks/1 server confirm".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CLIENT_CONFIRM =
@@ -76,6 +77,26 @@ final class ResumeKey {
 
   byte[] clientProof(RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
     return proof(CLIENT_LABEL, id, clientNonce, serverNonce, received, fin);
+  }
+
+  /**
+   * Returns the proof of a GONE notice: the connector ended the rock for {@code reason}, on the
+   * connection whose RESUME and CHALLENGE carried these nonces (so a recorded notice cannot be
+   * replayed on another).
+   */
+  byte[] goneProof(RockId id, byte[] clientNonce, byte[] serverNonce, byte reason) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      mac.update(GONE_LABEL);
+      mac.update(idBytes(id));
+      mac.update(clientNonce);
+      mac.update(serverNonce);
+      mac.update(reason);
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
   }
 
   /** Returns the tag by which the server proves, in its CONFIRM, that it derived this key. */

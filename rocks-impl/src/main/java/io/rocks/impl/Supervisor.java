@@ -154,6 +154,35 @@ final class Supervisor implements Runnable {
     }
   }
 
+  /**
+   * Connecting side, once the rock ended while its acceptor may still hold it (it failed, or was
+   * aborted while no CLOSE could be written): tells the acceptor with GONE on a fresh connection to
+   * the next reconnect address, so it ends the rock at once instead of waiting for a resume until
+   * its own reconnect timeout (PROTOCOL.md §7.6). Best effort, on a thread of its own, one attempt:
+   * it takes at most the connect timeout and two reads of at most the handshake timeout each.
+   * Never blocks the caller.
+   */
+  void tellGone(byte reason) {
+    Thread.ofVirtual().name("rock-gone-" + rock.id).start(() -> {
+      RockOptions options = rock.options();
+      InetSocketAddress address = rock.nextReconnectAddress();
+      Socket socket = null;
+      try {
+        socket = dialer.dial(address, options);
+        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+        Handshake.clientGone(rock, new Connection(socket), reason);
+        log.info("rock {}: told the server at {} that it ended ({})", rock.id, address,
+            reason == Wire.GONE_ABORTED ? "aborted" : "failed");
+      } catch (IOException | RuntimeException e) {
+        log.debug("rock {}: could not tell the server at {} that it ended: {}", rock.id, address, e.toString());
+      } finally {
+        if (socket != null) {
+          Handshake.closeQuietly(socket);
+        }
+      }
+    });
+  }
+
   private void awaitPeer() throws InterruptedException {
     if (!resumable.getAsBoolean()) {
       rock.fail(

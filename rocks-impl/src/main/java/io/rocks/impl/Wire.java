@@ -1,7 +1,7 @@
 package io.rocks.impl;
 
 /**
- * The constants of the rocks wire protocol, version 4. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 5. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */
@@ -11,7 +11,7 @@ final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   static final int MAGIC = 0x524f434b;
 
-  static final byte VERSION = 4;
+  static final byte VERSION = 5;
   static final int HANDSHAKE_HEADER_BYTES = 6;
   static final int NONCE_BYTES = 16;
   static final int ID_BYTES = 16;
@@ -23,6 +23,17 @@ final class Wire {
   static final byte CHALLENGE = 4;
   static final byte PROOF = 5;
   static final byte REJECT = 6;
+  /**
+   * Connector to acceptor, in place of PROOF: the connector ended the rock (it failed, or its
+   * application aborted it) and proves it with the rock's key, so the acceptor ends it too.
+   */
+  static final byte GONE = 7;
+
+  // GONE reasons.
+  /** The connector's application aborted the rock and no CLOSE frame could tell the acceptor. */
+  static final byte GONE_ABORTED = 1;
+  /** The connector's rock failed: its reconnect timeout passed, or an error ended it. */
+  static final byte GONE_FAILED = 2;
 
   // Frame types, after the handshake.
   static final byte DATA = 0x10;
@@ -76,6 +87,7 @@ final class Wire {
       case CHALLENGE -> NONCE_BYTES + 8 + 1 + ResumeKey.PROOF_BYTES;
       case PROOF -> 8 + 1 + ResumeKey.PROOF_BYTES;
       case REJECT -> 2; // reason, message length; the message follows
+      case GONE -> 1 + ResumeKey.PROOF_BYTES;
       default -> -1;
     };
   }
@@ -88,6 +100,7 @@ final class Wire {
       case CHALLENGE -> "CHALLENGE";
       case PROOF -> "PROOF";
       case REJECT -> "REJECT";
+      case GONE -> "GONE";
       case DATA -> "DATA";
       case ACK -> "ACK";
       case FIN -> "FIN";

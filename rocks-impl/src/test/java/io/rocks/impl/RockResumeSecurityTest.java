@@ -28,6 +28,7 @@ class RockResumeSecurityTest {
   private static final int RESUME_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.RESUME);
   private static final int CHALLENGE_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.CHALLENGE);
   private static final int PROOF_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.PROOF);
+  private static final int GONE_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.GONE);
 
   /**
    * Without a pre-shared secret neither side computes the X25519 shared secret while the rock
@@ -123,6 +124,30 @@ class RockResumeSecurityTest {
       RockFailureTest.echoOnce(pair);
       assertEquals(RockState.CONNECTED, client.state());
       assertEquals(1, client.stats().suspensions());
+    }
+  }
+
+  /** A GONE notice without the rock's key ends nothing: REJECT(BAD_PROOF), and the rock carries on. */
+  @Test
+  @Timeout(60)
+  void rejectsAGoneNoticeWithoutTheKeyAndTheRockCarriesOn() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults())) {
+      RockFailureTest.echoOnce(pair);
+      try (Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
+        attacker.setSoTimeout(10_000);
+        attacker.getOutputStream().write(resume(pair.client.rock().id(), randomBytes(16)));
+        DataInputStream in = new DataInputStream(attacker.getInputStream());
+        byte[] challenge = new byte[CHALLENGE_BYTES];
+        in.readFully(challenge);
+        assertEquals(Wire.CHALLENGE, challenge[5]);
+        attacker.getOutputStream().write(ByteBuffer.allocate(GONE_BYTES)
+            .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.GONE).put(Wire.GONE_ABORTED).put(randomBytes(32))
+            .array());
+        assertRejected(in, Wire.REJECT_BAD_PROOF);
+      }
+      assertEquals(RockState.CONNECTED, pair.serverRock().state());
+      assertEquals(0, pair.serverRock().stats().suspensions());
+      RockFailureTest.echoOnce(pair);
     }
   }
 
