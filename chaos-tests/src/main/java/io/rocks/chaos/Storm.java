@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  *
  * <ol>
  *   <li>{@code connect}: the burst. Goal: every connect returned, and every rock is either
- *       connected on both sides with the peer's first segment received, or ended.
+ *       connected on both sides with the peer's first segment received, or ended (with {@link
+ *       Plan#idleFromLastConnect}, only that every connect returned).
  *   <li>{@code idle}: nothing is sent or cut for {@link Plan#idleWindow}; every suspension counted
  *       here is a false one.
  *   <li>{@code reset}: every link reset at once. Goal: every connected rock resumed since the cut,
@@ -46,7 +47,7 @@ public final class Storm implements AutoCloseable {
   private static final Duration READY_LIMIT = Duration.ofSeconds(60);
   /** How often the phases' goals are checked: a pace for the status polls, not a guess at timing. */
   private static final Duration POLL = Duration.ofMillis(100);
-  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
   /** A phase still unsettled this long after it began gets a thread dump of both sides, once. */
   private static final Duration DUMP_WHEN_SLOW = Duration.ofSeconds(15);
 
@@ -59,6 +60,9 @@ public final class Storm implements AutoCloseable {
    * @param loadThreads spinning threads of the competing load
    * @param linksPerRelay rocks per relay process
    * @param idleWindow how long the rocks stay idle after the burst
+   * @param idleFromLastConnect whether the idle window, and so the reset after it, counts from the
+   *     last connect call's return instead of from the burst settled: a reset that can strike rocks
+   *     still in their handshake
    * @param blackHole how long every link is black-holed
    * @param connectLimit deadline of the connect phase
    * @param resumeLimit deadline of the resumption after the reset and after the restore
@@ -74,6 +78,7 @@ public final class Storm implements AutoCloseable {
       int loadThreads,
       int linksPerRelay,
       Duration idleWindow,
+      boolean idleFromLastConnect,
       Duration blackHole,
       Duration connectLimit,
       Duration resumeLimit,
@@ -85,22 +90,29 @@ public final class Storm implements AutoCloseable {
     public static Plan of(
         int rocks, Duration connectLimit, Duration resumeLimit, Duration dataLimit, Path workDir, Consumer<String> log) {
       return new Plan(
-          rocks, 4, 2048, 2, 2_500, Duration.ofSeconds(5), Duration.ofSeconds(5), connectLimit, resumeLimit,
+          rocks, 4, 2048, 2, 2_500, Duration.ofSeconds(5), false, Duration.ofSeconds(5), connectLimit, resumeLimit,
           dataLimit, workDir, ChildJvm.classPathOfThisJvm(), log);
     }
 
     /** The same plan with another idle window. */
     public Plan withIdleWindow(Duration window) {
       return new Plan(
-          rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, window, blackHole, connectLimit,
-          resumeLimit, dataLimit, workDir, classPath, log);
+          rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, window, idleFromLastConnect, blackHole,
+          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
+    }
+
+    /** The same plan with the idle window counted from the last connect call's return, or not. */
+    public Plan withIdleFromLastConnect(boolean fromLastConnect) {
+      return new Plan(
+          rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, idleWindow, fromLastConnect, blackHole,
+          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
     }
 
     /** The same plan with segments of another size. */
     public Plan withSegmentBytes(int byteCount) {
       return new Plan(
-          rocks, connectThreads, byteCount, loadThreads, linksPerRelay, idleWindow, blackHole, connectLimit,
-          resumeLimit, dataLimit, workDir, classPath, log);
+          rocks, connectThreads, byteCount, loadThreads, linksPerRelay, idleWindow, idleFromLastConnect, blackHole,
+          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
     }
   }
 
@@ -194,9 +206,10 @@ public final class Storm implements AutoCloseable {
     connector.ask("burst " + plan.rocks() + " " + plan.connectThreads() + " " + String.join(",", ports), ANSWER_LIMIT);
     await("connect", from, plan.connectLimit(), (c, s) ->
         c.get("rocks") + c.get("threw") == plan.rocks()
-            && settledConnected(c) && settledConnected(s)
-            && c.get("CONNECTED") == s.get("CONNECTED")
-            && c.get("behind1") == 0 && s.get("behind1") == 0);
+            && (plan.idleFromLastConnect()
+                || settledConnected(c) && settledConnected(s)
+                    && c.get("CONNECTED") == s.get("CONNECTED")
+                    && c.get("behind1") == 0 && s.get("behind1") == 0));
   }
 
   private static boolean settledConnected(PeerStatus side) {
@@ -205,10 +218,10 @@ public final class Storm implements AutoCloseable {
 
   private void idle() throws Exception {
     mark("idle");
-    long from = System.nanoTime();
+    long from = plan.idleFromLastConnect() ? phases.getLast().client().get("lastConnectReturnedNanos") : System.nanoTime();
     // The idle window is part of what is measured (how many rocks suspend with nothing cut), not
     // a wait for something to happen.
-    Thread.sleep(plan.idleWindow());
+    Thread.sleep(Duration.ofNanos(Math.max(0, from + plan.idleWindow().toNanos() - System.nanoTime())));
     record("idle", from, true);
   }
 
@@ -344,7 +357,7 @@ public final class Storm implements AutoCloseable {
         dumpedWhileSlow = true;
       }
       if (now - nextProgress > 0) {
-        log("%s: %.0f s: client %s; server %s", name, (now - from) / 1e9, c.states(), s.states());
+        log("%s: %.0f s: client %s; server %s; relays %s", name, (now - from) / 1e9, c.states(), s.states(), relayLinks());
         nextProgress = now + PROGRESS_EVERY.toNanos();
       }
       Thread.sleep(POLL);
@@ -374,6 +387,20 @@ public final class Storm implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** The relays' connections accepted, links open and bytes forwarded, summed: whether the relays keep up. */
+  private String relayLinks() throws Exception {
+    long accepted = 0;
+    long links = 0;
+    long forwarded = 0;
+    for (ChildJvm relay : relays) {
+      PeerStatus status = status(relay);
+      accepted += status.get("accepted");
+      links += status.get("links");
+      forwarded += status.get("forwarded");
+    }
+    return "accepted=" + accepted + " links=" + links + " forwarded=" + forwarded + "B";
   }
 
   private PeerStatus status(ChildJvm side) throws Exception {
