@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * <p>Processes ({@link StormPeer}, each a JVM of its own): the accepting side; one or more relays
  * ({@code rocks / linksPerRelay}, rounded up; the connecting side spreads its rocks over them) in
  * front of it; the connecting side; and the load. Phases, each ending when its goal holds on both
- * sides or at its deadline (the storm goes on either way with the rocks that are left, and a
- * thread dump of both sides is written where a deadline passed):
+ * sides or at its deadline (the storm goes on either way with the rocks that are left; a thread
+ * dump of both sides can be asked for where a phase runs slow or a deadline passes):
  *
  * <ol>
  *   <li>{@code connect}: the burst. Goal: every connect returned, and every rock is either
@@ -67,6 +67,10 @@ public final class Storm implements AutoCloseable {
    * @param connectLimit deadline of the connect phase
    * @param resumeLimit deadline of the resumption after the reset and after the restore
    * @param dataLimit deadline of each data phase and of the finish
+   * @param threadDumps whether to dump both sides' threads (virtual ones included) where a phase
+   *     runs slow or misses its deadline. Off unless asked for: on JDK 25.0.3 a dump taken while
+   *     thousands of virtual threads do socket I/O crashed the process once (SIGSEGV in
+   *     GetThreadSnapshotClosure), which ends the storm
    * @param workDir where the processes' logs and thread dumps go
    * @param classPath the class path of the processes
    * @param log where progress lines go
@@ -83,6 +87,7 @@ public final class Storm implements AutoCloseable {
       Duration connectLimit,
       Duration resumeLimit,
       Duration dataLimit,
+      boolean threadDumps,
       Path workDir,
       String classPath,
       Consumer<String> log) {
@@ -91,28 +96,35 @@ public final class Storm implements AutoCloseable {
         int rocks, Duration connectLimit, Duration resumeLimit, Duration dataLimit, Path workDir, Consumer<String> log) {
       return new Plan(
           rocks, 4, 2048, 2, 2_500, Duration.ofSeconds(5), false, Duration.ofSeconds(5), connectLimit, resumeLimit,
-          dataLimit, workDir, ChildJvm.classPathOfThisJvm(), log);
+          dataLimit, false, workDir, ChildJvm.classPathOfThisJvm(), log);
     }
 
     /** The same plan with another idle window. */
     public Plan withIdleWindow(Duration window) {
       return new Plan(
           rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, window, idleFromLastConnect, blackHole,
-          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
+          connectLimit, resumeLimit, dataLimit, threadDumps, workDir, classPath, log);
     }
 
     /** The same plan with the idle window counted from the last connect call's return, or not. */
     public Plan withIdleFromLastConnect(boolean fromLastConnect) {
       return new Plan(
           rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, idleWindow, fromLastConnect, blackHole,
-          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
+          connectLimit, resumeLimit, dataLimit, threadDumps, workDir, classPath, log);
+    }
+
+    /** The same plan with thread dumps of slow phases, or without. */
+    public Plan withThreadDumps(boolean dumps) {
+      return new Plan(
+          rocks, connectThreads, segmentBytes, loadThreads, linksPerRelay, idleWindow, idleFromLastConnect, blackHole,
+          connectLimit, resumeLimit, dataLimit, dumps, workDir, classPath, log);
     }
 
     /** The same plan with segments of another size. */
     public Plan withSegmentBytes(int byteCount) {
       return new Plan(
           rocks, connectThreads, byteCount, loadThreads, linksPerRelay, idleWindow, idleFromLastConnect, blackHole,
-          connectLimit, resumeLimit, dataLimit, workDir, classPath, log);
+          connectLimit, resumeLimit, dataLimit, threadDumps, workDir, classPath, log);
     }
   }
 
@@ -184,13 +196,15 @@ public final class Storm implements AutoCloseable {
 
   /**
    * Starts one process. Each logs its garbage collections (a pause longer than the failure
-   * detection time suspends rocks by itself), and an out-of-memory error ends it with a heap dump.
+   * detection time suspends rocks by itself) and writes any crash report beside its log, and an
+   * out-of-memory error ends it with a heap dump.
    */
   private ChildJvm start(String name, List<String> heapAndCollector, String... args) throws Exception {
     Path dir = plan.workDir().toAbsolutePath();
     List<String> options = new ArrayList<>(heapAndCollector);
     options.addAll(List.of(
-        "-Xlog:gc:file=" + dir.resolve(name + "-gc.log"), "-XX:+ExitOnOutOfMemoryError",
+        "-Xlog:gc:file=" + dir.resolve(name + "-gc.log"), "-XX:ErrorFile=" + dir.resolve(name + "-hs_err_%p.log"),
+        "-XX:+ExitOnOutOfMemoryError",
         "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + dir));
     ChildJvm child = ChildJvm.start(name, options, plan.classPath(), dir.resolve(name + ".log"), READY_LIMIT, args);
     children.add(child);
@@ -331,9 +345,10 @@ public final class Storm implements AutoCloseable {
   }
 
   /**
-   * Polls both sides until {@code goal} holds or {@code limit} passes, then records the phase. Writes
-   * a thread dump of both sides where the phase is still unsettled {@link #DUMP_WHEN_SLOW} after it
-   * began (while the trouble is going on), and again where the deadline passed.
+   * Polls both sides until {@code goal} holds or {@code limit} passes, then records the phase. If
+   * the plan asks for thread dumps, writes one of both sides where the phase is still unsettled
+   * {@link #DUMP_WHEN_SLOW} after it began (while the trouble is going on), and again where the
+   * deadline passed.
    */
   private void await(String name, long from, Duration limit, BiPredicate<PeerStatus, PeerStatus> goal)
       throws Exception {
@@ -374,6 +389,9 @@ public final class Storm implements AutoCloseable {
   }
 
   private void dump(String phase) {
+    if (!plan.threadDumps()) {
+      return;
+    }
     for (ChildJvm side : List.of(connector, acceptor)) {
       Path file = plan.workDir().resolve("threads-" + phase + "-" + side.name() + ".txt").toAbsolutePath();
       try {

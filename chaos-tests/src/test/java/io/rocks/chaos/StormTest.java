@@ -20,15 +20,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * every link at once, a 5 s black hole of every link, data both ways before and after each fault,
  * and the SHA-256 of every rock compared across the two processes. Every phase has a deadline, and
  * the whole test is bounded by its {@code @Timeout}; the storm ends every process it started,
- * also when it fails. Processes' logs, their GC logs and any thread dumps are left in {@code
- * target/storm/DATE-TIME}.
+ * also when it fails. Processes' logs, their GC logs and any thread dumps or crash reports are left
+ * in {@code target/storm/DATE-TIME}.
  *
  * <p>To reproduce a report of another shape, {@code -Drocks.storm.rocks=N} changes the number of
  * rocks, {@code -Drocks.storm.idleMillis=MS} the idle period before the reset (5 s), and {@code
  * -Drocks.storm.segmentBytes=B} the size of each of the three segments each way (2,048), and
  * {@code -Drocks.storm.idleFromLastConnect=true} counts the idle period from the last connect
  * call's return, not from the burst settled, so the reset strikes rocks still in their handshake
- * (the burst's counts are then taken when the last connect returned, before most rocks connected).
+ * (the burst's counts are then taken when the last connect returned, before most rocks connected),
+ * and {@code -Drocks.storm.threadDumps=true} dumps both sides' threads where a phase runs slow or
+ * misses its deadline.
  */
 @ExtendWith(ChaosReport.class)
 class StormTest {
@@ -46,7 +48,8 @@ class StormTest {
             Path.of("target", "storm", RUN_NAME.format(LocalDateTime.now())), System.out::println);
     plan = plan.withIdleWindow(Duration.ofMillis(Long.getLong("rocks.storm.idleMillis", plan.idleWindow().toMillis())))
         .withSegmentBytes(Integer.getInteger("rocks.storm.segmentBytes", plan.segmentBytes()))
-        .withIdleFromLastConnect(Boolean.getBoolean("rocks.storm.idleFromLastConnect"));
+        .withIdleFromLastConnect(Boolean.getBoolean("rocks.storm.idleFromLastConnect"))
+        .withThreadDumps(Boolean.getBoolean("rocks.storm.threadDumps"));
     StormOutcome outcome = Storm.run(plan);
     String report = outcome.describe();
     System.out.println(report);
