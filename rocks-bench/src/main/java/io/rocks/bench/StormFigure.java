@@ -89,6 +89,7 @@ final class StormFigure {
     StormOutcome.Phase hole = o.phase("blackhole");
     h.results.fact("storm.blackhole.suspended", sides(hole, "suspendedSinceMark"));
     StormOutcome.Phase finish = o.phase("finish");
+    h.results.fact("storm.finish.settled", finish.settled());
     h.results.fact("storm.final.client", finish.client().states());
     h.results.fact("storm.final.server", finish.server().states());
     h.results.fact("storm.final.failed", sides(finish, "FAILED"));

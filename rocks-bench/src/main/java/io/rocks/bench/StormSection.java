@@ -40,9 +40,9 @@ final class StormSection {
     body.append(String.format(
         "%,d rocks connect in one burst from %s threads of one JVM to a rocks server socket in another,"
             + " through %s fault relay process(es) (`FaultRelay`, each in a JVM of its own), while a third"
-            + " process spins %s threads; the machine has %s CPUs. Each rock carries %s bytes each way"
-            + " after connecting, after the reset and after the black hole, and its SHA-256 is compared"
-            + " across the two JVMs at the end. After the burst every link stays idle for %s s (a suspension"
+            + " process spins %s threads; the machine has %s CPUs. Each rock carries three segments of %s"
+            + " bytes each way, one after connecting, one after the reset and one after the black hole,"
+            + " then ends in order, and its SHA-256 is compared across the two JVMs. After the burst every link stays idle for %s s (a suspension"
             + " then is a false one); then every link is reset at once (RST both ends); then every link is"
             + " black-holed for %s s (the relays read nothing, so no FIN or RST arrives) and restored. A"
             + " rock is lost unless both sides received exactly what the other sent and neither side's rock"
@@ -81,6 +81,9 @@ final class StormSection {
     line("Black hole: restore to the last rock resumed", resumeText(restoreSeconds, restoreAll), "under 10 s", restoreAll && restoreSeconds < RESUME_TARGET_SECONDS);
     line("SHA-256 equal, client to server / server to client", r.factOr("storm.sha.up", "?") + " / " + r.factOr("storm.sha.down", "?") + " of " + String.format("%,d", n), "all", kept == n);
     line("FAILED at the end", r.factOr("storm.final.failed", "?"), "0 / 0", r.factOr("storm.final.failed", "").equals("0 / 0"));
+    boolean allClosed = "true".equals(r.fact("storm.finish.settled"));
+    line("States at the end (connecting side; accepting side)", r.factOr("storm.final.client", "?") + "; " + r.factOr("storm.final.server", "?"),
+        "every live rock CLOSED in order", allClosed);
     line("Rocks lost", String.format("%,d of %,d", lost, n), "0", lost == 0);
     body.append("\n");
     body.append("CPU used by each process: ").append(r.factOr("storm.cpu", "?")).append(". Load average (1 / 5 / 15 min): ")
