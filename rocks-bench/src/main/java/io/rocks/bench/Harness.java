@@ -20,7 +20,7 @@ import java.util.Set;
  * docs/benchmarks.md}.
  *
  * <pre>
- *   java -cp ... io.rocks.bench.Harness [--out FILE] [--only 1,2,...] [--idle N] [--quick]
+ *   java -cp ... io.rocks.bench.Harness [--out FILE] [--only 1,2,...] [--idle N] [--storm N] [--quick]
  * </pre>
  *
  * <ol>
@@ -29,9 +29,12 @@ import java.util.Set;
  *   <li>and 4: a silent cut: time to suspension, and from restoration to data ({@link CutFigure})
  *   <li>10,000 idle rocks in one JVM ({@link IdleFigure})
  *   <li>throughput with the link cut every 2 s ({@link FlakyFigure})
+ *   <li>a storm of 10,000 rocks connecting at once under load, then reset and black-holed at once
+ *       ({@link StormFigure})
  * </ol>
  *
- * {@code --idle N} holds N idle connections in figure 5 instead of 10,000. {@code --quick} shrinks every figure (sizes, counts, durations) to check the harness itself;
+ * {@code --idle N} holds N idle connections in figure 5 instead of 10,000; {@code --storm N} opens
+ * N rocks in figure 7 instead of 10,000. {@code --quick} shrinks every figure (sizes, counts, durations) to check the harness itself;
  * its numbers are not the published ones.
  */
 public final class Harness {
@@ -56,24 +59,33 @@ public final class Harness {
       int idleWindows,
       Duration flakySeconds,
       int flakyRuns,
+      int stormRocks,
+      Duration stormIdle,
       boolean quick) {
     static Settings full() {
       return new Settings(
           1L << 30, 256L << 20, 21, 300, 3_000, 300, 30, 20, 10_000, Duration.ofSeconds(5), 3,
-          Duration.ofSeconds(12), 3, false);
+          Duration.ofSeconds(12), 3, 10_000, Duration.ofSeconds(10), false);
     }
 
     Settings withIdleRocks(int count) {
       return new Settings(
           bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectSteadyWarmups, connectRuns,
           toxiConnectRuns, cuts,
-          count, idleWindow, idleWindows, flakySeconds, flakyRuns, quick);
+          count, idleWindow, idleWindows, flakySeconds, flakyRuns, stormRocks, stormIdle, quick);
+    }
+
+    Settings withStormRocks(int count) {
+      return new Settings(
+          bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectSteadyWarmups, connectRuns,
+          toxiConnectRuns, cuts,
+          idleRocks, idleWindow, idleWindows, flakySeconds, flakyRuns, count, stormIdle, quick);
     }
 
     static Settings quickCheck() {
       return new Settings(
           64L << 20, 32L << 20, 2, 50, 300, 20, 5, 3, 500, Duration.ofSeconds(2), 2,
-          Duration.ofSeconds(5), 1, true);
+          Duration.ofSeconds(5), 1, 500, Duration.ofSeconds(5), true);
     }
   }
 
@@ -85,13 +97,15 @@ public final class Harness {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of("target/bench/harness.tsv");
-    Set<String> only = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5", "6"));
+    Set<String> only = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5", "6", "7"));
     boolean quick = false;
     Integer idle = null;
+    Integer storm = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--out" -> out = Path.of(args[++i]);
         case "--idle" -> idle = Integer.parseInt(args[++i]);
+        case "--storm" -> storm = Integer.parseInt(args[++i]);
         case "--only" -> only = new LinkedHashSet<>(List.of(args[++i].split(",")));
         case "--quick" -> quick = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -101,6 +115,9 @@ public final class Harness {
     Settings settings = quick ? Settings.quickCheck() : Settings.full();
     if (idle != null) {
       settings = settings.withIdleRocks(idle);
+    }
+    if (storm != null) {
+      settings = settings.withStormRocks(storm);
     }
     Harness harness = new Harness(results, settings, out.toAbsolutePath().getParent());
     harness.run(only);
@@ -140,6 +157,9 @@ public final class Harness {
     }
     if (figures.contains("5")) {
       new IdleFigure(this).run();
+    }
+    if (figures.contains("7")) {
+      new StormFigure(this).run();
     }
     results.fact("harness.seconds", String.format("%.0f", (System.nanoTime() - startNanos) / 1e9));
     results.fact("machine.load.end", loadAverage());

@@ -56,6 +56,7 @@ public final class FaultRelay implements AutoCloseable {
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
+  private final int bufferBytes;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicInteger cuts = new AtomicInteger();
@@ -69,10 +70,25 @@ public final class FaultRelay implements AutoCloseable {
 
   /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
   public FaultRelay(InetSocketAddress target) throws IOException {
+    this(target, 200, 32 * 1024);
+  }
+
+  /**
+   * Starts a relay for thousands of links at once. Its listening socket queues up to {@code
+   * backlog} connections not yet accepted (the kernel caps this at {@code net.core.somaxconn}):
+   * many clients connecting at once overflow a short queue, and the kernel then drops their SYNs or
+   * final ACKs, so their connects or first bytes wait for TCP's retransmission, a second or more,
+   * which is the relay's doing and not the network's being modelled. Each direction of a link
+   * reads into a buffer of {@code bufferBytes}: links that each carry a few KiB need little, and
+   * thousands of large buffers make the relay's own garbage collections long enough to stall every
+   * link.
+   */
+  public FaultRelay(InetSocketAddress target, int backlog, int bufferBytes) throws IOException {
     this.target = target;
+    this.bufferBytes = bufferBytes;
     this.listener = new ServerSocket();
     listener.setReceiveBufferSize(LINK_BUFFER_BYTES); // accepted sockets inherit it
-    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), backlog);
     Thread.ofVirtual().name("fault-relay-accept").start(this::acceptLoop);
   }
 
@@ -236,7 +252,7 @@ public final class FaultRelay implements AutoCloseable {
   private void pump(Link link, Socket from, Socket to, int recordLimit) {
     BlockingQueue<Chunk> inFlight = new ArrayBlockingQueue<>(64);
     Thread.ofVirtual().name("fault-relay-deliver").start(() -> deliver(link, inFlight, to));
-    byte[] buf = new byte[32 * 1024];
+    byte[] buf = new byte[bufferBytes];
     ByteArrayOutputStream record = new ByteArrayOutputStream();
     try {
       InputStream in = from.getInputStream();

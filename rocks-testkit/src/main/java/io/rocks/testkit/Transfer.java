@@ -54,8 +54,16 @@ public final class Transfer {
 
   /** Reads until end of stream, adding each read to {@code progress}, and returns the digest. */
   public static Digest receive(InputStream in, AtomicLong progress) throws IOException {
+    return receive(in, progress, 64 * 1024);
+  }
+
+  /**
+   * As {@link #receive(InputStream, AtomicLong)}, reading into a buffer of {@code bufferBytes}: for
+   * thousands of receivers at once, each moving a few KiB.
+   */
+  public static Digest receive(InputStream in, AtomicLong progress, int bufferBytes) throws IOException {
     MessageDigest sha = sha256();
-    byte[] buf = new byte[64 * 1024];
+    byte[] buf = new byte[bufferBytes];
     long total = 0;
     int n;
     while ((n = in.read(buf)) >= 0) {
