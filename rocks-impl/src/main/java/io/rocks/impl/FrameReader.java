@@ -14,8 +14,9 @@ import java.util.Arrays;
  * parsed: bytes already buffered stay, and calling {@link #nextFrame()} again continues where it
  * stopped. This lets the reader loop use a short socket timeout to watch for silence.
  *
- * <p>The buffer starts small and grows to four full DATA frames once bulk data flows, so an idle
- * connection costs little. Not thread-safe: used by one thread at a time, the one that owns the
+ * <p>The buffer starts small, grows to the next power of two that holds a frame, and to four full
+ * DATA frames once bulk data flows, so an idle connection, or one carrying small messages, costs
+ * little. Not thread-safe: used by one thread at a time, the one that owns the
  * connection's input (the handshake thread, then the reader thread or an application thread it
  * lent the input to: {@link Connection#inputTaken}, handed over under the rock's lock).
  */
@@ -41,6 +42,8 @@ final class FrameReader {
   private int pos;
   private int limit;
   private long lastByteNanos = System.nanoTime();
+  /** {@link LocalStalls#total} when the last byte arrived: stalls after it are not silence. */
+  private long stalledAtLastByte = LocalStalls.total(lastByteNanos);
 
   // Fields of the last parsed frame or message.
   byte type;
@@ -76,6 +79,7 @@ final class FrameReader {
       }
       limit += n;
       lastByteNanos = System.nanoTime();
+      stalledAtLastByte = LocalStalls.total(lastByteNanos);
     }
     return classify();
   }
@@ -107,6 +111,15 @@ final class FrameReader {
   /** Returns {@link System#nanoTime()} when a byte last arrived on this connection. */
   long lastByteNanos() {
     return lastByteNanos;
+  }
+
+  /**
+   * Returns how long the peer has been silent at {@code nowNanos}: the time since a byte last
+   * arrived on this connection, less the time this JVM was stalled meanwhile ({@link
+   * LocalStalls}): a heartbeat this side could not read because it was not running is not missing.
+   */
+  long silentNanos(long nowNanos) {
+    return nowNanos - lastByteNanos - LocalStalls.since(stalledAtLastByte, nowNanos);
   }
 
   /**
@@ -230,8 +243,7 @@ final class FrameReader {
       }
       byte[] target = buf;
       if (buf.length < count) {
-        // A frame larger than the small buffer means bulk data: grow straight to the bulk size.
-        target = new byte[MAX_BUFFER_BYTES];
+        target = new byte[grownSize(count)];
       }
       System.arraycopy(buf, pos, target, 0, limit - pos);
       limit -= pos;
@@ -249,7 +261,21 @@ final class FrameReader {
       }
       limit += n;
       lastByteNanos = System.nanoTime();
+      stalledAtLastByte = LocalStalls.total(lastByteNanos);
     }
+  }
+
+  /**
+   * Returns the buffer size for a frame of {@code count} bytes that does not fit: a full DATA frame
+   * means bulk data, and the buffer grows straight to the bulk size; a smaller frame gets the
+   * next power of two that holds it. Thousands of rocks exchanging small messages then keep
+   * buffers of a few KiB, not 256 KiB each.
+   */
+  private static int grownSize(int count) {
+    if (count >= Wire.DATA_HEADER_BYTES + Wire.MAX_DATA_PAYLOAD) {
+      return MAX_BUFFER_BYTES;
+    }
+    return Math.min(MAX_BUFFER_BYTES, Integer.highestOneBit(count - 1) << 1);
   }
 
   private int getInt(int at) {

@@ -23,8 +23,6 @@ import java.util.Arrays;
  * the socket timeout its caller set. No lock is held during I/O.
  */
 final class Handshake {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private Handshake() {}
 
   /**
@@ -49,12 +47,13 @@ final class Handshake {
   }
 
   static RockId newRockId() {
-    return new RockId(RANDOM.nextLong(), RANDOM.nextLong());
+    SecureRandom random = Randomness.get();
+    return new RockId(random.nextLong(), random.nextLong());
   }
 
   static byte[] nonce() {
     byte[] nonce = new byte[Wire.NONCE_BYTES];
-    RANDOM.nextBytes(nonce);
+    Randomness.get().nextBytes(nonce);
     return nonce;
   }
 

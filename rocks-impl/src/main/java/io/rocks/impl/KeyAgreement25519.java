@@ -2,7 +2,6 @@ package io.rocks.impl;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.List;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
@@ -22,7 +21,6 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  */
 final class KeyAgreement25519 {
   static final int PUBLIC_KEY_BYTES = 32;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A private key and its public key, 32 bytes each. */
   record Pair(byte[] privateKey, byte[] publicKey) {
@@ -61,10 +59,19 @@ final class KeyAgreement25519 {
     this.pair = pair;
   }
 
+  /**
+   * Does the one-time work of the X25519 arithmetic (Bouncy Castle's table for multiplying the
+   * base point) now, so that it does not hold up the first handshakes of a burst, all waiting for
+   * it. Safe to call more than once; later calls cost nothing.
+   */
+  static void precompute() {
+    X25519.precompute();
+  }
+
   /** Makes a new key pair from the system's strong randomness. */
   static Pair generate() {
     byte[] privateKey = new byte[X25519.SCALAR_SIZE];
-    X25519.generatePrivateKey(RANDOM, privateKey);
+    X25519.generatePrivateKey(Randomness.get(), privateKey);
     byte[] publicKey = new byte[X25519.POINT_SIZE];
     X25519.generatePublicKey(privateKey, 0, publicKey, 0);
     return new Pair(privateKey, publicKey);

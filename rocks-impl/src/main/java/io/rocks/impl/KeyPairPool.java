@@ -22,6 +22,8 @@ final class KeyPairPool {
   private static final ArrayBlockingQueue<KeyAgreement25519.Pair> POOL = new ArrayBlockingQueue<>(CAPACITY);
   /** True while the refilling thread runs; at most one does. */
   private static final AtomicBoolean REFILLING = new AtomicBoolean();
+  /** True once {@link #warmUp} ran in this JVM. */
+  private static final AtomicBoolean WARMED = new AtomicBoolean();
 
   private KeyPairPool() {}
 
@@ -32,6 +34,19 @@ final class KeyPairPool {
       refill();
     }
     return pair != null ? pair : generate();
+  }
+
+  /**
+   * Prepares for a burst of handshakes, off the caller's thread: computes the X25519 tables once
+   * and fills the pool. Called when a provider or a server socket is made.
+   */
+  static void warmUp() {
+    if (WARMED.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("rocks-key-pairs-warm-up").start(() -> {
+        KeyAgreement25519.precompute();
+        refill();
+      });
+    }
   }
 
   /** Returns how many pairs wait in the pool, for tests. */

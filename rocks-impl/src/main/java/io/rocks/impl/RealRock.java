@@ -262,6 +262,8 @@ final class RealRock implements Rock {
   private Handshake.Established welcomeRead;
   /** Connecting side: when the first connection was attached; its handshake timeout counts from it. */
   private volatile long handshakeStartNanos;
+  /** {@link LocalStalls#total} at {@link #handshakeStartNanos}: stalls do not count against it. */
+  private volatile long handshakeStartStalled;
 
   /** Read timeout for the application, in milliseconds; 0 waits forever. */
   private volatile int soTimeoutMillis;
@@ -280,6 +282,7 @@ final class RealRock implements Rock {
     this.state = initialState;
     this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
+    LocalStalls.start();
     this.inFlight = new FrameStore(options.inFlightCapacity());
     this.inRing = new ByteRing(options.receiveWindow());
     this.advertisedLimit = Wire.INITIAL_WINDOW;
@@ -706,14 +709,13 @@ final class RealRock implements Rock {
     FrameReader reader = conn.reader;
     try {
       if (role == Role.CONNECTOR && welcomePending()) {
-        long leftNanos =
-            handshakeStartNanos + options.handshakeTimeout().toNanos() - System.nanoTime();
+        long leftNanos = options.handshakeTimeout().toNanos() - handshakeElapsedNanos();
         long waitNanos = Math.max(1_000_000, Math.min(maxWaitNanos, leftNanos));
         conn.socket.setSoTimeout((int) Math.min(1000, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
         welcomeStep(conn, true);
         return; // the caller looks at the rock again: established, or still waiting
       }
-      long silentNanos = System.nanoTime() - reader.lastByteNanos();
+      long silentNanos = reader.silentNanos(System.nanoTime());
       int waitMillis = pollMillis(silentNanos);
       if (maxWaitNanos < TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
         waitMillis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos + 999_999));
@@ -723,7 +725,7 @@ final class RealRock implements Rock {
       try {
         type = reader.nextFrame();
       } catch (SocketTimeoutException timeout) {
-        silentNanos = System.nanoTime() - reader.lastByteNanos();
+        silentNanos = reader.silentNanos(System.nanoTime());
         if (silentNanos >= options.failureDetectionTime().toNanos()) {
           connectionFailed(gen, silenceException(silentNanos));
         } else if (conn.writeFailure != null) {
@@ -1401,6 +1403,7 @@ final class RealRock implements Rock {
         // The reader takes over after WELCOME_LEND_NANOS rather than LEND_MIN_NANOS: until WELCOME
         // is read, a broken connection fails the rock, so no one reading must not last long.
         handshakeStartNanos = System.nanoTime();
+        handshakeStartStalled = LocalStalls.total(handshakeStartNanos);
         lastAppInputNanos = handshakeStartNanos - LEND_MIN_NANOS + WELCOME_LEND_NANOS;
         next.inputTaken = false;
         next.startsLent = true;
@@ -1493,7 +1496,7 @@ final class RealRock implements Rock {
         try {
           type = reader.nextFrame();
         } catch (SocketTimeoutException timeout) {
-          long silentNanos = System.nanoTime() - reader.lastByteNanos();
+          long silentNanos = reader.silentNanos(System.nanoTime());
           if (silentNanos >= options.failureDetectionTime().toNanos()) {
             throw silenceException(silentNanos);
           }
@@ -1520,7 +1523,7 @@ final class RealRock implements Rock {
         } else if (System.nanoTime() - lastDataNanos > options.heartbeatInterval().toNanos()) {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
-        int full = pollMillis(System.nanoTime() - reader.lastByteNanos());
+        int full = pollMillis(reader.silentNanos(System.nanoTime()));
         if (pollMillis != full || lent) { // an application thread may have set its own timeout
           pollMillis = full;
           conn.socket.setSoTimeout(pollMillis);
@@ -1648,12 +1651,22 @@ final class RealRock implements Rock {
       established(done.key(), done.clientConfirm(), inline);
       return true;
     } catch (SocketTimeoutException timeout) {
-      if (System.nanoTime() - handshakeStartNanos >= options.handshakeTimeout().toNanos()) {
+      if (handshakeElapsedNanos() >= options.handshakeTimeout().toNanos()) {
         throw new SocketTimeoutException(
             "no answer to the rock handshake within " + options.handshakeTimeout().toMillis() + " ms");
       }
       return false;
     }
+  }
+
+  /**
+   * Connecting side: how long this new rock has waited for WELCOME (with a pre-shared secret, and
+   * the server's CONFIRM), not counting the time this JVM was stalled: a starved client must not
+   * give up on a server that answered in time.
+   */
+  private long handshakeElapsedNanos() {
+    long now = System.nanoTime();
+    return now - handshakeStartNanos - LocalStalls.since(handshakeStartStalled, now);
   }
 
   /** True while the connecting side waits for WELCOME or the server's CONFIRM. Never blocks. */

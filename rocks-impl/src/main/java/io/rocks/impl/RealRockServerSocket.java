@@ -18,9 +18,9 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -60,6 +60,22 @@ final class RealRockServerSocket extends RockServerSocket {
   /** The rocks in {@link #rocks} that are suspended now; bounded by maxSuspendedRocks. */
   private final Set<RealRock> suspended = ConcurrentHashMap.newKeySet();
   /**
+   * The suspended rocks whose client had not shown that it read WELCOME when they suspended,
+   * oldest suspension first: the first to go when the suspended-rock cap is reached ({@link
+   * #dropOne}). An entry may outlive its rock's suspension (it was welcomed since); such entries
+   * are skipped.
+   */
+  private final ConcurrentSkipListMap<Suspension, RealRock> unwelcomed = new ConcurrentSkipListMap<>();
+
+  /** When a rock suspended, and which: orders {@link #unwelcomed}. */
+  private record Suspension(long sinceNanos, RockId id) implements Comparable<Suspension> {
+    @Override
+    public int compareTo(Suspension other) {
+      int bySince = Long.compare(sinceNanos, other.sinceNanos);
+      return bySince != 0 ? bySince : id.toString().compareTo(other.id.toString());
+    }
+  }
+  /**
    * Ids of rocks dropped because the suspended cap was reached, so their peers are told why when
    * they come back. Bounded: the oldest are forgotten first. Guarded by its own monitor.
    */
@@ -78,28 +94,6 @@ final class RealRockServerSocket extends RockServerSocket {
 
   private volatile int soTimeoutMillis;
 
-  /**
-   * Closes connections whose handshake outlives its deadline, and fails new rocks with a pre-shared
-   * secret whose client has not proved the key (CONFIRM) within the handshake timeout. One platform thread serves every
-   * server socket of the JVM; a task only closes a socket or fails a rock, which never blocks.
-   * Socket timeouts bound each read, this bounds the whole handshake, so a peer trickling bytes
-   * cannot hold a handshake permit for long.
-   */
-  private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
-
-  private static ScheduledThreadPoolExecutor deadlines() {
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            task -> {
-              Thread thread = new Thread(task, "rocks-handshake-deadlines");
-              thread.setDaemon(true);
-              return thread;
-            });
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
-  }
-
   RealRockServerSocket(
       InetSocketAddress local,
       int backlog,
@@ -107,6 +101,7 @@ final class RealRockServerSocket extends RockServerSocket {
       BiFunction<Integer, InetSocketAddress, RockOptions> optionsFor,
       boolean servesPlain)
       throws IOException {
+    KeyPairPool.warmUp(); // a burst of HELLOs must not wait for one-time work
     this.options = options;
     this.servesPlain = servesPlain;
     this.optionsFor = optionsFor;
@@ -248,8 +243,9 @@ final class RealRockServerSocket extends RockServerSocket {
     Socket socket = tcp;
     long limitMillis =
         options.handshakeTimeout().toMillis() + (servesPlain ? options.detectTimeout().toMillis() : 0);
-    ScheduledFuture<?> deadline =
-        DEADLINES.schedule(() -> Handshake.closeQuietly(tcp), limitMillis, TimeUnit.MILLISECONDS);
+    // Socket timeouts bound each read; this bounds the whole handshake, so a peer trickling bytes
+    // cannot hold a handshake permit for long.
+    Deadlines.Deadline deadline = Deadlines.schedule(() -> Handshake.closeQuietly(tcp), limitMillis);
     try {
       tcp.setTcpNoDelay(true);
       tcp.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
@@ -294,7 +290,7 @@ final class RealRockServerSocket extends RockServerSocket {
           e.toString());
       closeQuietly(conn, socket);
     } finally {
-      deadline.cancel(false);
+      deadline.cancel();
     }
     return null;
   }
@@ -369,8 +365,7 @@ final class RealRockServerSocket extends RockServerSocket {
       enqueue(rock);
       return () -> rock.serveAsReader(conn);
     }
-    DEADLINES.schedule(
-        rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    Deadlines.schedule(rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis());
     // The key agreement runs now, while the client computes its own; the rock sends nothing
     // before its CONFIRM, and is accepted once the client's CONFIRM proved the secret.
     Handshake.Welcome welcome;
@@ -402,32 +397,57 @@ final class RealRockServerSocket extends RockServerSocket {
     @Override
     public void suspended(RealRock rock) {
       suspended.add(rock);
+      if (!rock.peerWelcomed()) {
+        unwelcomed.put(new Suspension(rock.suspendedSinceNanos(), rock.id), rock);
+      }
       int cap = rock.options().maxSuspendedRocks();
       if (suspended.size() > cap) {
-        synchronized (droppedForCapacity) { // a bounded set update, no I/O
-          droppedForCapacity.add(rock.id);
-          if (droppedForCapacity.size() > REMEMBERED_DROPS) {
-            droppedForCapacity.remove(droppedForCapacity.iterator().next());
-          }
-        }
-        rock.fail(
-            new io.rocks.RockException(
-                "rock " + rock.id + " from " + rock.peer() + " dropped: the server at "
-                    + listener.getLocalSocketAddress() + " already holds its limit of " + cap
-                    + " suspended rocks (max-suspended-rocks)"));
+        dropOne(rock, cap);
       }
     }
 
     @Override
     public void resumed(RealRock rock) {
       suspended.remove(rock);
+      unwelcomed.remove(new Suspension(rock.suspendedSinceNanos(), rock.id));
     }
 
     @Override
     public void terminated(RealRock rock) {
       suspended.remove(rock);
+      unwelcomed.remove(new Suspension(rock.suspendedSinceNanos(), rock.id));
       rocks.remove(rock.id, rock);
     }
+  }
+
+  /**
+   * Makes room when more than {@code cap} rocks are suspended, {@code suspendedNow} the latest: fails
+   * the suspended rock whose client has not shown that it read WELCOME ({@link
+   * RealRock#peerWelcomed}) and that suspended first, if there is one, else {@code suspendedNow}.
+   * Anyone can open rocks and vanish before reading WELCOME, so such rocks make room for the rest.
+   * The dropped rock's id is remembered so that its client, if it comes back, hears why.
+   */
+  private void dropOne(RealRock suspendedNow, int cap) {
+    RealRock victim = suspendedNow;
+    Map.Entry<Suspension, RealRock> oldest;
+    while ((oldest = unwelcomed.pollFirstEntry()) != null) {
+      RealRock candidate = oldest.getValue();
+      if (candidate.state() == RockState.SUSPENDED && !candidate.peerWelcomed()) {
+        victim = candidate;
+        break;
+      }
+    }
+    synchronized (droppedForCapacity) { // a bounded set update, no I/O
+      droppedForCapacity.add(victim.id);
+      if (droppedForCapacity.size() > REMEMBERED_DROPS) {
+        droppedForCapacity.remove(droppedForCapacity.iterator().next());
+      }
+    }
+    victim.fail(
+        new io.rocks.RockException(
+            "rock " + victim.id + " from " + victim.peer() + " dropped: the server at "
+                + listener.getLocalSocketAddress() + " already holds its limit of " + cap
+                + " suspended rocks (max-suspended-rocks)"));
   }
 
   /** Returns how many rocks this server holds suspended now. */

@@ -61,6 +61,7 @@ public final class RealRocksProvider implements RocksProvider {
 
   /** For {@link java.util.ServiceLoader}: applies the application's configured policy. */
   public RealRocksProvider() {
+    KeyPairPool.warmUp(); // the X25519 tables and a few key pairs, before the first rock
     this.policy = null;
   }
 
