@@ -7,9 +7,14 @@ import java.time.Duration;
  * Receives a rock's life-cycle events. Every method has an empty default, so a listener overrides
  * only what it needs.
  *
- * <p>Callbacks run on a virtual thread owned by the rock, never on its I/O threads, and in the order
- * the events happened for that rock. A callback that throws is logged and does not affect the rock;
- * a callback that blocks delays only later callbacks of the same rock.
+ * <p>Callbacks run on a virtual thread owned by the rock, never on its I/O threads, one at a time
+ * and in the order the events happened for that rock. Each event is queued at the moment of the
+ * change it reports, before any thread can see the rock in its new state, and runs as soon as the
+ * JVM's scheduler runs the rock's event thread: within a millisecond or so on an idle machine, and
+ * on one busy with thousands of rocks recovering at once, after the work queued before it (each
+ * rock's events have a thread of their own, so they do not wait for other rocks' callbacks). A
+ * callback that throws is logged and does not affect the rock; a callback that blocks delays only
+ * later callbacks of the same rock. Events of different rocks have no order between them.
  */
 public interface RockListener {
   /** The rock is established: the handshake with the peer completed. */

@@ -1173,10 +1173,10 @@ final class RealRock implements Rock {
         setState(RockState.CONNECTED);
       }
       tellWelcomed();
+      post(l -> l.connected(this));
     } finally {
       lock.unlock();
     }
-    post(l -> l.connected(this));
   }
 
   /**
@@ -1191,10 +1191,10 @@ final class RealRock implements Rock {
       pendingKey = pending;
       confirmed = true;
       welcomeAdvertised = windowLimit;
+      post(l -> l.connected(this));
     } finally {
       lock.unlock();
     }
-    post(l -> l.connected(this));
   }
 
   /**
@@ -1217,10 +1217,10 @@ final class RealRock implements Rock {
       } else {
         wakeSender();
       }
+      post(l -> l.connected(this));
     } finally {
       lock.unlock();
     }
-    post(l -> l.connected(this));
   }
 
   /**
@@ -1396,6 +1396,20 @@ final class RealRock implements Rock {
       if (state != RockState.CONNECTING) {
         setState(RockState.CONNECTED); // a new rock stays CONNECTING until its handshake completes
       }
+      // The events are queued with the change they report, under the lock, so no thread sees the
+      // rock connected again before its resumed event is on its way (EventDispatcher).
+      if (confirmedNow) {
+        post(l -> l.connected(this));
+      }
+      if (unnoticedFailure) {
+        RockException cause =
+            new RockException("rock " + id + ": the peer reconnected before this side noticed the failure");
+        post(l -> l.suspended(this, cause));
+      }
+      if (resumed) {
+        Duration finalSuspendedFor = suspendedFor;
+        post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
+      }
       wakeSender();
       if (role == Role.CONNECTOR && !hasKeyLocked()) {
         // A new rock: the application's first read usually comes before WELCOME, so its thread
@@ -1421,23 +1435,15 @@ final class RealRock implements Rock {
     }
     if (confirmedNow) {
       hooks.confirmed(this);
-      post(l -> l.connected(this));
-    }
-    if (unnoticedFailure) {
-      RockException cause =
-          new RockException("rock " + id + ": the peer reconnected before this side noticed the failure");
-      post(l -> l.suspended(this, cause));
     }
     if (resumed) {
       hooks.resumed(this);
-      Duration finalSuspendedFor = suspendedFor;
       log.info(
           "rock {} resumed with {} after {} ms; retransmitting {} bytes",
           id,
           next,
-          finalSuspendedFor.toMillis(),
+          suspendedFor.toMillis(),
           retransmitting);
-      post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
     }
     finishIfDone();
   }
@@ -1707,7 +1713,6 @@ final class RealRock implements Rock {
     }
     if (justConfirmed) {
       hooks.confirmed(this);
-      post(l -> l.connected(this));
     }
     if (finished) {
       finishIfDone();
@@ -1738,6 +1743,7 @@ final class RealRock implements Rock {
     confirmed = true;
     stateChanged.signalAll();
     wakeSender(); // the full window can now be granted
+    post(l -> l.connected(this));
     return true;
   }
 
@@ -2331,6 +2337,11 @@ final class RealRock implements Rock {
     }
   }
 
+  /**
+   * Queues {@code event} for the rock's listeners. Called under {@link #lock} at the change the
+   * event reports, so events are queued in the order of the changes, and before any thread can
+   * see the new state; never blocks (EventDispatcher).
+   */
   void post(Consumer<RockListener> event) {
     if (listeners.isEmpty()) {
       return;
