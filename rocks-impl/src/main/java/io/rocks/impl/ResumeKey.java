@@ -120,6 +120,11 @@ final class ResumeKey {
     }
   }
 
+  /** Returns a copy of the key's bytes, for the test vectors of PROTOCOL.md §4.5 only. */
+  byte[] keyBytesForTests() {
+    return key.getEncoded();
+  }
+
   /** Compares in time independent of where the proofs differ. */
   static boolean matches(byte[] expected, byte[] actual) {
     return MessageDigest.isEqual(expected, actual);
