@@ -57,6 +57,14 @@ final class Connection {
    */
   boolean inputTaken = true;
   /**
+   * On the accepting side, the deadline of the handshake that made this connection, which closes
+   * it if the handshake takes too long; null elsewhere. The rock cancels it as it attaches the
+   * connection ({@link #handshakeDone}), so a deadline that fires late cannot close a connection
+   * already in use. Set before the connection is handed to a rock.
+   */
+  volatile Deadlines.Deadline handshakeDeadline;
+
+  /**
    * True if the input starts lent to the application (a new rock's first connection on the
    * connecting side): the reader thread then waits for its turn before it reads. Guarded by the
    * rock's lock, set before the reader thread starts.
@@ -113,6 +121,15 @@ final class Connection {
         // Nothing more can be done with a socket that fails to close.
       }
     });
+  }
+
+  /**
+   * Ends the handshake's deadline as the connection starts carrying a rock: returns false if the
+   * deadline already fired (the connection is closed, or being closed, under the handshake).
+   */
+  boolean handshakeDone() {
+    Deadlines.Deadline deadline = handshakeDeadline;
+    return deadline == null || deadline.cancel();
   }
 
   /** True once {@link #close} closed the TCP connection. */

@@ -9,9 +9,10 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Runs an action when a deadline passes, unless it was cancelled first: closes a connection whose
- * handshake takes too long, fails a rock whose client never proved its key. Deadlines count only
- * the time this JVM was running ({@link LocalStalls}), so a server starved in a burst of
- * connections does not cut handshakes its clients completed in time.
+ * handshake takes too long, fails a rock whose client never proved its key. A deadline does not
+ * count up to its own length of time during which this JVM was stalled ({@link LocalStalls}), so
+ * a server starved in a burst of connections does not cut handshakes its clients completed in
+ * time, and no deadline waits more than twice its length.
  *
  * <p>Every server socket of the JVM shares one platform thread, which looks at the pending
  * deadlines every {@link #RESOLUTION_MILLIS}. Scheduling and cancelling touch only a concurrent
@@ -43,13 +44,18 @@ final class Deadlines {
       this.limitNanos = limitNanos;
     }
 
-    /** Makes sure the action does not run; safe to call more than once, from any thread. */
-    void cancel() {
-      PENDING.remove(this);
+    /**
+     * Makes sure the action does not run, if it has not started: returns true if this call
+     * cancelled it, false if it ran or runs now, or an earlier call cancelled it. Safe to call more
+     * than once, from any thread.
+     */
+    boolean cancel() {
+      return PENDING.remove(this);
     }
 
     private boolean due(long nowNanos) {
-      return nowNanos - startNanos - LocalStalls.since(stalledAtStart, nowNanos) >= limitNanos;
+      long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, nowNanos));
+      return nowNanos - startNanos - stalled >= limitNanos;
     }
   }
 

@@ -116,10 +116,13 @@ final class FrameReader {
   /**
    * Returns how long the peer has been silent at {@code nowNanos}: the time since a byte last
    * arrived on this connection, less the time this JVM was stalled meanwhile ({@link
-   * LocalStalls}): a heartbeat this side could not read because it was not running is not missing.
+   * LocalStalls}), but less at most {@code maxForgivenNanos}. A heartbeat this side could not read
+   * because it was not running is not missing; the bound keeps a machine that stays overloaded
+   * from hiding a dead link for long.
    */
-  long silentNanos(long nowNanos) {
-    return nowNanos - lastByteNanos - LocalStalls.since(stalledAtLastByte, nowNanos);
+  long silentNanos(long nowNanos, long maxForgivenNanos) {
+    long stalled = Math.min(maxForgivenNanos, LocalStalls.since(stalledAtLastByte, nowNanos));
+    return nowNanos - lastByteNanos - stalled;
   }
 
   /**

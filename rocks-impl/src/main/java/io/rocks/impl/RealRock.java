@@ -715,7 +715,7 @@ final class RealRock implements Rock {
         welcomeStep(conn, true);
         return; // the caller looks at the rock again: established, or still waiting
       }
-      long silentNanos = reader.silentNanos(System.nanoTime());
+      long silentNanos = silentNanos(reader);
       int waitMillis = pollMillis(silentNanos);
       if (maxWaitNanos < TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
         waitMillis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos + 999_999));
@@ -725,7 +725,7 @@ final class RealRock implements Rock {
       try {
         type = reader.nextFrame();
       } catch (SocketTimeoutException timeout) {
-        silentNanos = reader.silentNanos(System.nanoTime());
+        silentNanos = silentNanos(reader);
         if (silentNanos >= options.failureDetectionTime().toNanos()) {
           connectionFailed(gen, silenceException(silentNanos));
         } else if (conn.writeFailure != null) {
@@ -1316,6 +1316,9 @@ final class RealRock implements Rock {
     boolean unnoticedFailure = false;
     boolean confirmedNow = false;
     RockProtocolException impossible = null;
+    if (!next.handshakeDone()) {
+      throw new SocketException("rock " + id + ": the handshake's deadline passed as it ended");
+    }
     lock.lock();
     try {
       if (state.isTerminal()) {
@@ -1502,7 +1505,7 @@ final class RealRock implements Rock {
         try {
           type = reader.nextFrame();
         } catch (SocketTimeoutException timeout) {
-          long silentNanos = reader.silentNanos(System.nanoTime());
+          long silentNanos = silentNanos(reader);
           if (silentNanos >= options.failureDetectionTime().toNanos()) {
             throw silenceException(silentNanos);
           }
@@ -1529,7 +1532,7 @@ final class RealRock implements Rock {
         } else if (System.nanoTime() - lastDataNanos > options.heartbeatInterval().toNanos()) {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
-        int full = pollMillis(reader.silentNanos(System.nanoTime()));
+        int full = pollMillis(silentNanos(reader));
         if (pollMillis != full || lent) { // an application thread may have set its own timeout
           pollMillis = full;
           conn.socket.setSoTimeout(pollMillis);
@@ -1558,6 +1561,16 @@ final class RealRock implements Rock {
   private void writeFailed(Connection conn, IOException e) {
     log.debug("rock {}: write on {} failed: {}", id, conn, e.toString());
     conn.writeFailure = e;
+  }
+
+  /**
+   * Returns how long the peer has been silent on the connection {@code reader} reads: the time
+   * since its last byte, not counting up to one failure-detection period during which this JVM
+   * was stalled ({@link FrameReader#silentNanos}). A stall forgives at most that much, so on a
+   * machine that stays overloaded a dead link is still found within twice the usual time.
+   */
+  private long silentNanos(FrameReader reader) {
+    return reader.silentNanos(System.nanoTime(), options.failureDetectionTime().toNanos());
   }
 
   /**
@@ -1667,12 +1680,13 @@ final class RealRock implements Rock {
 
   /**
    * Connecting side: how long this new rock has waited for WELCOME (with a pre-shared secret, and
-   * the server's CONFIRM), not counting the time this JVM was stalled: a starved client must not
-   * give up on a server that answered in time.
+   * the server's CONFIRM), not counting up to one handshake timeout during which this JVM was
+   * stalled: a starved client must not give up on a server that answered in time.
    */
   private long handshakeElapsedNanos() {
     long now = System.nanoTime();
-    return now - handshakeStartNanos - LocalStalls.since(handshakeStartStalled, now);
+    long stalled = Math.min(options.handshakeTimeout().toNanos(), LocalStalls.since(handshakeStartStalled, now));
+    return now - handshakeStartNanos - stalled;
   }
 
   /** True while the connecting side waits for WELCOME or the server's CONFIRM. Never blocks. */

@@ -254,12 +254,16 @@ final class RealRockServerSocket extends RockServerSocket {
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
       }
       conn = new Connection(socket);
+      conn.handshakeDeadline = deadline;
       if (servesPlain && !startsLikeARock(conn)) {
         if (queued() >= backlog) {
           throw new java.net.SocketException(
               "plain connection dropped: " + backlog + " connections wait to be accepted (backlog full)");
         }
         socket.setSoTimeout(0);
+        if (!deadline.cancel()) {
+          throw new java.net.SocketException("the handshake's deadline passed as it ended");
+        }
         enqueue(new PrefixedSocket(socket, conn.reader.unparsed()));
         return null;
       }
