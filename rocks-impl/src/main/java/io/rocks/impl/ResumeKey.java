@@ -85,18 +85,7 @@ final class ResumeKey {
    * replayed on another).
    */
   byte[] goneProof(RockId id, byte[] clientNonce, byte[] serverNonce, byte reason) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      mac.update(GONE_LABEL);
-      mac.update(idBytes(id));
-      mac.update(clientNonce);
-      mac.update(serverNonce);
-      mac.update(reason);
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
-    }
+    return mac(GONE_LABEL, idBytes(id), clientNonce, serverNonce, new byte[] {reason});
   }
 
   /** Returns the tag by which the server proves, in its CONFIRM, that it derived this key. */
@@ -137,14 +126,18 @@ final class ResumeKey {
 
   private byte[] proof(
       byte[] label, RockId id, byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {
+    byte[] counts = ByteBuffer.allocate(9).putLong(received).put((byte) (fin ? 1 : 0)).array();
+    return mac(label, idBytes(id), clientNonce, serverNonce, counts);
+  }
+
+  /** Returns HMAC-SHA256 under this key of the parts, in order. */
+  private byte[] mac(byte[]... parts) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      mac.update(label);
-      mac.update(idBytes(id));
-      mac.update(clientNonce);
-      mac.update(serverNonce);
-      mac.update(ByteBuffer.allocate(9).putLong(received).put((byte) (fin ? 1 : 0)).array());
+      for (byte[] part : parts) {
+        mac.update(part);
+      }
       return mac.doFinal();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);

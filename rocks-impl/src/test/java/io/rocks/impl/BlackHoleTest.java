@@ -8,17 +8,13 @@ import io.rocks.RockOptions;
 import io.rocks.RockSecret;
 import io.rocks.RockState;
 import io.rocks.testkit.Await;
-import io.rocks.testkit.Transfer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,10 +46,9 @@ class BlackHoleTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    TestCertificates.make(dir, "rocks", "CN=localhost", "server.p12", "trust.p12",
-        "-ext", "SAN=dns:localhost,ip:127.0.0.1");
-    tlsServer = TestCertificates.serverOptions(dir);
-    tlsClient = TestCertificates.clientOptions(dir);
+    RockOptions[] serverAndClient = TestCertificates.serverAndClient(dir);
+    tlsServer = serverAndClient[0];
+    tlsClient = serverAndClient[1];
   }
 
   @Test
@@ -90,18 +85,7 @@ class BlackHoleTest {
           failedAttempts.incrementAndGet();
         }
       });
-      AtomicLong clientReceived = new AtomicLong();
-      AtomicLong serverReceived = new AtomicLong();
-      CountDownLatch faultsDone = new CountDownLatch(1);
-      long holdAt = BYTES * 9 / 10; // the transfer cannot end before the last fault
-      Future<Transfer.Digest> clientSent =
-          pool.submit(() -> RockTransferTest.sendThenShutdown(pair.client, BYTES, 11, holdAt, faultsDone));
-      Future<Transfer.Digest> serverSent =
-          pool.submit(() -> RockTransferTest.sendThenShutdown(pair.accepted, BYTES, 12, holdAt, faultsDone));
-      Future<Transfer.Digest> clientGot =
-          pool.submit(() -> Transfer.receive(pair.client.getInputStream(), clientReceived));
-      Future<Transfer.Digest> serverGot =
-          pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), serverReceived));
+      TwoWayTransfer transfer = new TwoWayTransfer(pair, pool, BYTES, 11, 12); // held at 90% until released
 
       long step = 2 * BYTES / (FAULTS + 3);
       for (int fault = 0; fault < FAULTS; fault++) {
@@ -110,7 +94,7 @@ class BlackHoleTest {
         Await.until(Duration.ofSeconds(60),
             () -> "progress to " + target + " bytes before black hole " + number + "; client "
                 + pair.clientRock().describe() + "; server " + pair.serverRock().describe(),
-            () -> clientReceived.get() + serverReceived.get() >= target
+            () -> transfer.received() >= target
                 && pair.clientRock().state() == RockState.CONNECTED
                 && pair.serverRock().state() == RockState.CONNECTED);
         int suspensions = pair.clientRock().stats().suspensions();
@@ -131,14 +115,8 @@ class BlackHoleTest {
                 && pair.serverRock().state() == RockState.CONNECTED);
         pair.relay.restore(); // closes the dead links the rocks left behind
       }
-      faultsDone.countDown();
-
-      Transfer.Digest expectedClient = Transfer.expected(BYTES, 11, 64 * 1024);
-      Transfer.Digest expectedServer = Transfer.expected(BYTES, 12, 64 * 1024);
-      assertEquals(expectedClient, clientSent.get(60, TimeUnit.SECONDS));
-      assertEquals(expectedServer, serverSent.get(60, TimeUnit.SECONDS));
-      assertEquals(expectedClient, serverGot.get(60, TimeUnit.SECONDS));
-      assertEquals(expectedServer, clientGot.get(60, TimeUnit.SECONDS));
+      transfer.release();
+      transfer.assertDeliveredExactly(Duration.ofSeconds(60));
       assertEquals(FAULTS, pair.relay.faultsInjected());
       assertEquals(FAULTS, pair.clientRock().stats().suspensions());
       // Both sides shut their output down after sending: the rock ends in order, not failed.

@@ -59,11 +59,8 @@ class RockResumeSecurityTest {
       RockFailureTest.echoOnce(pair);
       try (Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
         attacker.setSoTimeout(10_000);
-        attacker.getOutputStream().write(resume(pair.client.rock().id(), randomBytes(16)));
+        challenge(attacker, pair.client.rock().id(), randomBytes(16));
         DataInputStream in = new DataInputStream(attacker.getInputStream());
-        byte[] challenge = new byte[CHALLENGE_BYTES];
-        in.readFully(challenge);
-        assertEquals(Wire.CHALLENGE, challenge[5]);
         // A proof made without the key: any 32 bytes.
         attacker.getOutputStream().write(proof(0, randomBytes(32)));
         assertRejected(in, Wire.REJECT_BAD_PROOF);
@@ -95,11 +92,8 @@ class RockResumeSecurityTest {
       try (Socket late = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
         late.setSoTimeout(10_000);
         byte[] clientNonce = randomBytes(16);
-        late.getOutputStream().write(resume(client.id(), clientNonce));
+        byte[] challenge = challenge(late, client.id(), clientNonce);
         DataInputStream in = new DataInputStream(late.getInputStream());
-        byte[] challenge = new byte[CHALLENGE_BYTES];
-        in.readFully(challenge);
-        assertEquals(Wire.CHALLENGE, challenge[5]);
         byte[] serverNonce = Arrays.copyOfRange(challenge, 6, 6 + Wire.NONCE_BYTES);
         long received = client.receivedCount();
         byte[] proof = key.clientProof(client.id(), clientNonce, serverNonce, received, false);
@@ -135,11 +129,8 @@ class RockResumeSecurityTest {
       RockFailureTest.echoOnce(pair);
       try (Socket attacker = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
         attacker.setSoTimeout(10_000);
-        attacker.getOutputStream().write(resume(pair.client.rock().id(), randomBytes(16)));
+        challenge(attacker, pair.client.rock().id(), randomBytes(16));
         DataInputStream in = new DataInputStream(attacker.getInputStream());
-        byte[] challenge = new byte[CHALLENGE_BYTES];
-        in.readFully(challenge);
-        assertEquals(Wire.CHALLENGE, challenge[5]);
         attacker.getOutputStream().write(ByteBuffer.allocate(GONE_BYTES)
             .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.GONE).put(Wire.GONE_ABORTED).put(randomBytes(32))
             .array());
@@ -255,6 +246,15 @@ class RockResumeSecurityTest {
     assertEquals(reason, header[6], "reject reason");
     in.skipNBytes(header[7] & 0xff);
     assertEquals(-1, in.read(), "the server closes the connection after REJECT");
+  }
+
+  /** Sends RESUME for {@code id} on {@code socket} and returns the CHALLENGE that answers it. */
+  private static byte[] challenge(Socket socket, RockId id, byte[] clientNonce) throws IOException {
+    socket.getOutputStream().write(resume(id, clientNonce));
+    byte[] challenge = new byte[CHALLENGE_BYTES];
+    new DataInputStream(socket.getInputStream()).readFully(challenge);
+    assertEquals(Wire.CHALLENGE, challenge[5]);
+    return challenge;
   }
 
   private static byte[] resume(RockId id, byte[] nonce) {

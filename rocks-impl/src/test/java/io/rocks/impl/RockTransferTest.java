@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -33,18 +32,9 @@ class RockTransferTest {
     int faults = 20;
     try (RockPair pair = new RockPair(RockOptions.defaults());
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      AtomicLong clientReceived = new AtomicLong();
-      AtomicLong serverReceived = new AtomicLong();
       // Each sender stops at 90% until the last fault is injected, so the transfer cannot end
       // while faults remain; every fault's progress target lies below 2 x 90%.
-      CountDownLatch faultsDone = new CountDownLatch(1);
-      long holdAt = bytesEachWay * 9 / 10;
-      Future<Transfer.Digest> clientSent =
-          pool.submit(() -> sendThenShutdown(pair.client, bytesEachWay, 1, holdAt, faultsDone));
-      Future<Transfer.Digest> serverSent =
-          pool.submit(() -> sendThenShutdown(pair.accepted, bytesEachWay, 2, holdAt, faultsDone));
-      Future<Transfer.Digest> clientGot = pool.submit(() -> Transfer.receive(pair.client.getInputStream(), clientReceived));
-      Future<Transfer.Digest> serverGot = pool.submit(() -> Transfer.receive(pair.accepted.getInputStream(), serverReceived));
+      TwoWayTransfer transfer = new TwoWayTransfer(pair, pool, bytesEachWay, 1, 2);
 
       long step = 2 * bytesEachWay / (faults + 5);
       for (int fault = 0; fault < faults; fault++) {
@@ -53,8 +43,7 @@ class RockTransferTest {
         Await.until(Duration.ofMinutes(2),
             () -> "progress to " + target + " bytes before fault " + faultNumber + "; client "
                 + pair.clientRock().describe() + "; server " + pair.serverRock().describe(),
-            () -> clientReceived.get() + serverReceived.get() >= target
-                && pair.clientRock().state() == RockState.CONNECTED);
+            () -> transfer.received() >= target && pair.clientRock().state() == RockState.CONNECTED);
         int suspensionsBefore = pair.clientRock().stats().suspensions();
         String kind = fault % 2 == 0 ? "reset" : "silent cut";
         if (fault % 2 == 0) {
@@ -66,14 +55,8 @@ class RockTransferTest {
             () -> pair.clientRock().stats().suspensions() > suspensionsBefore);
         pair.relay.restore();
       }
-      faultsDone.countDown();
-
-      Transfer.Digest expectedClient = Transfer.expected(bytesEachWay, 1, 64 * 1024);
-      Transfer.Digest expectedServer = Transfer.expected(bytesEachWay, 2, 64 * 1024);
-      assertEquals(expectedClient, clientSent.get(3, TimeUnit.MINUTES));
-      assertEquals(expectedServer, serverSent.get(3, TimeUnit.MINUTES));
-      assertEquals(expectedClient, serverGot.get(3, TimeUnit.MINUTES));
-      assertEquals(expectedServer, clientGot.get(3, TimeUnit.MINUTES));
+      transfer.release();
+      transfer.assertDeliveredExactly(Duration.ofMinutes(3));
       assertEquals(faults, pair.relay.faultsInjected());
       assertEquals(faults, pair.clientRock().stats().suspensions());
       // Acknowledgements travel after the data: the last ones may still be on their way.
