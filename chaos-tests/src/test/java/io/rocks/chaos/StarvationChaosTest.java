@@ -35,9 +35,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       reaches the peer later than a silence check that counts the pause allows. The ballast is
  *       sized once, before the rocks exist; the pauses of the stall itself vary with the
  *       machine's load (two JVMs collecting at once on few cores take longer) and are reported.
- *   <li>Short stops: the same schedule with pauses of exactly {@link #STOP_PAUSE}, made by stopping
- *       both JVMs ({@code SIGSTOP}) and continuing them: a pause of known length, whatever the
- *       load, between the detection time less one interval and the detection time.
+ *   <li>Staggered stops: pauses of known length, whatever the load, as two collections of
+ *       different lengths would make: both JVMs are stopped at once ({@code SIGSTOP}); the
+ *       accepting one is continued after {@link #SHORT_STOP}, the connecting one after {@link
+ *       #LONG_STOP}; {@value #PAUSES} times, {@link #PAUSE_GAP} apart. Both pauses are shorter than
+ *       the detection time; in the accepting JVM, a rock whose peer's last heartbeat came more than
+ *       the detection time less the long stop before the stops sees the threshold pass after its
+ *       own JVM resumed and before the peer's did, so a silence check that counts its own pause
+ *       finds the peer silent for the detection time. A check that does not count its own pause
+ *       finds it silent for the long stop less the short one, plus at most one interval.
  * </ul>
  *
  * <p>No link fault is injected, and a pause shorter than the detection time is no dead link, so
@@ -58,25 +64,37 @@ class StarvationChaosTest {
   static final int PAUSES = 3;
   static final Duration PAUSE_GAP = Duration.ofMillis(200);
   static final Duration GC_PAUSE = OPTIONS.failureDetectionTime().minus(OPTIONS.heartbeatInterval());
-  static final Duration STOP_PAUSE = GC_PAUSE.plus(OPTIONS.heartbeatInterval().dividedBy(2));
+  static final Duration SHORT_STOP = OPTIONS.failureDetectionTime().minus(OPTIONS.heartbeatInterval());
+  /** Short of the detection time by more than the time taken to stop and continue a process. */
+  static final Duration LONG_STOP = OPTIONS.failureDetectionTime().minusMillis(150);
   /** A window with no fault before the stall, and one after it for late suspensions to show. */
   static final Duration QUIET = OPTIONS.failureDetectionTime().multipliedBy(2);
   static final Duration SETTLE = OPTIONS.failureDetectionTime().multipliedBy(2);
   static final Duration START_LIMIT = Duration.ofMinutes(2);
   static final Duration TRANSFER_LIMIT = Duration.ofMinutes(2);
-  /** The serial collector stops the whole JVM for every collection; collections are logged. */
-  static final List<String> SMALL_HEAP = List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xlog:gc:stdout");
-  /** Room for the ballast; a small young generation, so that only the forced collections are long. */
-  static final List<String> BALLAST_HEAP = List.of("-Xms2g", "-Xmx2g", "-Xmn64m", "-XX:+UseSerialGC", "-Xlog:gc:stdout");
+  /**
+   * For the stalls that are not collections: a collector whose pauses are far below a millisecond,
+   * so that the only pauses are the stall's. (With the serial collector and a small heap, the young
+   * collections while 500 rocks take their buffers stop a JVM for up to a second on a loaded
+   * machine, and suspend rocks before any stall.) Collections are logged, with the time of day.
+   */
+  static final List<String> NO_PAUSES = List.of("-Xmx1g", "-XX:+UseZGC", "-Xlog:gc:stdout:time,uptime");
+  /**
+   * For the full collections: the serial collector, which stops the whole JVM for every
+   * collection; room for the ballast; a small young generation, so that only the forced
+   * collections are long.
+   */
+  static final List<String> BALLAST_HEAP =
+      List.of("-Xms2g", "-Xmx2g", "-Xmn64m", "-XX:+UseSerialGC", "-Xlog:gc:stdout:time,uptime");
 
   private ChildFleet accepting;
   private ChildFleet connecting;
 
   /** A stall to put on the children, and how their JVMs run for it. */
   private enum Stall {
-    CPU_BURST(Duration.ZERO, SMALL_HEAP),
+    CPU_BURST(Duration.ZERO, NO_PAUSES),
     FULL_GCS(GC_PAUSE, BALLAST_HEAP),
-    SHORT_STOPS(Duration.ZERO, SMALL_HEAP);
+    STAGGERED_STOPS(Duration.ZERO, NO_PAUSES);
 
     /** The pause a child's ballast is sized for; zero for no ballast. */
     final Duration gcPause;
@@ -150,17 +168,17 @@ class StarvationChaosTest {
   }
 
   @Test
-  @DisplayName("stall: short stops of both JVMs, 500 idle rocks, no loss")
+  @DisplayName("stall: staggered stops of both JVMs, 500 idle rocks, no loss")
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void shortStopsOfBothJvmsLoseNoRockAndNoByte(Scenario scenario) throws Exception {
-    run(scenario, Stall.SHORT_STOPS).assertNoLoss();
+  void staggeredStopsOfBothJvmsLoseNoRockAndNoByte(Scenario scenario) throws Exception {
+    run(scenario, Stall.STAGGERED_STOPS).assertNoLoss();
   }
 
   @Test
-  @DisplayName("stall: short stops of both JVMs, 500 idle rocks, no suspension")
+  @DisplayName("stall: staggered stops of both JVMs, 500 idle rocks, no suspension")
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void shortStopsOfBothJvmsSuspendNoRock(Scenario scenario) throws Exception {
-    Outcome outcome = run(scenario, Stall.SHORT_STOPS);
+  void staggeredStopsOfBothJvmsSuspendNoRock(Scenario scenario) throws Exception {
+    Outcome outcome = run(scenario, Stall.STAGGERED_STOPS);
     outcome.assertNoLoss();
     outcome.assertPausesShorterThanDetection();
     outcome.assertNoSuspension();
@@ -305,7 +323,7 @@ class StarvationChaosTest {
             + " ms pauses: accepting JVM " + acceptingGcs + " (ballast " + accepting.process().awaitDone(limit, "BALLAST", 0)
             + "), connecting JVM " + connectingGcs + " (ballast " + connecting.process().awaitDone(limit, "BALLAST", 0) + ")";
       }
-      case SHORT_STOPS -> {
+      case STAGGERED_STOPS -> {
         List<String> stops = new ArrayList<>();
         for (int i = 0; i < PAUSES; i++) {
           if (i > 0) {
@@ -316,19 +334,24 @@ class StarvationChaosTest {
           long connectingStopped = System.nanoTime();
           connecting.process().stopProcess();
           Hold.during(
-              STOP_PAUSE.minusNanos(System.nanoTime() - acceptingStopped),
+              SHORT_STOP.minusNanos(System.nanoTime() - acceptingStopped),
               "both JVMs stay stopped",
               () -> accepting.process().schedulerState() == 'T' && connecting.process().schedulerState() == 'T');
           accepting.process().continueProcess();
           Duration acceptingPause = Duration.ofNanos(System.nanoTime() - acceptingStopped);
+          Hold.during(
+              LONG_STOP.minusNanos(System.nanoTime() - connectingStopped),
+              "the connecting JVM stays stopped",
+              () -> connecting.process().schedulerState() == 'T');
           connecting.process().continueProcess();
           Duration connectingPause = Duration.ofNanos(System.nanoTime() - connectingStopped);
           pauses.add(acceptingPause);
           pauses.add(connectingPause);
           stops.add(acceptingPause.toMillis() + "/" + connectingPause.toMillis());
         }
-        return PAUSES + " stops of both JVMs for " + STOP_PAUSE.toMillis() + " ms, " + PAUSE_GAP.toMillis()
-            + " ms apart; stopped for (accepting/connecting, ms): " + String.join(", ", stops);
+        return PAUSES + " stops of both JVMs, the accepting one for " + SHORT_STOP.toMillis() + " ms and the connecting one for "
+            + LONG_STOP.toMillis() + " ms, " + PAUSE_GAP.toMillis() + " ms apart; stopped for (accepting/connecting, ms, "
+            + "from before the stop signal to after the continue was seen): " + String.join(", ", stops);
       }
     }
     throw new AssertionError(stall);
