@@ -285,7 +285,7 @@ class StarvationChaosTest {
         long until = bounds[w + 1] != 0 ? bounds[w + 1] : now;
         lines.add(SuspensionTally.of(end.name(), windows[w], suspended, origin, bounds[w], until).describe());
       }
-      lines.add(end.name() + " resumes: " + StopContinueChaosTest.describe(end.events("resumed")));
+      lines.add(end.name() + " resumes: " + SuspensionTally.describeResumes(end.events("resumed")));
       lines.add(end.name() + " failed: " + end.events("failed").stream().map(PeerProcess.Event::detail).toList());
       SuspensionTally.resumeTimes(end.events("resumed")).forEach(scenario::resumed);
     }

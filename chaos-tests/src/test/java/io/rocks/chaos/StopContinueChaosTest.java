@@ -115,6 +115,7 @@ class StopContinueChaosTest {
     List<RockReport> childReports = child.report(TRANSFER_LIMIT);
     scenario.bytes(ROCKS * BYTES_EACH_WAY, ROCKS * BYTES_EACH_WAY);
     List<PeerProcess.Event> localSuspended = local.events("suspended");
+    long reportedAt = System.nanoTime();
     for (PeerProcess.Event suspended : localSuspended) {
       scenario.detected(Duration.ofNanos(suspended.atNanos() - stoppedAt));
     }
@@ -127,10 +128,10 @@ class StopContinueChaosTest {
             "every byte delivered " + Duration.ofNanos(deliveredAt - continuedAt).toMillis() + " ms and every rock connected "
                 + Duration.ofNanos(connectedAt - continuedAt).toMillis() + " ms after SIGCONT",
             "suspensions counted by the rocks: test JVM " + suspensions(localReports) + ", child " + suspensions(childReports),
-            SuspensionTally.of("test JVM", "from the stop", localSuspended, stoppedAt, stoppedAt, Long.MAX_VALUE).describe(),
-            SuspensionTally.of("child", "from the stop", child.events("suspended"), stoppedAt, stoppedAt, Long.MAX_VALUE).describe(),
-            "resumes in the test JVM: " + describe(local.events("resumed")),
-            "resumes in the child: " + describe(child.events("resumed")));
+            SuspensionTally.of("test JVM", "from the stop", localSuspended, stoppedAt, stoppedAt, reportedAt).describe(),
+            SuspensionTally.of("child", "from the stop", child.events("suspended"), stoppedAt, stoppedAt, reportedAt).describe(),
+            "resumes in the test JVM: " + SuspensionTally.describeResumes(local.events("resumed")),
+            "resumes in the child: " + SuspensionTally.describeResumes(child.events("resumed")));
     System.out.println("[stall] " + summary);
     scenario.note(summary);
 
@@ -145,15 +146,5 @@ class StopContinueChaosTest {
 
   private static int suspensions(List<RockReport> reports) {
     return reports.stream().mapToInt(RockReport::suspensions).sum();
-  }
-
-  /** How many resumes, how long the rocks had been suspended, and how much they retransmitted. */
-  static String describe(List<PeerProcess.Event> resumed) {
-    List<Duration> times = SuspensionTally.resumeTimes(resumed);
-    if (times.isEmpty()) {
-      return "none";
-    }
-    return times.size() + ", suspended for p50 " + Scenario.p50(times).toMillis() + " ms, max "
-        + Scenario.max(times).toMillis() + " ms, " + SuspensionTally.retransmitted(resumed) + " bytes retransmitted";
   }
 }

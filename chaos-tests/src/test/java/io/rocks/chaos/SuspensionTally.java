@@ -75,6 +75,19 @@ record SuspensionTally(
     return total;
   }
 
+  /**
+   * How many {@code resumed} events are among {@code events}, how long their rocks had been
+   * suspended (median and longest) and how many bytes they retransmitted; "none" if there are none.
+   */
+  static String describeResumes(List<PeerProcess.Event> events) {
+    List<Duration> times = resumeTimes(events);
+    if (times.isEmpty()) {
+      return "none";
+    }
+    return times.size() + ", suspended for p50 " + Scenario.p50(times).toMillis() + " ms, max "
+        + Scenario.max(times).toMillis() + " ms, " + retransmitted(events) + " bytes retransmitted";
+  }
+
   /** One line: the counts, the times and each cause with its count and number range. */
   String describe() {
     StringBuilder out = new StringBuilder(end).append(" ").append(window).append(": ");
