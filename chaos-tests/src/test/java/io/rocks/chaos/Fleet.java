@@ -6,6 +6,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.testkit.Await;
 import io.rocks.testkit.Transfer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * id ({@link #seed}), so either end can tell what the other must have sent without pairing rocks
  * across processes. Used in the test JVM and, inside {@link FleetPeer}, in a child JVM.
  *
- * <p>Threads: {@link #connecting} connects on the calling thread and a few virtual threads; an
+ * <p>Threads: {@link #connecting} connects on a few virtual threads while the calling thread waits; an
  * accepting fleet accepts on one virtual thread; each rock's sender and receiver run on virtual
  * threads of the fleet's pool. Every other method may be called from any thread; the list of
  * rocks is copy-on-write, each rock's counters atomic.
@@ -49,7 +50,13 @@ final class Fleet implements FleetHandle {
   }
 
   static final int CHUNK_BYTES = 16 * 1024;
-  /** Connects in flight at once: enough to connect hundreds of rocks in a few seconds on loopback. */
+  /**
+   * Handshakes in flight at once: enough to connect hundreds of rocks in a few seconds on loopback.
+   * A connect counts until the rock has read WELCOME, not until {@link Rocks#connect} returns (it
+   * returns once HELLO is sent): otherwise connects run ahead of a slow server, whose handshake
+   * deadline (the handshake timeout from accept) then closes the connections it has not answered
+   * in time, and those rocks fail before they are established.
+   */
   private static final int CONNECTS_AT_ONCE = 8;
 
   private final String name;
@@ -108,7 +115,9 @@ final class Fleet implements FleetHandle {
             fleet.pool.submit(
                 () -> {
                   try {
-                    fleet.lanes.add(fleet.start(Rocks.connect(address, options)));
+                    RockSocket socket = Rocks.connect(address, options);
+                    fleet.lanes.add(fleet.start(socket));
+                    Await.until(limit, "rock " + socket.rock().id() + " read WELCOME", () -> socket.rock().state() != RockState.CONNECTING);
                   } finally {
                     inFlight.release();
                   }
