@@ -209,7 +209,7 @@ class StarvationChaosTest {
 
   private Outcome run(Scenario scenario, Stall stall) throws Exception {
     Timeline at = new Timeline();
-    List<String> stallReport = new ArrayList<>();
+    List<String> opening = new ArrayList<>();
     List<Duration> pauses = new ArrayList<>();
     String loadBefore = "";
     boolean finished = false;
@@ -232,7 +232,7 @@ class StarvationChaosTest {
       loadBefore = loadAverage();
       at.stall = System.nanoTime();
       scenario.failureInjected();
-      stallReport.add(stall(stall, pauses));
+      opening.add(stall(stall, pauses));
       at.settle = System.nanoTime();
       Hold.during(SETTLE, "no rock fails", this::healthy);
 
@@ -246,16 +246,15 @@ class StarvationChaosTest {
       List<RockReport> acceptingReports = accepting.report(TRANSFER_LIMIT);
       List<RockReport> connectingReports = connecting.report(TRANSFER_LIMIT);
       scenario.bytes(ROCKS * BYTES_EACH_WAY, ROCKS * BYTES_EACH_WAY);
-      String counted =
-          "suspensions counted by the rocks: accepting " + sum(acceptingReports) + ", connecting " + sum(connectingReports);
-      System.out.println("[stall] " + counted);
-      String summary = counted + "; " + summarize(scenario, at, stallReport, loadBefore);
+      opening.add(
+          0, "suspensions counted by the rocks: accepting " + sum(acceptingReports) + ", connecting " + sum(connectingReports));
+      String summary = summarize(scenario, at, opening, loadBefore);
       finished = true;
       Duration longestPause = pauses.stream().max(Duration::compareTo).orElse(Duration.ZERO);
       return new Outcome(acceptingReports, connectingReports, longestPause, summary);
     } finally {
       if (!finished) {
-        System.out.println("[stall] run broke off; so far: " + summarize(scenario, at, stallReport, loadBefore));
+        System.out.println("[stall] run broke off; so far: " + summarize(scenario, at, opening, loadBefore));
       }
     }
   }
@@ -269,8 +268,8 @@ class StarvationChaosTest {
    * load, and each end's suspensions window by window, with their causes, resumes and failures;
    * times are from the stall's start. Windows not reached are left out.
    */
-  private String summarize(Scenario scenario, Timeline at, List<String> stallReport, String loadBefore) {
-    List<String> lines = new ArrayList<>(stallReport);
+  private String summarize(Scenario scenario, Timeline at, List<String> opening, String loadBefore) {
+    List<String> lines = new ArrayList<>(opening);
     lines.add("machine load average (1, 5, 15 min) before the stall: " + loadBefore + ", now: " + loadAverage());
     long origin = at.stall != 0 ? at.stall : at.setup;
     long now = System.nanoTime();
