@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,12 +17,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The test's handle on a {@link NetnsPeer} process: starts it, follows its reports, and sends it
- * commands. Every line the process prints is echoed with its name, for the test log.
+ * The test's handle on a peer process ({@link NetnsPeer}, {@link FleetPeer}): starts it, follows
+ * its reports, sends it commands, and can stop and continue it ({@code SIGSTOP}, {@code SIGCONT}).
+ * Every line the process prints is echoed with its name, for the test log. Reports are read on
+ * the virtual thread {@code follow-NAME}; every other method is called by the test's threads and
+ * synchronizes on this object.
  */
 final class PeerProcess implements AutoCloseable {
   /** One {@code EVENT} report. */
   record Event(String kind, long atNanos, String detail) {}
+
+  /** One {@code DONE} report: the command that finished and what it said. */
+  record Done(String command, Map<String, String> said) {}
+
+  private static final Duration SIGNAL_LIMIT = Duration.ofSeconds(10);
 
   final String name;
   private final Process process;
@@ -29,10 +38,16 @@ final class PeerProcess implements AutoCloseable {
   private final Thread follower;
 
   private final List<Event> events = new ArrayList<>();
+  private final List<Done> done = new ArrayList<>();
+  private final List<Map<String, String>> rockLines = new ArrayList<>();
   private final List<String> errors = new ArrayList<>();
   private Map<String, String> status = Map.of();
   private Map<String, String> result;
   private Integer listeningPort;
+  /** Whether the test stopped the process and has not continued it; guarded by this. */
+  private boolean stopped;
+  /** Continues and kills the process if the test JVM exits while it is stopped; guarded by this. */
+  private Thread stoppedHook;
 
   private PeerProcess(String name, Process process) {
     this.name = name;
@@ -43,13 +58,21 @@ final class PeerProcess implements AutoCloseable {
 
   /** Starts {@code NetnsPeer args...} in a new JVM with this JVM's class path, after {@code prefix}. */
   static PeerProcess start(String name, List<String> prefix, String... args) throws IOException {
+    return start(name, prefix, List.of("-Xmx256m", "-XX:+UseSerialGC"), NetnsPeer.class, args);
+  }
+
+  /**
+   * Starts {@code main args...} in a new JVM with this JVM's class path and {@code jvmOptions},
+   * after {@code prefix}.
+   */
+  static PeerProcess start(String name, List<String> prefix, List<String> jvmOptions, Class<?> main, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
-    command.add("-XX:+UseSerialGC");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(testClassPath());
-    command.add(NetnsPeer.class.getName());
+    command.add(main.getName());
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     return new PeerProcess(name, process);
@@ -87,6 +110,11 @@ final class PeerProcess implements AutoCloseable {
       case "STATUS" -> status = parse(rest);
       case "RESULT" -> result = parse(rest);
       case "ERROR" -> errors.add(rest);
+      case "ROCK" -> rockLines.add(parse(rest));
+      case "DONE" -> {
+        String[] parts = rest.split(" ", 2);
+        done.add(new Done(parts[0], parse(parts.length > 1 ? parts[1] : "")));
+      }
       case "EVENT" -> {
         String[] parts = rest.split(" ", 3);
         events.add(new Event(parts[0], Long.parseLong(parts[1]), parts.length > 2 ? parts[2] : ""));
@@ -110,6 +138,33 @@ final class PeerProcess implements AutoCloseable {
   void command(String line) throws IOException {
     commands.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     commands.flush();
+  }
+
+  /** The {@code DONE} reports of {@code command} so far, oldest first. */
+  synchronized List<Done> done(String command) {
+    return done.stream().filter(d -> d.command().equals(command)).toList();
+  }
+
+  /** Waits for {@code DONE command} number {@code count + 1} and returns what it said. */
+  Map<String, String> awaitDone(Duration timeout, String command, int count) throws Exception {
+    await(timeout, "DONE " + command + " #" + (count + 1), () -> done(command).size() > count);
+    return done(command).get(count).said();
+  }
+
+  /**
+   * Sends {@code REPORT} and returns the {@code ROCK} lines that answer it, as key=value maps.
+   * Only one thread may ask at a time.
+   */
+  List<Map<String, String>> report(Duration timeout) throws Exception {
+    int asked = done("REPORT").size();
+    synchronized (this) {
+      rockLines.clear();
+    }
+    command("REPORT");
+    awaitDone(timeout, "REPORT", asked);
+    synchronized (this) {
+      return List.copyOf(rockLines);
+    }
   }
 
   synchronized Map<String, String> status() {
@@ -163,25 +218,110 @@ final class PeerProcess implements AutoCloseable {
   private void await(Duration timeout, String what, java.util.function.BooleanSupplier condition) throws Exception {
     Await.until(
         timeout,
-        name + ": " + what,
+        () -> name + ": " + what + " (latest status: " + status() + ")",
         () -> {
-          List<String> reported = errors();
-          if (!reported.isEmpty()) {
-            throw new AssertionError(name + " reported " + reported);
-          }
+          checkReportedNoError();
           if (condition.getAsBoolean()) {
             return true;
           }
-          if (!process.isAlive() && result() == null) {
-            throw new AssertionError(name + " exited with " + process.exitValue() + " before " + what);
-          }
+          checkAlive(" before " + what);
           return false;
         });
   }
 
-  /** Ends the process if it still runs. */
+  /** Throws if the process reported an error, or exited without a result. */
+  void checkAlive() {
+    checkReportedNoError();
+    checkAlive("");
+  }
+
+  private void checkReportedNoError() {
+    List<String> reported = errors();
+    if (!reported.isEmpty()) {
+      throw new AssertionError(name + " reported " + reported);
+    }
+  }
+
+  private void checkAlive(String when) {
+    if (!process.isAlive() && result() == null) {
+      throw new AssertionError(name + " exited with " + process.exitValue() + when);
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Stops the process ({@code kill -STOP}) and returns once the kernel shows it stopped: every
+   * thread of its JVM halts where it is, as in a pause far longer than any collection. Until
+   * {@link #continueProcess}, a shutdown hook continues and kills it should this JVM exit first.
+   */
+  void stopProcess() throws Exception {
+    synchronized (this) {
+      if (stoppedHook == null) {
+        stoppedHook = new Thread(process::destroyForcibly, "kill-stopped-" + name);
+        Runtime.getRuntime().addShutdownHook(stoppedHook);
+      }
+      stopped = true;
+    }
+    signal("STOP");
+    Await.until(SIGNAL_LIMIT, () -> name + " stopped; its state is " + schedulerState(), () -> schedulerState() == 'T');
+  }
+
+  /** Continues a stopped process ({@code kill -CONT}); returns once the kernel shows it running. */
+  void continueProcess() throws Exception {
+    signal("CONT");
+    Await.until(SIGNAL_LIMIT, () -> name + " continued; its state is " + schedulerState(), () -> schedulerState() != 'T');
+    synchronized (this) {
+      stopped = false;
+    }
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    HostCommands.run(List.of("kill", "-" + signal, Long.toString(process.pid())), SIGNAL_LIMIT);
+  }
+
+  /**
+   * The process's state letter from {@code /proc/PID/stat} ({@code R} running, {@code S} sleeping,
+   * {@code T} stopped, ...), or {@code ?} if it has gone.
+   */
+  char schedulerState() {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      // The name in parentheses may hold spaces; the state is the first field after it.
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (IOException e) {
+      return '?';
+    }
+  }
+
+  /** Continues the process if the test stopped it, then ends it if it still runs. */
   @Override
   public void close() {
+    boolean wasStopped;
+    Thread hook;
+    synchronized (this) {
+      wasStopped = stopped;
+      hook = stoppedHook;
+    }
+    if (wasStopped && process.isAlive()) {
+      try {
+        signal("CONT");
+      } catch (IOException | InterruptedException e) {
+        System.out.println("[" + name + "] could not continue the stopped process before killing it: " + e);
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs anyway and kills what is already gone.
+      }
+    }
     if (process.isAlive()) {
       process.destroyForcibly();
     }

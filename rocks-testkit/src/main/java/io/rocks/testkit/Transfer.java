@@ -1,5 +1,6 @@
 package io.rocks.testkit;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,6 +68,28 @@ public final class Transfer {
     long total = 0;
     int n;
     while ((n = in.read(buf)) >= 0) {
+      sha.update(buf, 0, n);
+      total += n;
+      progress.addAndGet(n);
+    }
+    return new Digest(total, HexFormat.of().formatHex(sha.digest()));
+  }
+
+  /**
+   * Reads exactly {@code byteCount} bytes, adding each read to {@code progress}, and returns their
+   * digest; reads nothing beyond them, so the stream stays open for more. Throws {@link
+   * EOFException} if the stream ends first.
+   */
+  public static Digest receiveExactly(InputStream in, long byteCount, AtomicLong progress)
+      throws IOException {
+    MessageDigest sha = sha256();
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    while (total < byteCount) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, byteCount - total));
+      if (n < 0) {
+        throw new EOFException("the stream ended after " + total + " of " + byteCount + " bytes");
+      }
       sha.update(buf, 0, n);
       total += n;
       progress.addAndGet(n);
