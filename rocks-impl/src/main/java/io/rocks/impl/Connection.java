@@ -132,11 +132,6 @@ final class Connection {
     return deadline == null || deadline.cancel();
   }
 
-  /** True once {@link #close} closed the TCP connection. */
-  boolean isClosed() {
-    return tcp != null ? !tcp.isOpen() : socket.isClosed();
-  }
-
   @Override
   public String toString() {
     return socket.getLocalSocketAddress() + "->" + socket.getRemoteSocketAddress();

@@ -2193,6 +2193,12 @@ final class RealRock implements Rock {
       keyHeld = hasKeyLocked();
       recovery = supervisor;
       if (terminal == RockState.FAILED) {
+        if (role == Role.CONNECTOR && keyHeld && recovery != null
+            && !(cause instanceof Handshake.RejectedException)) {
+          // Started before the failure shows: an application that exits as soon as it sees it
+          // still has its notice waited for (GoneNotices). Starting a thread never blocks.
+          recovery.tellGone(Wire.GONE_FAILED);
+        }
         failLocked(cause);
       } else {
         generation++;
@@ -2215,12 +2221,9 @@ final class RealRock implements Rock {
     }
     // A connector whose acceptor may still hold the rock, suspended or unaware, tells it on a
     // fresh connection (GONE), so it does not wait for a resume until its reconnect timeout.
-    if (role == Role.CONNECTOR && keyHeld && recovery != null) {
-      if (terminal == RockState.FAILED && !(cause instanceof Handshake.RejectedException)) {
-        recovery.tellGone(Wire.GONE_FAILED);
-      } else if (terminal == RockState.CLOSED && abortedHere && !closeWritten) {
-        recovery.tellGone(Wire.GONE_ABORTED);
-      }
+    if (role == Role.CONNECTOR && keyHeld && recovery != null
+        && terminal == RockState.CLOSED && abortedHere && !closeWritten) {
+      recovery.tellGone(Wire.GONE_ABORTED); // before abort() returns to the application
     }
     hooks.terminated(this);
   }

@@ -55,6 +55,7 @@ final class Supervisor implements Runnable {
 
   /** Supervises a rock on the connecting side, which reconnects through {@code dialer}. */
   static void startConnector(RealRock rock, Dialer dialer) {
+    GoneNotices.hook();
     rock.supervise(new Supervisor(rock, dialer, () -> true));
   }
 
@@ -159,11 +160,11 @@ final class Supervisor implements Runnable {
    * aborted while no CLOSE could be written): tells the acceptor with GONE on a fresh connection to
    * the next reconnect address, so it ends the rock at once instead of waiting for a resume until
    * its own reconnect timeout (PROTOCOL.md §7.6). Best effort, on a thread of its own, one attempt:
-   * it takes at most the connect timeout and two reads of at most the handshake timeout each.
-   * Never blocks the caller.
+   * it takes at most the connect timeout and two reads of at most the handshake timeout each. A
+   * JVM that exits meanwhile waits for it a little ({@link GoneNotices}). Never blocks the caller.
    */
   void tellGone(byte reason) {
-    Thread.ofVirtual().name("rock-gone-" + rock.id).start(() -> {
+    GoneNotices.start("rock-gone-" + rock.id, () -> {
       RockOptions options = rock.options();
       InetSocketAddress address = rock.nextReconnectAddress();
       Socket socket = null;

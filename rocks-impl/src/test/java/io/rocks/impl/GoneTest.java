@@ -7,12 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rocks.Rock;
 import io.rocks.RockListener;
 import io.rocks.RockOptions;
+import io.rocks.RockServerSocket;
+import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
+import io.rocks.Rocks;
 import io.rocks.testkit.Await;
+import io.rocks.testkit.FaultRelay;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +79,53 @@ class GoneTest {
           failure.getMessage());
       assertTrue(failure.getMessage().endsWith(" gave up on it (its rock failed) and said so"), failure.getMessage());
     }
+  }
+
+  /**
+   * A client process that exits the moment its rock failed still tells the server: the JVM waits
+   * for the notice on its way ({@link GoneNotices}).
+   */
+  @Test
+  @Timeout(60)
+  void aClientThatExitsAsItsRockFailsStillTellsTheServer() throws Exception {
+    try (RockServerSocket server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), RockOptions.defaults());
+        FaultRelay relay = new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
+      Process client = new ProcessBuilder(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", testClassPath(),
+          GoneAtExit.class.getName(), Integer.toString(relay.address().getPort()))
+          .redirectErrorStream(true).start();
+      try {
+        BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("CONNECTED")) {
+          // log lines of the client
+        }
+        assertEquals("CONNECTED", line);
+        server.setSoTimeout(10_000);
+        RockSocket accepted = server.accept();
+        assertEquals(1, accepted.getInputStream().read());
+        relay.cutSilently();
+        Await.until(Duration.ofSeconds(20), "the server's rock suspends",
+            () -> accepted.rock().state() == RockState.SUSPENDED);
+        // The client's first reconnection attempt goes into the cut (an accepted connection that
+        // never answers); restoring the relay closes it, and the link works from then on.
+        Await.until(Duration.ofSeconds(20), "the client's attempt into the cut", () -> relay.acceptedConnections() == 2);
+        relay.restore();
+        assertTrue(client.waitFor(20, TimeUnit.SECONDS), "the client exits once its rock failed");
+        assertEquals(7, client.exitValue());
+        Await.until(Duration.ofSeconds(10), "the server's rock fails on the notice",
+            () -> accepted.rock().state() == RockState.FAILED);
+        IOException failure = assertThrows(IOException.class, () -> accepted.getInputStream().read());
+        assertTrue(failure.getMessage().endsWith(" gave up on it (its rock failed) and said so"), failure.getMessage());
+      } finally {
+        client.destroyForcibly();
+      }
+    }
+  }
+
+  private static String testClassPath() {
+    String surefire = System.getProperty("surefire.test.class.path");
+    return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
   }
 
   /**
