@@ -260,6 +260,13 @@ final class RealRock implements Rock {
    * only by the thread that owns the first connection's input (handed over under {@link #lock}).
    */
   private Handshake.Established welcomeRead;
+  /**
+   * Connecting side, guarded by {@link #lock}: until when a new rock may say HELLO again after its
+   * connection broke before WELCOME ({@link #connectionFailed}); set when its first connection is
+   * attached, to the connect timeout plus the handshake timeout from then. 0 before.
+   */
+  private long establishDeadlineNanos;
+
   /** Connecting side: when the first connection was attached; its handshake timeout counts from it. */
   private volatile long handshakeStartNanos;
   /** {@link LocalStalls#total} at {@link #handshakeStartNanos}: stalls do not count against it. */
@@ -1281,6 +1288,41 @@ final class RealRock implements Rock {
   }
 
   /**
+   * Under {@link #lock}, connecting side: true if a new rock whose connection broke before WELCOME
+   * may try again, with a new connection and HELLO ({@link Supervisor#helloAgain}): it is still
+   * connecting, has a supervisor, and its time to establish has not run out.
+   */
+  private boolean mayHelloAgainLocked() {
+    return role == Role.CONNECTOR
+        && state == RockState.CONNECTING
+        && supervisor != null
+        && clientSetup != null
+        && establishDeadlineNanos != 0
+        && System.nanoTime() - establishDeadlineNanos < 0;
+  }
+
+  /** Connecting side: until when a new rock may say HELLO again ({@link #establishDeadlineNanos}). */
+  long establishDeadlineNanos() {
+    lock.lock();
+    try {
+      return establishDeadlineNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Connecting side, when saying HELLO again failed for good (its time ran out): fails the rock
+   * with {@code cause}, the last break or refusal, as the first connection's failure would have.
+   */
+  void failEstablishing(IOException cause) {
+    terminate(
+        RockState.FAILED,
+        new RockException(
+            "rock " + id + " to " + peer() + " failed before it was established: " + cause.getMessage(), cause));
+  }
+
+  /**
    * Accepting side, as it answers a RESUME: returns the number of the CHALLENGE it is about to
    * send, for {@link #attach} to tell a stale resume from the latest.
    */
@@ -1421,6 +1463,10 @@ final class RealRock implements Rock {
         // is read, a broken connection fails the rock, so no one reading must not last long.
         handshakeStartNanos = System.nanoTime();
         handshakeStartStalled = LocalStalls.total(handshakeStartNanos);
+        if (establishDeadlineNanos == 0) {
+          establishDeadlineNanos = handshakeStartNanos + options.connectTimeout().toNanos()
+              + options.handshakeTimeout().toNanos();
+        }
         lastAppInputNanos = handshakeStartNanos - LEND_MIN_NANOS + WELCOME_LEND_NANOS;
         next.inputTaken = false;
         next.startsLent = true;
@@ -1656,7 +1702,16 @@ final class RealRock implements Rock {
     try {
       if (welcomeRead == null) {
         byte type = conn.reader.nextHandshake();
-        Handshake.Welcomed welcomed = Handshake.readWelcome(clientSetup, id, conn.reader, type);
+        Handshake.Welcomed welcomed;
+        try {
+          welcomed = Handshake.readWelcome(clientSetup, id, conn.reader, type);
+        } catch (Handshake.RejectedException e) {
+          if (e.reason == Wire.REJECT_BUSY) {
+            // The server made no rock: like a break before WELCOME, it may be tried again.
+            throw new RefusedForNowException(e);
+          }
+          throw e;
+        }
         clientSetup = null;
         if (welcomed.setup().preShared() == null) {
           established(new PendingKey(welcomed::key));
@@ -1687,6 +1742,17 @@ final class RealRock implements Rock {
     long now = System.nanoTime();
     long stalled = Math.min(options.handshakeTimeout().toNanos(), LocalStalls.since(handshakeStartStalled, now));
     return now - handshakeStartNanos - stalled;
+  }
+
+  /**
+   * The server refused a new rock's HELLO for now (REJECT(BUSY): its accept queue was full) and made
+   * no rock: an I/O failure of that connection, after which the rock says HELLO again while its
+   * time to establish lasts ({@link #connectionFailed}).
+   */
+  static final class RefusedForNowException extends IOException {
+    RefusedForNowException(Handshake.RejectedException refusal) {
+      super(refusal.getMessage(), refusal);
+    }
   }
 
   /** True while the connecting side waits for WELCOME or the server's CONFIRM. Never blocks. */
@@ -2069,6 +2135,7 @@ final class RealRock implements Rock {
     boolean suspendedNow = false;
     boolean ended = false;
     Supervisor recovery = null;
+    Supervisor helloAgain = null;
     lock.lock();
     try {
       if (gen != generation || state.isTerminal()) {
@@ -2078,6 +2145,17 @@ final class RealRock implements Rock {
         // Its last frames are out and the peer's are in: the peer closing the connection as it
         // ends (often with a reset, when our last ACK reached it unread) is no failure.
         ended = true;
+      } else if (!hasKeyLocked() && !(cause instanceof javax.net.ssl.SSLException) && mayHelloAgainLocked()) {
+        // (A TLS failure, such as a refused certificate, would only repeat itself.)
+        // No key yet, so nothing to resume; but the server made no rock of ours that we know of
+        // (the break came before WELCOME), so a new HELLO with the same id may still make it.
+        broken = connection;
+        connection = null;
+        generation++;
+        readerTurn.signalAll();
+        helloAgain = supervisor;
+        log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again",
+            id, peer, cause.toString());
       } else if (!hasKeyLocked()) {
         failLocked(
             new RockException(
@@ -2111,6 +2189,11 @@ final class RealRock implements Rock {
     // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
     if (recovery != null) {
       RockThreads.start("supervisor", id, recovery);
+    }
+    if (helloAgain != null) {
+      Supervisor establishing = helloAgain;
+      IOException why = cause;
+      RockThreads.start("establisher", id, () -> establishing.helloAgain(why));
     }
     if (broken != null) {
       broken.close();

@@ -40,6 +40,12 @@ final class Supervisor implements Runnable {
   private final BooleanSupplier resumable;
   /** Attempts of the last reconnection; carried over when the link it made died at once. */
   private int lastAttempts;
+  /**
+   * HELLOs said again for a new rock so far ({@link #helloAgain}), which sets the backoff before
+   * the next; only the establishing thread touches it, and only one runs at a time (a rock's
+   * connection breaks once per attachment).
+   */
+  private int helloAttempts;
   private long lastResumeNanos;
 
   /** Opens connections for connecting rocks (TCP, and TLS when the options say so). */
@@ -225,12 +231,71 @@ final class Supervisor implements Runnable {
     rock.fail(timeout);
   }
 
+  /**
+   * Connecting side, for a new rock whose connection broke before WELCOME, or whose HELLO the
+   * server refused for now (its accept queue was full, REJECT(BUSY)): the server made no rock of
+   * ours that we know of, so this dials the address connected to again and says HELLO again, with
+   * the same id and a fresh key pair and nonce, pausing between attempts as reconnection does,
+   * until a connection is attached (its reader then waits for WELCOME as on the first) or the
+   * rock's time to establish runs out (the connect timeout plus the handshake timeout from its
+   * first connection): the rock then fails with the last error. The bytes the application wrote
+   * wait in the in-flight buffer and go out again from offset 0 on the new connection. A server
+   * that did make the rock (its WELCOME was lost with the connection) refuses the id as in use, and
+   * the rock fails. Runs on a thread of its own ({@code rock-establisher-<id>}).
+   */
+  void helloAgain(IOException cause) {
+    IOException last = cause;
+    try {
+      while (rock.state() == RockState.CONNECTING) {
+        long deadline = rock.establishDeadlineNanos();
+        RockOptions options = rock.options();
+        int attempt = ++helloAttempts; // across breaks: a server that drops each HELLO is not hammered
+        pause(RockState.CONNECTING, backoffNanos(options, attempt), deadline);
+        if (rock.state() != RockState.CONNECTING) {
+          return;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          rock.failEstablishing(last);
+          return;
+        }
+        Socket socket = null;
+        try {
+          socket = dialer.dial(rock.peer(), options);
+          Connection conn = new Connection(socket);
+          rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
+          rock.attach(conn, 0, false, false);
+          log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, rock.peer(), attempt);
+          return;
+        } catch (IOException e) {
+          if (socket != null) {
+            Handshake.closeQuietly(socket);
+          }
+          last = e;
+          log.debug("rock {}: HELLO again to {} failed: {}", rock.id, rock.peer(), e.toString());
+        }
+      }
+    } catch (InterruptedException e) {
+      rock.fail(new RockException("rock " + rock.id + ": interrupted while establishing"));
+    } catch (RuntimeException e) {
+      log.error("rock {}: establishing failed unexpectedly", rock.id, e);
+      rock.fail(new RockException("rock " + rock.id + ": internal error while establishing", e));
+    }
+  }
+
   /** Waits up to {@code pauseNanos}, but not past the deadline; wakes early if the rock changes. */
   private void pause(long pauseNanos, long deadline) throws InterruptedException {
+    pause(RockState.SUSPENDED, pauseNanos, deadline);
+  }
+
+  /**
+   * Waits up to {@code pauseNanos}, but not past the deadline, while the rock stays in {@code
+   * while}; wakes early if it changes or the application asks to reconnect now.
+   */
+  private void pause(RockState during, long pauseNanos, long deadline) throws InterruptedException {
     long until = Math.min(System.nanoTime() + pauseNanos, deadline);
     rock.lock.lock();
     try {
-      while (rock.stateLocked() == RockState.SUSPENDED) {
+      while (rock.stateLocked() == during) {
         long remaining = until - System.nanoTime();
         if (remaining <= 0 || rock.takeReconnectRequestLocked()) {
           return;
