@@ -62,6 +62,8 @@ final class RealRock implements Rock {
    * reads it itself (see {@link #attach}).
    */
   private static final long WELCOME_LEND_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** The least time a new rock keeps saying HELLO again ({@link #establishWindowNanos}). */
+  private static final long ESTABLISH_WINDOW_FLOOR_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** How long the last write as a rock ends may take ({@link #closeAfterLastWrite}). */
   private static final long CLOSE_GRACE_MILLIS = 100;
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
@@ -263,9 +265,22 @@ final class RealRock implements Rock {
   /**
    * Connecting side, guarded by {@link #lock}: until when a new rock may say HELLO again after its
    * connection broke before WELCOME ({@link #connectionFailed}); set when its first connection is
-   * attached, to the connect timeout plus the handshake timeout from then. 0 before.
+   * attached, {@link #establishWindowNanos} from then. 0 before.
    */
   private long establishDeadlineNanos;
+
+  /**
+   * How long a new rock keeps saying HELLO again: 30 s, or the connect timeout plus the handshake
+   * timeout if that is longer, but never longer than the reconnect timeout. A server that answers
+   * a burst of thousands of new rocks may take tens of seconds to reach the last (as a full listen
+   * queue makes TCP retry a SYN for about two minutes), and the application already holds the
+   * rock and has written to it.
+   */
+  static long establishWindowNanos(RockOptions options) {
+    long window = Math.max(
+        options.connectTimeout().plus(options.handshakeTimeout()).toNanos(), ESTABLISH_WINDOW_FLOOR_NANOS);
+    return Math.min(window, options.reconnectTimeout().toNanos());
+  }
 
   /** Connecting side: when the first connection was attached; its handshake timeout counts from it. */
   private volatile long handshakeStartNanos;
@@ -1464,8 +1479,7 @@ final class RealRock implements Rock {
         handshakeStartNanos = System.nanoTime();
         handshakeStartStalled = LocalStalls.total(handshakeStartNanos);
         if (establishDeadlineNanos == 0) {
-          establishDeadlineNanos = handshakeStartNanos + options.connectTimeout().toNanos()
-              + options.handshakeTimeout().toNanos();
+          establishDeadlineNanos = handshakeStartNanos + establishWindowNanos(options);
         }
         lastAppInputNanos = handshakeStartNanos - LEND_MIN_NANOS + WELCOME_LEND_NANOS;
         next.inputTaken = false;

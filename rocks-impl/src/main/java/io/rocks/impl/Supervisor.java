@@ -237,8 +237,8 @@ final class Supervisor implements Runnable {
    * ours that we know of, so this dials the address connected to again and says HELLO again, with
    * the same id and a fresh key pair and nonce, pausing between attempts as reconnection does,
    * until a connection is attached (its reader then waits for WELCOME as on the first) or the
-   * rock's time to establish runs out (the connect timeout plus the handshake timeout from its
-   * first connection): the rock then fails with the last error. The bytes the application wrote
+   * rock's time to establish runs out ({@link RealRock#establishWindowNanos}, from its first
+   * connection): the rock then fails with the last error. The bytes the application wrote
    * wait in the in-flight buffer and go out again from offset 0 on the new connection. A server
    * that did make the rock (its WELCOME was lost with the connection) refuses the id as in use, and
    * the rock fails. Runs on a thread of its own ({@code rock-establisher-<id>}).

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A new rock whose first connection breaks before WELCOME, or whose HELLO a busy server refuses
- * for now, says HELLO again on a new connection until its time to establish (the connect timeout
- * plus the handshake timeout) runs out: a slow or overloaded server costs it time, not the rock.
+ * for now, says HELLO again on a new connection until its time to establish (30 s by default,
+ * {@code RealRock.establishWindowNanos}) runs out: a slow or overloaded server costs it time, not
+ * the rock.
  * What the application wrote meanwhile arrives exactly once.
  */
 class HelloAgainTest {
@@ -98,8 +99,10 @@ class HelloAgainTest {
           }
         }
       });
-      RockOptions options = RockOptions.builder()
-          .connectTimeout(Duration.ofSeconds(1)).handshakeTimeout(Duration.ofSeconds(1)).build();
+      // Its time to establish: 30 s, or connect plus handshake timeout if longer, but no longer
+      // than the reconnect timeout, here 2 s.
+      RockOptions options = RockOptions.builder().connectTimeout(Duration.ofSeconds(1))
+          .handshakeTimeout(Duration.ofSeconds(1)).reconnectTimeout(Duration.ofSeconds(2)).build();
       long start = System.nanoTime();
       RockSocket client = Rocks.connect(new InetSocketAddress(LOOPBACK, slammer.getLocalPort()), options);
       IOException failure = assertThrows(IOException.class, () -> client.getInputStream().read());
