@@ -47,9 +47,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ul>
  *
  * <p>No link fault is injected, and a pause shorter than the detection time is no dead link, so
- * any suspension is a false one. Each stall has two tests: that no rock is lost and no byte either
- * (all {@code CONNECTED}, SHA-256 per rock and direction), and, separately, that no rock suspended
- * at all (after checking that every pause was in fact shorter than the detection time). Every test
+ * any suspension is a false one. Each stall's test checks that no rock is lost and no byte either
+ * (all {@code CONNECTED}, SHA-256 per rock and direction), then that no rock suspended at all (for
+ * the pauses, after checking that every pause was in fact shorter than the detection time). Every test
  * prints the suspensions of each window (setup, quiet, stall, settling, final transfer) with their
  * causes, the pauses measured, and the machine's load average.
  */
@@ -135,26 +135,12 @@ class StarvationChaosTest {
   }
 
   @Test
-  @DisplayName("stall: CPU burst in the accepting JVM, 500 idle rocks, no loss")
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aCpuBurstLosesNoRockAndNoByte(Scenario scenario) throws Exception {
-    run(scenario, Stall.CPU_BURST).assertNoLoss();
-  }
-
-  @Test
   @DisplayName("stall: CPU burst in the accepting JVM, 500 idle rocks, no suspension")
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aCpuBurstSuspendsNoRock(Scenario scenario) throws Exception {
     Outcome outcome = run(scenario, Stall.CPU_BURST);
     outcome.assertNoLoss();
     outcome.assertNoSuspension();
-  }
-
-  @Test
-  @DisplayName("stall: full GCs in both JVMs, 500 idle rocks, no loss")
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void fullGcsInBothJvmsLoseNoRockAndNoByte(Scenario scenario) throws Exception {
-    run(scenario, Stall.FULL_GCS).assertNoLoss();
   }
 
   @Test
@@ -165,13 +151,6 @@ class StarvationChaosTest {
     outcome.assertNoLoss();
     outcome.assertPausesShorterThanDetection();
     outcome.assertNoSuspension();
-  }
-
-  @Test
-  @DisplayName("stall: staggered stops of both JVMs, 500 idle rocks, no loss")
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void staggeredStopsOfBothJvmsLoseNoRockAndNoByte(Scenario scenario) throws Exception {
-    run(scenario, Stall.STAGGERED_STOPS).assertNoLoss();
   }
 
   @Test
