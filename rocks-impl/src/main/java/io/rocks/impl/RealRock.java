@@ -2159,8 +2159,11 @@ final class RealRock implements Rock {
         // Its last frames are out and the peer's are in: the peer closing the connection as it
         // ends (often with a reset, when our last ACK reached it unread) is no failure.
         ended = true;
-      } else if (!hasKeyLocked() && !(cause instanceof javax.net.ssl.SSLException) && mayHelloAgainLocked()) {
-        // (A TLS failure, such as a refused certificate, would only repeat itself.)
+      } else if (!hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof SocketTimeoutException)
+          && !(cause instanceof javax.net.ssl.SSLException)) {
+        // Not after the handshake timeout (a server that accepts and never answers is no server
+        // to wait for), nor after a TLS failure, such as a refused certificate, which would only
+        // repeat itself.
         // No key yet, so nothing to resume; but the server made no rock of ours that we know of
         // (the break came before WELCOME), so a new HELLO with the same id may still make it.
         broken = connection;
