@@ -2159,11 +2159,10 @@ final class RealRock implements Rock {
         // Its last frames are out and the peer's are in: the peer closing the connection as it
         // ends (often with a reset, when our last ACK reached it unread) is no failure.
         ended = true;
-      } else if (!hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof SocketTimeoutException)
-          && !(cause instanceof javax.net.ssl.SSLException)) {
-        // Not after the handshake timeout (a server that accepts and never answers is no server
-        // to wait for), nor after a TLS failure, such as a refused certificate, which would only
-        // repeat itself.
+      } else if (!hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException)) {
+        // Also after the handshake timeout: a server answering a burst of thousands may take
+        // longer than that to reach this rock's HELLO. Not after a TLS failure, such as a refused
+        // certificate, which would only repeat itself.
         // No key yet, so nothing to resume; but the server made no rock of ours that we know of
         // (the break came before WELCOME), so a new HELLO with the same id may still make it.
         broken = connection;

@@ -96,13 +96,15 @@ class ApplicationThreadIoTest {
 
   /**
    * A new rock's first read takes WELCOME on the application's thread; when the server never
-   * answers, that read fails the rock at the handshake timeout, as the reader thread does for an
-   * application that does not read.
+   * answers, that read fails the rock once its time to establish runs out (each HELLO waits the
+   * handshake timeout, and the rock says HELLO again while the time lasts: here the reconnect
+   * timeout bounds it to 2 s), as the reader thread does for an application that does not read.
    */
   @Test
   @Timeout(60)
   void aSilentServerFailsTheHandshakeWhetherOrNotTheApplicationReads() throws Exception {
-    RockOptions options = RockOptions.builder().handshakeTimeout(Duration.ofSeconds(1)).build();
+    RockOptions options = RockOptions.builder()
+        .handshakeTimeout(Duration.ofSeconds(1)).reconnectTimeout(Duration.ofSeconds(2)).build();
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       java.net.InetSocketAddress address =
           new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), silent.getLocalPort());
