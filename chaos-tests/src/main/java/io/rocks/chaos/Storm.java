@@ -375,7 +375,7 @@ public final class Storm implements AutoCloseable {
         log("%s: %.0f s: client %s; server %s; relays %s", name, (now - from) / 1e9, c.states(), s.states(), relayLinks());
         nextProgress = now + PROGRESS_EVERY.toNanos();
       }
-      Thread.sleep(POLL);
+      Thread.sleep(POLL); // a poll interval between looks at both processes' counts; the goal and the deadline decide
     }
   }
 
