@@ -68,9 +68,11 @@ class ListenerLatencyTest {
           () -> clients.stream().allMatch(c -> c.rock().state() == RockState.CONNECTED));
 
       relay.reset();
+      // At least once: under load a few resumed connections have been closed again and resumed
+      // a second time; this test is about the callbacks, each rock's first resumed counts.
       Await.until(Duration.ofSeconds(60), "every client rock resumed",
           () -> clients.stream().allMatch(c -> c.rock().state() == RockState.CONNECTED
-              && c.rock().stats().suspensions() == 1));
+              && c.rock().stats().suspensions() >= 1));
       long connectedAt = System.nanoTime();
       Await.until(Duration.ofSeconds(5),
           () -> "resumed callbacks of the other rocks within 5 s of the last CONNECTED: " + resumed.size(),
