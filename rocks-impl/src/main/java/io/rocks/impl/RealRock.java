@@ -110,6 +110,8 @@ final class RealRock implements Rock {
   private final Condition readerTurn = lock.newCondition();
 
   // All fields below are guarded by lock.
+  /** The rock's byte streams and frames: the protocol core this class drives under {@link #lock}. */
+  private final RockSession session;
   private RockState state;
   /** The key, once computed; see {@link #key()}. */
   private ResumeKey key;
@@ -118,73 +120,11 @@ final class RealRock implements Rock {
    * #key()}); null once it is, and with a secret, whose key is computed at setup.
    */
   private PendingKey pendingKey;
-  /**
-   * True once the peer proved it derived the same key with its CONFIRM frame (or, on the accepting
-   * side, by a verified resume); from the start without a pre-shared secret, where there is
-   * nothing to prove. Until then the accepting side's receive window stays at {@link
-   * Wire#INITIAL_WINDOW}, so an unproven peer cannot make it buffer more.
-   */
-  private boolean confirmed;
-  /**
-   * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
-   * with {@link Wire#ACK_FLAG_WELCOMED}, a verified CONFIRM or a verified resume. Until then a
-   * suspension waits for a resume at most the handshake timeout ({@link Supervisor}), since a
-   * connector that never read WELCOME cannot resume. Guarded by {@link #lock}.
-   */
-  private boolean peerWelcomed;
-  /**
-   * Connecting side: WELCOME was read and no ACK has told the acceptor yet ({@link
-   * Wire#ACK_FLAG_WELCOMED}, which every ACK after WELCOME carries): the next DATA takes an ACK
-   * along. The heartbeat, at most one interval after the last write, carries it otherwise. Guarded
-   * by {@link #lock}.
-   */
-  private boolean welcomedAckDue;
-  /** Accepting side: the CONFIRM tag the peer must send; null once checked. */
-  private byte[] expectedConfirm;
-  /** The CONFIRM tag to send first (each side sends one); null once queued. */
-  private byte[] confirmToSend;
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
   private Connection connection;
   private long generation;
   private IOException failure;
-
-  private final FrameStore inFlight;
-  private long acked;
-  private long sent;
-  private long highestSent;
-  private long written;
-  private long peerWindowLimit = Wire.INITIAL_WINDOW;
-  /** True once a DATA frame asked the peer for an acknowledgement, until one frees bytes. */
-  private boolean ackRequested;
-  /** Offset of our FIN once output is shut down, else -1. */
-  private long finAt = -1;
-  private boolean finSentOnConnection;
-  private boolean finAcked;
-  /**
-   * True once CLOSE was put in a batch. The batch may still be being written: whoever ends the
-   * rock closes the connection only after that write ({@link #closeAfterLastWrite}).
-   */
-  private boolean closeSent;
-
-  private final ByteRing inRing;
-  private long received;
-  private long consumed;
-  /** Offset of the peer's FIN once received, else -1. */
-  private long peerFinAt = -1;
-  private boolean peerClosed;
-  private long ackSentReceived = -1;
-  /** True when the peer's DATA_ACK asked for an acknowledgement not yet sent. */
-  private boolean peerWantsAck;
-  private long advertisedLimit;
-  /** True once an ACK of the peer's FIN was put in a batch (see {@link #closeSent}). */
-  private boolean finAckSent;
-
-  /**
-   * The window limit the ACK sent along with WELCOME advertised (accepting side, until the first
-   * connection is attached), else -1: that connection then needs no ACK of its own at first.
-   */
-  private long welcomeAdvertised = -1;
 
   /** Application threads waiting in {@link #read} for bytes while another thread reads frames. */
   private int readersWaiting;
@@ -200,15 +140,6 @@ final class RealRock implements Rock {
    * due then leaves the writer asleep, and that thread sends once it released the lock.
    */
   private boolean sendingInline;
-  /**
-   * While an application thread in {@link #read} reads a frame itself: where that frame's bytes go
-   * first, straight from the frame instead of through the receive buffer; null otherwise.
-   */
-  private byte[] inlineDst;
-  private int inlineOff;
-  private int inlineLen;
-  /** How many bytes the last frame read by an application thread put at {@link #inlineDst}. */
-  private int inlineDelivered;
 
   /**
    * Set by {@link #wakeSender} whenever something may be due, cleared by whoever encodes frames:
@@ -218,12 +149,6 @@ final class RealRock implements Rock {
   private boolean sendPending;
   /** Application threads waiting in {@link #write} for space while another thread reads frames. */
   private int writersWaiting;
-
-  private boolean appClosed;
-  /** True once the application aborted the rock ({@code SO_LINGER} 0). */
-  private boolean aborted;
-  private boolean inputShutdown;
-  private boolean outputShutdown;
 
   /** Recovers this rock when it suspends; set once, right after the rock is made. */
   private Supervisor supervisor;
@@ -239,8 +164,6 @@ final class RealRock implements Rock {
   private int suspensions;
   private long suspendedSinceNanos;
   private long suspendedTotalNanos;
-  private long retransmitted;
-  private long retransmitUntil;
   /**
    * Accepting side: how many CHALLENGEs were sent for this rock ({@link #nextChallenge}), and the
    * number of the one whose resume attached last. A resume is answered in order (RESUME, then
@@ -305,9 +228,7 @@ final class RealRock implements Rock {
     this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
     LocalStalls.start();
-    this.inFlight = new FrameStore(options.inFlightCapacity());
-    this.inRing = new ByteRing(options.receiveWindow());
-    this.advertisedLimit = Wire.INITIAL_WINDOW;
+    this.session = new RockSession(role, options.inFlightCapacity(), options.receiveWindow());
     this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
     listeners.addAll(options.listeners());
   }
@@ -348,7 +269,8 @@ final class RealRock implements Rock {
         suspendedNanos += System.nanoTime() - suspendedSinceNanos;
       }
       return new RockStats(
-          written, acked, received, retransmitted, suspensions, Duration.ofNanos(suspendedNanos));
+          session.written(), session.acked(), session.received(), session.retransmitted(),
+          suspensions, Duration.ofNanos(suspendedNanos));
     } finally {
       lock.unlock();
     }
@@ -494,7 +416,7 @@ final class RealRock implements Rock {
   void failIfUnconfirmed() {
     lock.lock();
     try {
-      if (confirmed || state.isTerminal()) {
+      if (session.confirmed() || state.isTerminal()) {
         return;
       }
     } finally {
@@ -537,14 +459,7 @@ final class RealRock implements Rock {
   String describe() {
     lock.lock();
     try {
-      return String.format(
-          "%s %s gen=%d confirmed=%s | out: acked=%d sent=%d highestSent=%d written=%d"
-              + " peerWindowLimit=%d finAt=%d finSent=%s finAcked=%s ring=%d/%d | in: received=%d"
-              + " consumed=%d ring=%d/%d advertised=%d ackSent=%d peerFinAt=%d | appClosed=%s",
-          role, state, generation, confirmed, acked, sent, highestSent, written, peerWindowLimit,
-          finAt, finSentOnConnection, finAcked, inFlight.size(), inFlight.allocated(), received,
-          consumed, inRing.size(), inRing.allocated(), advertisedLimit, ackSentReceived, peerFinAt,
-          appClosed);
+      return String.format("%s %s gen=%d %s", role, state, generation, session.describe());
     } finally {
       lock.unlock();
     }
@@ -577,7 +492,7 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       n = readLocked(dst, off, len, timeoutNanos, deadline);
-      windowUpdate = n > 0 && windowUpdateDue();
+      windowUpdate = n > 0 && session.windowUpdateDue();
       if (windowUpdate) {
         sendPending = true;
       }
@@ -600,27 +515,18 @@ final class RealRock implements Rock {
   private int readLocked(byte[] dst, int off, int len, long timeoutNanos, long deadline)
       throws IOException, InterruptedException {
     while (true) {
-      if (appClosed) {
+      if (session.appClosed()) {
         throw new SocketException("Socket closed");
       }
-      if (inputShutdown) {
-        return -1;
-      }
-      if (inRing.size() > 0) {
-        int n = Math.min(len, inRing.size());
-        inRing.peek(0, dst, off, n);
-        inRing.discard(n);
-        consumed += n;
+      int n = session.readBuffered(dst, off, len);
+      if (n != 0) {
         return n;
-      }
-      if (peerFinAt >= 0 && received == peerFinAt) {
-        return -1;
       }
       if (state == RockState.FAILED) {
         throw rethrowable(failure);
       }
       if (state == RockState.CLOSED) {
-        if (peerClosed && peerFinAt < 0) {
+        if (session.peerClosed() && session.peerFinAt() < 0) {
           throw new SocketException("Connection reset: rock " + id + " was aborted by the peer");
         }
         return -1;
@@ -683,10 +589,9 @@ final class RealRock implements Rock {
     Connection conn = connection;
     long gen = generation;
     conn.inputTaken = true;
-    inlineDst = dst;
-    inlineOff = off;
-    inlineLen = len;
-    inlineDelivered = 0;
+    if (dst != null) {
+      session.beginDirect(dst, off, len);
+    }
     boolean writing = dst == null;
     boolean send;
     int delivered;
@@ -700,8 +605,7 @@ final class RealRock implements Rock {
         readerWaitsLong = false;
         readerTurn.signalAll(); // it waits long while the input is held: let it watch again
       }
-      inlineDst = null;
-      delivered = inlineDelivered;
+      delivered = session.endDirect();
       lastAppInputNanos = System.nanoTime();
       send = sendPending && gen == generation;
     }
@@ -778,7 +682,7 @@ final class RealRock implements Rock {
   int available() {
     lock.lock();
     try {
-      return inputShutdown || appClosed ? 0 : inRing.size();
+      return session.available();
     } finally {
       lock.unlock();
     }
@@ -809,19 +713,19 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       while (len > 0) {
-        if (appClosed) {
+        if (session.appClosed()) {
           throw new SocketException("Socket closed");
         }
-        if (outputShutdown) {
+        if (session.outputShutdown()) {
           throw new SocketException("Socket output is shutdown");
         }
         if (state == RockState.FAILED) {
           throw rethrowable(failure);
         }
-        if (peerClosed || state == RockState.CLOSED) {
+        if (session.peerClosed() || state == RockState.CLOSED) {
           throw new SocketException("Broken pipe: rock " + id + " was closed by the peer " + peer);
         }
-        int n = Math.min(len, inFlight.free());
+        int n = session.buffer(src, off, len);
         if (n == 0) {
           if (unsent) {
             lock.unlock();
@@ -845,8 +749,6 @@ final class RealRock implements Rock {
           }
           continue;
         }
-        inFlight.append(src, off, n);
-        written += n;
         off += n;
         len -= n;
         unsent = true;
@@ -945,11 +847,11 @@ final class RealRock implements Rock {
           return finishAfter; // a failed connection's reader suspends the rock (writeFailed)
         }
         sendPending = false;
-        finishAfter |= fillFrames(conn.frames, false);
+        finishAfter |= session.fill(conn.frames, false);
         if (conn.frames.size() == 0) {
           return finishAfter;
         }
-        if (oneRound && sent < Math.min(written, peerWindowLimit)) {
+        if (oneRound && session.dataLeft()) {
           sendPending = true; // data is left for the next round
         }
       } finally {
@@ -983,12 +885,8 @@ final class RealRock implements Rock {
   void shutdownOutput() {
     lock.lock();
     try {
-      if (!outputShutdown) {
-        outputShutdown = true;
-        finAt = written;
-        wakeSender();
-        writable.signalAll();
-      }
+      session.shutdownOutput();
+      wake();
     } finally {
       lock.unlock();
     }
@@ -997,13 +895,10 @@ final class RealRock implements Rock {
   void shutdownInput() {
     lock.lock();
     try {
-      if (!inputShutdown) {
-        inputShutdown = true;
+      if (!session.inputShutdown()) {
+        session.shutdownInput();
         reclaimInput();
-        inRing.discard(inRing.size());
-        consumed = received;
-        wakeSender();
-        readable.signalAll();
+        wake();
       }
     } finally {
       lock.unlock();
@@ -1013,7 +908,7 @@ final class RealRock implements Rock {
   boolean isOutputShutdown() {
     lock.lock();
     try {
-      return outputShutdown;
+      return session.outputShutdown();
     } finally {
       lock.unlock();
     }
@@ -1022,7 +917,7 @@ final class RealRock implements Rock {
   boolean isInputShutdown() {
     lock.lock();
     try {
-      return inputShutdown;
+      return session.inputShutdown();
     } finally {
       lock.unlock();
     }
@@ -1031,7 +926,7 @@ final class RealRock implements Rock {
   boolean isAppClosed() {
     lock.lock();
     try {
-      return appClosed;
+      return session.appClosed();
     } finally {
       lock.unlock();
     }
@@ -1044,22 +939,11 @@ final class RealRock implements Rock {
   void close() {
     lock.lock();
     try {
-      if (appClosed) {
+      if (!session.close()) {
         return;
       }
-      appClosed = true;
-      if (!outputShutdown) {
-        outputShutdown = true;
-        finAt = written;
-      }
-      inputShutdown = true;
       reclaimInput();
-      inRing.discard(inRing.size());
-      consumed = received;
-      readable.signalAll();
-      writable.signalAll();
-      wakeSender();
-      stateChanged.signalAll();
+      wake();
     } finally {
       lock.unlock();
     }
@@ -1070,11 +954,7 @@ final class RealRock implements Rock {
   void abort() {
     lock.lock();
     try {
-      appClosed = true;
-      aborted = true;
-      inputShutdown = true;
-      outputShutdown = true;
-      inRing.discard(inRing.size());
+      session.abort();
     } finally {
       lock.unlock();
     }
@@ -1104,7 +984,7 @@ final class RealRock implements Rock {
   long receivedCount() {
     lock.lock();
     try {
-      return received;
+      return session.received();
     } finally {
       lock.unlock();
     }
@@ -1113,7 +993,7 @@ final class RealRock implements Rock {
   boolean peerFinReceived() {
     lock.lock();
     try {
-      return peerFinAt >= 0 && received == peerFinAt;
+      return session.peerFinReceived();
     } finally {
       lock.unlock();
     }
@@ -1159,19 +1039,24 @@ final class RealRock implements Rock {
    * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
    */
   private void tellWelcomed() {
-    welcomedAckDue = true;
+    session.welcomed();
   }
 
-  /** Accepting side: true once the connector showed it read WELCOME ({@link #peerWelcomed}). */
+  /**
+   * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
+   * with {@link Wire#ACK_FLAG_WELCOMED}, a verified CONFIRM or a verified resume. Until then a
+   * suspension waits for a resume at most the handshake timeout ({@link Supervisor}), since a
+   * connector that never read WELCOME cannot resume. Called under {@link #lock}.
+   */
   boolean peerWelcomedLocked() {
-    return peerWelcomed;
+    return session.peerWelcomed();
   }
 
   /** Accepting side, for tests: {@link #peerWelcomedLocked} under the lock. */
   boolean peerWelcomed() {
     lock.lock();
     try {
-      return peerWelcomed;
+      return session.peerWelcomed();
     } finally {
       lock.unlock();
     }
@@ -1179,7 +1064,7 @@ final class RealRock implements Rock {
 
   /** Under {@link #lock}: true once the rock has a key, computed or pending. */
   private boolean hasKeyLocked() {
-    return key != null || pendingKey != null;
+    return session.keyed();
   }
 
   /**
@@ -1190,7 +1075,7 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       pendingKey = pending;
-      confirmed = true;
+      session.keyed(true, null);
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
@@ -1211,8 +1096,8 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       pendingKey = pending;
-      confirmed = true;
-      welcomeAdvertised = windowLimit;
+      session.keyed(true, null);
+      session.welcomeAdvertised(windowLimit);
       post(l -> l.connected(this));
     } finally {
       lock.unlock();
@@ -1229,8 +1114,7 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       key = resumeKey;
-      confirmed = true;
-      confirmToSend = clientConfirm; // proves it read WELCOME; later ACKs carry the flag too
+      session.keyed(true, clientConfirm); // the CONFIRM proves it read WELCOME; later ACKs too
       if (state == RockState.CONNECTING) {
         setState(RockState.CONNECTED);
       }
@@ -1258,8 +1142,8 @@ final class RealRock implements Rock {
         return;
       }
       key = resumeKey;
-      expectedConfirm = clientConfirm;
-      confirmToSend = serverConfirm;
+      session.keyed(false, serverConfirm);
+      session.expectConfirm(clientConfirm);
       sendPending = true;
     } finally {
       lock.unlock();
@@ -1272,14 +1156,14 @@ final class RealRock implements Rock {
   boolean isConfirmed() {
     lock.lock();
     try {
-      return confirmed;
+      return session.confirmed();
     } finally {
       lock.unlock();
     }
   }
 
   boolean isConfirmedLocked() {
-    return confirmed;
+    return session.confirmed();
   }
 
   /** True once the rock's key has been computed (not merely pending). */
@@ -1389,23 +1273,9 @@ final class RealRock implements Rock {
                 + " challenge " + challenge + ", and the resume of challenge " + attachedChallenge
                 + " attached before it");
       }
-      if (peerReceived < acked || peerReceived > highestSent) {
-        impossible =
-            new RockProtocolException(
-                "rock "
-                    + id
-                    + ": peer claims to have received "
-                    + peerReceived
-                    + " bytes, but "
-                    + acked
-                    + " were acknowledged and "
-                    + highestSent
-                    + " sent");
-      } else if (peerHasFin && (finAt < 0 || peerReceived != finAt)) {
-        impossible =
-            new RockProtocolException("rock " + id + ": peer claims a FIN that was never sent");
-      }
-      if (impossible != null) {
+      String impossibleCounts = session.checkPeerCounts(peerReceived, peerHasFin);
+      if (impossibleCounts != null) {
+        impossible = new RockProtocolException("rock " + id + ": " + impossibleCounts);
         throw impossible; // the finally below fails the rock, once the lock is released
       }
       previous = connection;
@@ -1417,32 +1287,8 @@ final class RealRock implements Rock {
       connection = next;
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
       peer = next.remote(); // on the accepting side too: the peer may have a new address
-      releaseAcked(peerReceived);
-      sent = peerReceived;
-      retransmitting = highestSent - peerReceived;
-      retransmitUntil = highestSent;
-      finSentOnConnection = peerHasFin;
-      if (peerHasFin) {
-        finAcked = true;
-      }
-      if (welcomeAdvertised >= 0 && !resumed) {
-        ackSentReceived = 0; // WELCOME carried this connection's first ACK
-        advertisedLimit = welcomeAdvertised;
-      } else {
-        ackSentReceived = -1; // the first frames on a new connection include an ACK
-      }
-      welcomeAdvertised = -1;
-      ackRequested = false;
-      if (resumed) {
-        peerWelcomed = true; // it resumed: it holds the key's inputs
-      }
-      if (resumed && !confirmed) {
-        // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
-        // had queued may still come on the new connection: expectedConfirm stays to check it.
-        confirmed = true;
-        confirmedNow = true;
-        stateChanged.signalAll();
-      }
+      retransmitting = session.attach(peerReceived, peerHasFin, resumed);
+      confirmedNow = session.confirmedByResume();
       if (resumed) {
         if (state == RockState.SUSPENDED) {
           long suspendedNanos = System.nanoTime() - suspendedSinceNanos;
@@ -1470,7 +1316,7 @@ final class RealRock implements Rock {
         Duration finalSuspendedFor = suspendedFor;
         post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
       }
-      wakeSender();
+      wake();
       if (role == Role.CONNECTOR && !hasKeyLocked()) {
         // A new rock: the application's first read usually comes before WELCOME, so its thread
         // reads WELCOME itself instead of being woken by the reader (see welcomeStep).
@@ -1652,7 +1498,7 @@ final class RealRock implements Rock {
     try {
       boolean woke =
           (type == Wire.DATA && readersWaiting > 0)
-              || (type == Wire.ACK && writersWaiting > 0 && inFlight.free() > 0);
+              || (type == Wire.ACK && writersWaiting > 0 && session.writable() > 0);
       if (!woke) {
         return false;
       }
@@ -1789,18 +1635,29 @@ final class RealRock implements Rock {
         return false;
       }
       switch (type) {
-        case Wire.DATA -> onData(reader);
-        case Wire.ACK -> finished = onAck(reader);
-        case Wire.FIN -> onFin(reader.offset);
+        case Wire.DATA ->
+            session.onData(
+                reader.offset, reader.buffer(), reader.bodyStart, reader.length, reader.ackRequested);
+        case Wire.ACK -> finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+        case Wire.FIN -> session.onFin(reader.offset);
         case Wire.CLOSE -> {
-          peerClosed = true;
-          writable.signalAll();
-          readable.signalAll();
+          session.onClose();
           finished = true;
         }
-        case Wire.CONFIRM -> justConfirmed = onConfirm(reader);
+        case Wire.CONFIRM -> {
+          justConfirmed =
+              session.onConfirm(
+                  reader.bodyBytes(0, ResumeKey.PROOF_BYTES),
+                  options.preSharedSecret() != null,
+                  id.toString(),
+                  peer);
+          if (justConfirmed) {
+            post(l -> l.connected(this));
+          }
+        }
         default -> throw new RockProtocolException("unexpected frame " + Wire.typeName(type));
       }
+      wake();
     } finally {
       sendingInline = false;
       lock.unlock();
@@ -1814,138 +1671,24 @@ final class RealRock implements Rock {
     return true;
   }
 
-  private boolean onConfirm(FrameReader reader) throws RockProtocolException {
-    if (expectedConfirm == null) {
-      if (role == Role.CONNECTOR && options.preSharedSecret() == null) {
-        throw new RockProtocolException(
-            "rock " + id + ": the server at " + peer + " proves a pre-shared secret, and this rock"
-                + " has none: set the same pre-shared-secret on both sides");
-      }
-      throw new RockProtocolException("unexpected CONFIRM");
-    }
-    byte[] tag = reader.bodyBytes(0, ResumeKey.PROOF_BYTES);
-    if (!ResumeKey.matches(expectedConfirm, tag)) {
-      throw new RockProtocolException(
-          "rock " + id + ": the client could not prove it derived the rock's key (wrong pre-shared"
-              + " secret, or a man in the middle)");
-    }
-    expectedConfirm = null;
-    peerWelcomed = true;
-    if (confirmed) {
-      return false; // already confirmed by a resume; this is the CONFIRM queued before the cut
-    }
-    confirmed = true;
-    stateChanged.signalAll();
-    wakeSender(); // the full window can now be granted
-    post(l -> l.connected(this));
-    return true;
-  }
-
-  private void onData(FrameReader reader) throws RockProtocolException {
-    long offset = reader.offset;
-    long end = offset + reader.length;
-    if (offset > received) {
-      throw new RockProtocolException(
-          "DATA at offset " + offset + " leaves a gap after " + received + " received bytes");
-    }
-    if (reader.ackRequested) {
-      peerWantsAck = true; // even for bytes already received: the sender waits for the answer
-    }
-    if (end <= received) {
-      if (peerWantsAck) {
-        wakeSender();
-      }
-      return; // already received on an earlier connection
-    }
-    int skip = (int) (received - offset);
-    int count = reader.length - skip;
-    if (peerFinAt >= 0) {
-      throw new RockProtocolException("DATA after the peer's FIN at " + peerFinAt);
-    }
-    if (inputShutdown) {
-      received += count;
-      consumed += count;
-    } else {
-      if (end > consumed + receiveCapacity()) {
-        throw new RockProtocolException(
-            "DATA up to " + end + " overruns the window limit " + (consumed + receiveCapacity()));
-      }
-      int direct = 0;
-      if (inlineDst != null && inRing.size() == 0) {
-        // The application thread that read this frame takes its bytes at once.
-        direct = Math.min(count, inlineLen);
-        System.arraycopy(reader.buffer(), reader.bodyStart + skip, inlineDst, inlineOff, direct);
-        consumed += direct;
-        inlineDelivered = direct;
-        inlineDst = null;
-      }
-      if (count > direct) {
-        inRing.append(reader.buffer(), reader.bodyStart + skip + direct, count - direct);
-        readable.signalAll();
-      }
-      received += count;
-    }
-    if (received - ackSentReceived >= ackThreshold() || peerWantsAck) {
-      wakeSender();
-    }
-  }
-
-  private boolean onAck(FrameReader reader) throws RockProtocolException {
-    long peerReceived = reader.received;
-    if (peerReceived > highestSent) {
-      throw new RockProtocolException(
-          "ACK for " + peerReceived + " bytes, but only " + highestSent + " were sent");
-    }
-    if (peerReceived < acked) {
-      throw new RockProtocolException(
-          "ACK went backwards from " + acked + " to " + peerReceived);
-    }
-    boolean freed = peerReceived > acked;
-    releaseAcked(peerReceived);
-    if (sent < acked) {
-      sent = acked;
-    }
-    if (reader.windowLimit > peerWindowLimit) {
-      peerWindowLimit = reader.windowLimit;
-      if (!freed || writersWaiting == 0) {
-        wakeSender(); // else the writer woken by the freed space sends, from its own thread
-      }
-    }
-    if ((reader.flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
-      peerWelcomed = true;
-    }
-    if ((reader.flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
-      if (finAt < 0 || acked != finAt) {
-        throw new RockProtocolException("ACK of a FIN that was never sent");
-      }
-      finAcked = true;
-      wakeSender();
-      return true;
-    }
-    return false;
-  }
-
-  private void onFin(long offset) throws RockProtocolException {
-    if (peerFinAt >= 0) {
-      if (offset != peerFinAt) {
-        throw new RockProtocolException("FIN moved from " + peerFinAt + " to " + offset);
-      }
+  /** Under {@link #lock}: wakes the threads the session's last calls made due. */
+  private void wake() {
+    int wakeups = session.takeWakeups();
+    if (wakeups == 0) {
       return;
     }
-    if (offset != received) {
-      throw new RockProtocolException("FIN at " + offset + " but " + received + " bytes received");
+    if ((wakeups & RockSession.WAKE_READERS) != 0) {
+      readable.signalAll();
     }
-    peerFinAt = offset;
-    readable.signalAll();
-    wakeSender();
-  }
-
-  private void releaseAcked(long upTo) {
-    if (upTo > acked) {
-      ackRequested = false;
-      inFlight.discard((int) (upTo - acked));
-      acked = upTo;
+    if ((wakeups & RockSession.WAKE_WRITERS) != 0) {
       writable.signalAll();
+    }
+    if ((wakeups & RockSession.WAKE_STATE) != 0) {
+      stateChanged.signalAll();
+    }
+    if ((wakeups & RockSession.WAKE_SENDER) != 0
+        || ((wakeups & RockSession.WAKE_SENDER_UNLESS_WRITERS) != 0 && writersWaiting == 0)) {
+      wakeSender();
     }
   }
 
@@ -2009,10 +1752,9 @@ final class RealRock implements Rock {
         if (heartbeatDue) {
           // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
           conn.frames.trim();
-          inFlight.trimIfEmpty();
-          inRing.trimIfEmpty();
+          session.trimIdle();
         }
-        finishAfter = fillFrames(conn.frames, heartbeatDue);
+        finishAfter = session.fill(conn.frames, heartbeatDue);
         if (conn.frames.size() == 0) {
           return Math.max(1, heartbeatNanos - sinceSend);
         }
@@ -2028,104 +1770,6 @@ final class RealRock implements Rock {
       finishIfDone();
     }
     return 0;
-  }
-
-  /**
-   * Under the lock, appends whatever is due on the current connection: an ACK (or heartbeat), DATA
-   * up to the peer's window, FIN, CLOSE. Returns true if the rock may be finished once these frames
-   * are written.
-   */
-  private boolean fillFrames(FrameWriter frames, boolean heartbeatDue) {
-    if (role == Role.ACCEPTOR && !hasKeyLocked()) {
-      return false; // with a pre-shared secret the first frame is our CONFIRM, once it is derived
-    }
-    boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
-    long limit = consumed + receiveCapacity();
-    long sendLimit = Math.min(written, peerWindowLimit);
-    boolean ackDue =
-        heartbeatDue
-            // an acknowledgement rides along with data: no wake-up of its own (a write call of its
-            // own when the data is written from the in-flight buffer, FrameWriter)
-            || (sent < sendLimit && received > ackSentReceived)
-            || received - ackSentReceived >= ackThreshold()
-            || peerWantsAck
-            || windowUpdateDue()
-            || (peerFin && !finAckSent)
-            || (welcomedAckDue && sent < sendLimit)
-            || (ackSentReceived < 0);
-    if (confirmToSend != null) {
-      frames.confirm(confirmToSend);
-      confirmToSend = null;
-    }
-    if (ackDue) {
-      frames.ack(received, limit, peerFin, role == Role.CONNECTOR && hasKeyLocked());
-      welcomedAckDue = false;
-      ackSentReceived = received;
-      peerWantsAck = false;
-      advertisedLimit = limit;
-      finAckSent = peerFin;
-    }
-    int batchBytes = 0;
-    while (sent < sendLimit && batchBytes < FrameStore.FRAMES * FrameStore.FRAME) {
-      // A frame is at most one slot of the in-flight buffer; one that starts inside a slot ends
-      // where the slot ends, so the next starts a slot again (FrameStore).
-      FrameStore.Slot slot = inFlight.slotStartingAt(sent);
-      long slotEnd = slot != null ? slot.end() : inFlight.slotEnd(sent);
-      int n = (int) (Math.min(slotEnd, sendLimit) - sent);
-      // Ask for an acknowledgement once half the in-flight buffer waits for one: the peer
-      // acknowledges every quarter of its own window, which may be more than our buffer holds.
-      boolean requestAck = !ackRequested && sent + n - acked >= inFlight.capacity() / 2;
-      ackRequested |= requestAck;
-      if (slot != null && sent >= retransmitUntil) {
-        // Written from the in-flight buffer itself, with the frames that follow it there. Not a
-        // retransmission: the peer may acknowledge those bytes (received on the old connection)
-        // while they are written, and their array may then be reused (FrameStore).
-        inFlight.writeHeader(slot, n, requestAck);
-        frames.dataFrom(slot.array, slot.at, Wire.DATA_HEADER_BYTES + n);
-      } else {
-        int at = frames.dataFrame(sent, n, requestAck);
-        inFlight.peek((int) (sent - acked), frames.buffer(), at, n);
-      }
-      if (sent < retransmitUntil) {
-        retransmitted += Math.min(n, retransmitUntil - sent);
-      }
-      sent += n;
-      highestSent = Math.max(highestSent, sent);
-      batchBytes += n;
-    }
-    if (finAt >= 0 && sent == finAt && !finSentOnConnection && !finAcked) {
-      frames.fin(finAt);
-      finSentOnConnection = true;
-      highestSent = Math.max(highestSent, sent);
-    }
-    if (appClosed && finAcked && !peerFin && !closeSent) {
-      frames.close();
-      closeSent = true;
-      return true;
-    }
-    return peerFin && finAcked && finAckSent;
-  }
-
-  /**
-   * Received bytes that call for an acknowledgement at once: a quarter of the window, so a sender
-   * limited by the window always has three quarters of it to keep sending. A sender whose
-   * in-flight buffer is smaller asks for one sooner, with a DATA frame that requests it.
-   */
-  private long ackThreshold() {
-    return receiveCapacity() / 4;
-  }
-
-  private boolean windowUpdateDue() {
-    return consumed + receiveCapacity() - advertisedLimit >= receiveCapacity() / 4;
-  }
-
-  /**
-   * Returns how many unread bytes this side accepts: on the accepting side the full window only
-   * once the client is confirmed; the connecting side chose its peer, and reads nothing before the
-   * server's CONFIRM when there is one to check.
-   */
-  private int receiveCapacity() {
-    return confirmed || role == Role.CONNECTOR ? inRing.capacity() : Wire.INITIAL_WINDOW;
   }
 
   // ---------------------------------------------------------------- failure and recovery
@@ -2252,7 +1896,7 @@ final class RealRock implements Rock {
   boolean deliveredEverything() {
     lock.lock();
     try {
-      return finAt >= 0 && acked == finAt && (finAcked || peerFinAt >= 0);
+      return session.deliveredEverything();
     } finally {
       lock.unlock();
     }
@@ -2287,8 +1931,9 @@ final class RealRock implements Rock {
       }
       last = connection;
       connection = null;
-      sendClose = terminal == RockState.CLOSED && last != null && !closeSent && !peerClosed;
-      abortedHere = aborted && !peerClosed;
+      sendClose =
+          terminal == RockState.CLOSED && last != null && !session.closeSent() && !session.peerClosed();
+      abortedHere = session.aborted() && !session.peerClosed();
       keyHeld = hasKeyLocked();
       recovery = supervisor;
       if (terminal == RockState.FAILED) {
@@ -2307,7 +1952,7 @@ final class RealRock implements Rock {
         writable.signalAll();
         post(l -> l.closed(this));
       }
-      inFlight.discard(inFlight.size());
+      session.discardInFlight();
     } finally {
       lock.unlock();
     }
@@ -2336,7 +1981,7 @@ final class RealRock implements Rock {
     if (reason == Wire.GONE_ABORTED) {
       lock.lock();
       try {
-        peerClosed = true;
+        session.peerAborted();
         log.info("rock {} from {}: its client aborted it and said so", id, from);
       } finally {
         lock.unlock();
@@ -2425,8 +2070,7 @@ final class RealRock implements Rock {
    * only after that write.
    */
   private boolean doneLocked() {
-    boolean peerFin = peerFinAt >= 0 && received == peerFinAt;
-    return (finAcked && peerFin && finAckSent) || (appClosed && finAcked && closeSent) || peerClosed;
+    return session.done();
   }
 
   private boolean isTerminalNow() {
@@ -2443,7 +2087,7 @@ final class RealRock implements Rock {
   }
 
   boolean appClosedLocked() {
-    return appClosed;
+    return session.appClosed();
   }
 
   private void setState(RockState next) {
