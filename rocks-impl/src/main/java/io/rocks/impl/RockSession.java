@@ -718,6 +718,11 @@ final class RockSession {
     return inFlight.size();
   }
 
+  /** The most the in-flight and receive buffers may ever allocate together. */
+  long allocationBound() {
+    return inFlight.allocationBound() + inRing.capacity();
+  }
+
   /** Bytes allocated by the in-flight and receive buffers. */
   long allocatedBytes() {
     return (long) inFlight.allocated() + inRing.allocated();
