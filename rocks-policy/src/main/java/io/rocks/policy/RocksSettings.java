@@ -66,25 +66,26 @@ final class RocksSettings {
 
   /** Reads options from a scope that holds every option key (defaults already merged in). */
   static RockOptions options(Config scope, String path, ClassLoader loader) {
-    return new RockOptions(
-        positive(scope, path, "heartbeat-interval"),
-        atLeast(scope, path, "failure-sensitivity", 1),
-        positive(scope, path, "reconnect-timeout"),
-        positive(scope, path, "backoff.initial"),
-        backoffCap(scope, path),
-        share(scope, path, "backoff.jitter"),
-        positive(scope, path, "connect-timeout"),
-        positive(scope, path, "handshake-timeout"),
-        size(scope, path, "in-flight-capacity"),
-        size(scope, path, "receive-window"),
-        listeners(scope, path, loader),
-        secret(scope, path),
-        TlsSettings.context(scope, path),
-        clientAuth(scope, path),
-        atLeast(scope, path, "max-suspended-rocks", 1),
-        detection(scope, path),
-        positive(scope, path, "detect-timeout"),
-        positive(scope, path, "detect-cache-ttl"));
+    // Not RockOptions.builder(): it starts from the defaults, which are read here.
+    return RockOptions.emptyBuilder()
+        .heartbeatInterval(positive(scope, path, "heartbeat-interval"))
+        .failureSensitivity(atLeast(scope, path, "failure-sensitivity", 1))
+        .reconnectTimeout(positive(scope, path, "reconnect-timeout"))
+        .backoff(positive(scope, path, "backoff.initial"), backoffCap(scope, path))
+        .backoffJitter(share(scope, path, "backoff.jitter"))
+        .connectTimeout(positive(scope, path, "connect-timeout"))
+        .handshakeTimeout(positive(scope, path, "handshake-timeout"))
+        .inFlightCapacity(size(scope, path, "in-flight-capacity"))
+        .receiveWindow(size(scope, path, "receive-window"))
+        .listeners(listeners(scope, path, loader))
+        .preSharedSecret(secret(scope, path))
+        .tls(TlsSettings.context(scope, path))
+        .tlsClientAuth(clientAuth(scope, path))
+        .maxSuspendedRocks(atLeast(scope, path, "max-suspended-rocks", 1))
+        .detection(detection(scope, path))
+        .detectTimeout(positive(scope, path, "detect-timeout"))
+        .detectCacheTtl(positive(scope, path, "detect-cache-ttl"))
+        .build();
   }
 
   private static RockDetection detection(Config scope, String path) {
