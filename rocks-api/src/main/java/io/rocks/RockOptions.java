@@ -44,6 +44,9 @@ public final class RockOptions {
   private final RockDetection detection;
   private final Duration detectTimeout;
   private final Duration detectCacheTtl;
+  private final Duration idleAfter;
+  private final Duration idleHeartbeatInterval;
+  private final boolean tcpKeepAlive;
 
   /**
    * Validates every option of {@code builder}; throws {@link IllegalArgumentException} naming a bad
@@ -92,6 +95,14 @@ public final class RockOptions {
       throw new IllegalArgumentException(
           "maxSuspendedRocks must be at least 1, was " + maxSuspendedRocks);
     }
+    positive("idleAfter", builder.idleAfter);
+    positive("idleHeartbeatInterval", builder.idleHeartbeatInterval);
+    if (builder.idleHeartbeatInterval.compareTo(builder.heartbeatInterval) < 0) {
+      throw new IllegalArgumentException(
+          "idleHeartbeatInterval (" + builder.idleHeartbeatInterval
+              + ") is shorter than heartbeatInterval (" + builder.heartbeatInterval + ")");
+    }
+    boolean tcpKeepAlive = set("tcpKeepAlive", builder.tcpKeepAlive);
 
     this.heartbeatInterval = builder.heartbeatInterval;
     this.failureSensitivity = failureSensitivity;
@@ -111,6 +122,9 @@ public final class RockOptions {
     this.detection = builder.detection;
     this.detectTimeout = builder.detectTimeout;
     this.detectCacheTtl = builder.detectCacheTtl;
+    this.idleAfter = builder.idleAfter;
+    this.idleHeartbeatInterval = builder.idleHeartbeatInterval;
+    this.tcpKeepAlive = tcpKeepAlive;
   }
 
   /**
@@ -346,6 +360,37 @@ public final class RockOptions {
   }
 
   /**
+   * Returns how long a rock goes without application data in either direction before it enters
+   * idle mode.
+   *
+   * @return the time without application data before idle mode, positive
+   */
+  public Duration idleAfter() {
+    return idleAfter;
+  }
+
+  /**
+   * Returns the heartbeat interval in idle mode. The default, 25 seconds, is shorter than common
+   * NAT mapping timeouts.
+   *
+   * @return the idle heartbeat interval, positive and not shorter than {@link #heartbeatInterval()}
+   */
+  public Duration idleHeartbeatInterval() {
+    return idleHeartbeatInterval;
+  }
+
+  /**
+   * Returns whether the underlying TCP connections use the kernel's keepalive in idle mode, with
+   * {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTERVAL} and {@code TCP_KEEPCOUNT} derived from {@link
+   * #idleHeartbeatInterval()}.
+   *
+   * @return true to use TCP keepalive in idle mode
+   */
+  public boolean tcpKeepAlive() {
+    return tcpKeepAlive;
+  }
+
+  /**
    * Returns whether {@code other} is a {@code RockOptions} with equal options: durations, numbers,
    * modes and the secret by value; listeners by {@link List#equals}; the TLS context by identity.
    *
@@ -372,7 +417,10 @@ public final class RockOptions {
         && maxSuspendedRocks == that.maxSuspendedRocks
         && detection == that.detection
         && detectTimeout.equals(that.detectTimeout)
-        && detectCacheTtl.equals(that.detectCacheTtl);
+        && detectCacheTtl.equals(that.detectCacheTtl)
+        && idleAfter.equals(that.idleAfter)
+        && idleHeartbeatInterval.equals(that.idleHeartbeatInterval)
+        && tcpKeepAlive == that.tcpKeepAlive;
   }
 
   /**
@@ -400,7 +448,10 @@ public final class RockOptions {
         maxSuspendedRocks,
         detection,
         detectTimeout,
-        detectCacheTtl);
+        detectCacheTtl,
+        idleAfter,
+        idleHeartbeatInterval,
+        tcpKeepAlive);
   }
 
   /**
@@ -429,6 +480,9 @@ public final class RockOptions {
         + ", detection=" + detection
         + ", detectTimeout=" + detectTimeout
         + ", detectCacheTtl=" + detectCacheTtl
+        + ", idleAfter=" + idleAfter
+        + ", idleHeartbeatInterval=" + idleHeartbeatInterval
+        + ", tcpKeepAlive=" + tcpKeepAlive
         + "]";
   }
 
@@ -469,6 +523,9 @@ public final class RockOptions {
     private RockDetection detection;
     private Duration detectTimeout;
     private Duration detectCacheTtl;
+    private Duration idleAfter;
+    private Duration idleHeartbeatInterval;
+    private Boolean tcpKeepAlive;
 
     private Builder() {}
 
@@ -491,13 +548,16 @@ public final class RockOptions {
       detection = from.detection;
       detectTimeout = from.detectTimeout;
       detectCacheTtl = from.detectCacheTtl;
+      idleAfter = from.idleAfter;
+      idleHeartbeatInterval = from.idleHeartbeatInterval;
+      tcpKeepAlive = from.tcpKeepAlive;
     }
 
     /**
      * Sets how often an idle connection proves it is alive; see {@link
      * RockOptions#heartbeatInterval()}.
      *
-     * @param value a positive duration
+     * @param value a positive duration, not longer than the idle heartbeat interval
      * @return this builder
      */
     public Builder heartbeatInterval(Duration value) {
@@ -696,6 +756,41 @@ public final class RockOptions {
      */
     public Builder detectCacheTtl(Duration value) {
       detectCacheTtl = value;
+      return this;
+    }
+
+    /**
+     * Sets how long a rock goes without application data in either direction before it enters
+     * idle mode; see {@link RockOptions#idleAfter()}.
+     *
+     * @param value a positive duration
+     * @return this builder
+     */
+    public Builder idleAfter(Duration value) {
+      idleAfter = value;
+      return this;
+    }
+
+    /**
+     * Sets the heartbeat interval in idle mode; see {@link RockOptions#idleHeartbeatInterval()}.
+     *
+     * @param value a positive duration, not shorter than the heartbeat interval
+     * @return this builder
+     */
+    public Builder idleHeartbeatInterval(Duration value) {
+      idleHeartbeatInterval = value;
+      return this;
+    }
+
+    /**
+     * Sets whether the underlying TCP connections use the kernel's keepalive in idle mode; see
+     * {@link RockOptions#tcpKeepAlive()}.
+     *
+     * @param enabled true to use TCP keepalive in idle mode
+     * @return this builder
+     */
+    public Builder tcpKeepAlive(boolean enabled) {
+      tcpKeepAlive = enabled;
       return this;
     }
 

@@ -46,7 +46,10 @@ final class RocksSettings {
           "max-suspended-rocks",
           "detection",
           "detect-timeout",
-          "detect-cache-ttl");
+          "detect-cache-ttl",
+          "idle-after",
+          "idle-heartbeat-interval",
+          "tcp-keepalive");
 
   private RocksSettings() {}
 
@@ -85,6 +88,9 @@ final class RocksSettings {
         .detection(detection(scope, path))
         .detectTimeout(positive(scope, path, "detect-timeout"))
         .detectCacheTtl(positive(scope, path, "detect-cache-ttl"))
+        .idleAfter(positive(scope, path, "idle-after"))
+        .idleHeartbeatInterval(idleHeartbeatInterval(scope, path))
+        .tcpKeepAlive(flag(scope, path, "tcp-keepalive"))
         .build();
   }
 
@@ -150,6 +156,24 @@ final class RocksSettings {
       throw bad(scope, path, "backoff.cap", "must not be shorter than " + path + ".backoff.initial");
     }
     return cap;
+  }
+
+  private static Duration idleHeartbeatInterval(Config scope, String path) {
+    Duration idle = positive(scope, path, "idle-heartbeat-interval");
+    if (idle.compareTo(duration(scope, path, "heartbeat-interval")) < 0) {
+      throw bad(scope, path, "idle-heartbeat-interval", "must not be shorter than " + path
+          + ".heartbeat-interval (" + scope.getValue("heartbeat-interval").render() + "), was "
+          + scope.getValue("idle-heartbeat-interval").render());
+    }
+    return idle;
+  }
+
+  private static boolean flag(Config scope, String path, String key) {
+    try {
+      return scope.getBoolean(key);
+    } catch (ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be true or false, was " + scope.getValue(key).render());
+    }
   }
 
   private static int atLeast(Config scope, String path, String key, int minimum) {

@@ -34,7 +34,8 @@ class RockOptionsTest {
             + " backoffInitial=PT0.02S, backoffCap=PT0.5S, backoffJitter=1.0, connectTimeout=PT3S,"
             + " handshakeTimeout=PT3S, inFlightCapacity=1048576, receiveWindow=1048576, listeners=[],"
             + " preSharedSecret=null, tls=null, tlsClientAuth=NONE, maxSuspendedRocks=10000,"
-            + " detection=DETECT, detectTimeout=PT0.5S, detectCacheTtl=PT10M]",
+            + " detection=DETECT, detectTimeout=PT0.5S, detectCacheTtl=PT10M, idleAfter=PT1M,"
+            + " idleHeartbeatInterval=PT25S, tcpKeepAlive=true]",
         DEFAULTS.toString());
   }
 
@@ -69,6 +70,9 @@ class RockOptionsTest {
         .detection(RockDetection.DETECT)
         .detectTimeout(Duration.ofMillis(500))
         .detectCacheTtl(Duration.ofMinutes(10))
+        .idleAfter(Duration.ofSeconds(60))
+        .idleHeartbeatInterval(Duration.ofSeconds(25))
+        .tcpKeepAlive(true)
         .build();
     assertEquals(DEFAULTS, rebuilt);
     assertEquals(DEFAULTS.hashCode(), rebuilt.hashCode());
@@ -100,6 +104,9 @@ class RockOptionsTest {
     changes.put("detection", b -> b.detection(RockDetection.ASSUME_ROCK));
     changes.put("detectTimeout", b -> b.detectTimeout(Duration.ofMillis(400)));
     changes.put("detectCacheTtl", b -> b.detectCacheTtl(Duration.ofMinutes(5)));
+    changes.put("idleAfter", b -> b.idleAfter(Duration.ofSeconds(30)));
+    changes.put("idleHeartbeatInterval", b -> b.idleHeartbeatInterval(Duration.ofSeconds(20)));
+    changes.put("tcpKeepAlive", b -> b.tcpKeepAlive(false));
     for (Map.Entry<String, UnaryOperator<RockOptions.Builder>> change : changes.entrySet()) {
       RockOptions changed = change.getValue().apply(DEFAULTS.toBuilder()).build();
       RockOptions again = change.getValue().apply(DEFAULTS.toBuilder()).build();
@@ -108,7 +115,33 @@ class RockOptionsTest {
       assertEquals(changed, again, change.getKey());
       assertEquals(changed.hashCode(), again.hashCode(), change.getKey());
     }
-    assertEquals(18, changes.size(), "one change per option");
+    assertEquals(21, changes.size(), "one change per option");
+  }
+
+  @Test
+  void rejectsIdleOptionsNamingThem() {
+    assertEquals("idleAfter must be positive, was PT0S",
+        rejected(b -> b.idleAfter(Duration.ZERO)));
+    assertEquals("idleAfter must be positive, was PT-1S",
+        rejected(b -> b.idleAfter(Duration.ofSeconds(-1))));
+    assertEquals("idleHeartbeatInterval must be positive, was PT-25S",
+        rejected(b -> b.idleHeartbeatInterval(Duration.ofSeconds(-25))));
+    assertEquals("idleHeartbeatInterval (PT0.4S) is shorter than heartbeatInterval (PT0.5S)",
+        rejected(b -> b.idleHeartbeatInterval(Duration.ofMillis(400))));
+    assertEquals("idleHeartbeatInterval (PT25S) is shorter than heartbeatInterval (PT30S)",
+        rejected(b -> b.heartbeatInterval(Duration.ofSeconds(30))));
+    assertEquals("idleAfter",
+        assertThrows(NullPointerException.class, () -> DEFAULTS.toBuilder().idleAfter(null).build())
+            .getMessage());
+  }
+
+  @Test
+  void anIdleHeartbeatIntervalEqualToTheHeartbeatIntervalIsAccepted() {
+    RockOptions options = DEFAULTS.toBuilder()
+        .heartbeatInterval(Duration.ofSeconds(25))
+        .idleHeartbeatInterval(Duration.ofSeconds(25))
+        .build();
+    assertEquals(Duration.ofSeconds(25), options.idleHeartbeatInterval());
   }
 
   @Test
@@ -144,12 +177,15 @@ class RockOptionsTest {
         .receiveWindow(DEFAULTS.receiveWindow())
         .listeners(DEFAULTS.listeners())
         .tlsClientAuth(DEFAULTS.tlsClientAuth())
+        .maxSuspendedRocks(DEFAULTS.maxSuspendedRocks())
         .detection(DEFAULTS.detection())
         .detectTimeout(DEFAULTS.detectTimeout())
-        .detectCacheTtl(DEFAULTS.detectCacheTtl());
-    assertEquals("maxSuspendedRocks",
+        .detectCacheTtl(DEFAULTS.detectCacheTtl())
+        .idleAfter(DEFAULTS.idleAfter())
+        .idleHeartbeatInterval(DEFAULTS.idleHeartbeatInterval());
+    assertEquals("tcpKeepAlive",
         assertThrows(NullPointerException.class, empty::build).getMessage());
-    assertEquals(DEFAULTS, empty.maxSuspendedRocks(DEFAULTS.maxSuspendedRocks()).build());
+    assertEquals(DEFAULTS, empty.tcpKeepAlive(true).build());
   }
 
   /** Returns the message of the {@link IllegalArgumentException} that {@code change} causes. */
