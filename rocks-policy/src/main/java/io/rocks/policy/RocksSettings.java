@@ -46,7 +46,10 @@ final class RocksSettings {
           "max-suspended-rocks",
           "detection",
           "detect-timeout",
-          "detect-cache-ttl");
+          "detect-cache-ttl",
+          "idle-after",
+          "idle-heartbeat-interval",
+          "tcp-keepalive");
 
   private RocksSettings() {}
 
@@ -66,25 +69,29 @@ final class RocksSettings {
 
   /** Reads options from a scope that holds every option key (defaults already merged in). */
   static RockOptions options(Config scope, String path, ClassLoader loader) {
-    return new RockOptions(
-        positive(scope, path, "heartbeat-interval"),
-        atLeast(scope, path, "failure-sensitivity", 1),
-        positive(scope, path, "reconnect-timeout"),
-        positive(scope, path, "backoff.initial"),
-        backoffCap(scope, path),
-        share(scope, path, "backoff.jitter"),
-        positive(scope, path, "connect-timeout"),
-        positive(scope, path, "handshake-timeout"),
-        size(scope, path, "in-flight-capacity"),
-        size(scope, path, "receive-window"),
-        listeners(scope, path, loader),
-        secret(scope, path),
-        TlsSettings.context(scope, path),
-        clientAuth(scope, path),
-        atLeast(scope, path, "max-suspended-rocks", 1),
-        detection(scope, path),
-        positive(scope, path, "detect-timeout"),
-        positive(scope, path, "detect-cache-ttl"));
+    // Not RockOptions.builder(): it starts from the defaults, which are read here.
+    return RockOptions.emptyBuilder()
+        .heartbeatInterval(positive(scope, path, "heartbeat-interval"))
+        .failureSensitivity(atLeast(scope, path, "failure-sensitivity", 1))
+        .reconnectTimeout(positive(scope, path, "reconnect-timeout"))
+        .backoff(positive(scope, path, "backoff.initial"), backoffCap(scope, path))
+        .backoffJitter(share(scope, path, "backoff.jitter"))
+        .connectTimeout(positive(scope, path, "connect-timeout"))
+        .handshakeTimeout(positive(scope, path, "handshake-timeout"))
+        .inFlightCapacity(size(scope, path, "in-flight-capacity"))
+        .receiveWindow(size(scope, path, "receive-window"))
+        .listeners(listeners(scope, path, loader))
+        .preSharedSecret(secret(scope, path))
+        .tls(TlsSettings.context(scope, path))
+        .tlsClientAuth(clientAuth(scope, path))
+        .maxSuspendedRocks(atLeast(scope, path, "max-suspended-rocks", 1))
+        .detection(detection(scope, path))
+        .detectTimeout(positive(scope, path, "detect-timeout"))
+        .detectCacheTtl(positive(scope, path, "detect-cache-ttl"))
+        .idleAfter(positive(scope, path, "idle-after"))
+        .idleHeartbeatInterval(idleHeartbeatInterval(scope, path))
+        .tcpKeepAlive(flag(scope, path, "tcp-keepalive"))
+        .build();
   }
 
   private static RockDetection detection(Config scope, String path) {
@@ -149,6 +156,24 @@ final class RocksSettings {
       throw bad(scope, path, "backoff.cap", "must not be shorter than " + path + ".backoff.initial");
     }
     return cap;
+  }
+
+  private static Duration idleHeartbeatInterval(Config scope, String path) {
+    Duration idle = positive(scope, path, "idle-heartbeat-interval");
+    if (idle.compareTo(duration(scope, path, "heartbeat-interval")) < 0) {
+      throw bad(scope, path, "idle-heartbeat-interval", "must not be shorter than " + path
+          + ".heartbeat-interval (" + scope.getValue("heartbeat-interval").render() + "), was "
+          + scope.getValue("idle-heartbeat-interval").render());
+    }
+    return idle;
+  }
+
+  private static boolean flag(Config scope, String path, String key) {
+    try {
+      return scope.getBoolean(key);
+    } catch (ConfigException.WrongType e) {
+      throw bad(scope, path, key, "must be true or false, was " + scope.getValue(key).render());
+    }
   }
 
   private static int atLeast(Config scope, String path, String key, int minimum) {

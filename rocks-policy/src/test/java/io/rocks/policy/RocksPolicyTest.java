@@ -1,6 +1,7 @@
 package io.rocks.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,9 @@ class RocksPolicyTest {
     assertEquals(1 << 20, defaults.inFlightCapacity());
     assertEquals(1 << 20, defaults.receiveWindow());
     assertEquals(List.of(), defaults.listeners());
+    assertEquals(Duration.ofSeconds(60), defaults.idleAfter());
+    assertEquals(Duration.ofSeconds(25), defaults.idleHeartbeatInterval());
+    assertTrue(defaults.tcpKeepAlive());
   }
 
   /** Outgoing connections: host as named, address, port -> outcome. */
@@ -124,6 +128,44 @@ class RocksPolicyTest {
     assertEquals(Duration.ofMillis(250), policy.defaults().heartbeatInterval());
   }
 
+  @Test
+  void idleSettingsApplyAtTopLevelAndPerRule() {
+    RocksPolicy policy = RocksPolicy.parse("""
+        rocks {
+          idle-after = 2 minutes
+          idle-heartbeat-interval = 20 s
+          tcp-keepalive = false
+          rules = [
+            { match { port = 5432 }, idle-after = 30 s, idle-heartbeat-interval = 10 s, tcp-keepalive = true }
+            { match { port = 6379 }, heartbeat-interval = 1 s }
+          ]
+        }
+        """, "app.conf");
+    RockOptions defaults = policy.defaults();
+    assertEquals(Duration.ofMinutes(2), defaults.idleAfter());
+    assertEquals(Duration.ofSeconds(20), defaults.idleHeartbeatInterval());
+    assertFalse(defaults.tcpKeepAlive());
+    RockOptions rule = policy.forConnect("db", null, 5432).orElseThrow();
+    assertEquals(Duration.ofSeconds(30), rule.idleAfter());
+    assertEquals(Duration.ofSeconds(10), rule.idleHeartbeatInterval());
+    assertTrue(rule.tcpKeepAlive());
+    RockOptions inherited = policy.forConnect("cache", null, 6379).orElseThrow();
+    assertEquals(Duration.ofSeconds(1), inherited.heartbeatInterval());
+    assertEquals(Duration.ofMinutes(2), inherited.idleAfter());
+    assertEquals(Duration.ofSeconds(20), inherited.idleHeartbeatInterval());
+    assertFalse(inherited.tcpKeepAlive());
+  }
+
+  @Test
+  void aHeartbeatIntervalAboveTheDefaultIdleIntervalFailsNamingTheIdleKeyInReferenceConf() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> RocksPolicy.parse("rocks.heartbeat-interval = 30 s", "app.conf"));
+    assertTrue(e.getMessage().matches(
+        "reference\\.conf .*: \\d+: Invalid value at 'rocks\\.idle-heartbeat-interval': must not be"
+            + " shorter than rocks\\.heartbeat-interval \\(\"30 s\"\\), was \"25 seconds\""),
+        e.getMessage());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "zero duration | rocks {\\n  reconnect-timeout = 0 s\\n} | app.conf: 2: Invalid value at 'rocks.reconnect-timeout': must be a positive duration, was \"0 s\"",
@@ -140,6 +182,15 @@ class RocksPolicyTest {
       "port zero excluded | rocks.excluded-ports = [0] | app.conf: 1: Invalid value at 'rocks.excluded-ports': \"0\" is not a port (1-65535) or a port range such as \"8000-8100\"",
       "bad rule setting | rocks.rules = [\\n\\n { match { port = 1 }, failure-sensitivity = 0 } ] | app.conf: 3: Invalid value at 'rocks.rules[0].failure-sensitivity': must be at least 1, was 0",
       "unknown listener | rocks.listeners = [com.example.Missing] | app.conf: 1: Invalid value at 'rocks.listeners': cannot make listener com.example.Missing (it needs a public no-argument constructor): java.lang.ClassNotFoundException: com.example.Missing",
+      "negative idle-after | rocks {\\n\\n  idle-after = -5 s\\n} | app.conf: 3: Invalid value at 'rocks.idle-after': must be a positive duration, was \"-5 s\"",
+      "negative idle-heartbeat-interval | rocks.idle-heartbeat-interval = -25 s | app.conf: 1: Invalid value at 'rocks.idle-heartbeat-interval': must be a positive duration, was \"-25 s\"",
+      "idle-after not a duration | rocks.idle-after = later | app.conf: 1: Invalid value at 'rocks.idle-after': must be a duration such as \"500 ms\" or \"2 seconds\", was \"later\"",
+      "idle heartbeat below heartbeat | rocks {\\n  heartbeat-interval = 2 s\\n  idle-heartbeat-interval = 1 s\\n} | app.conf: 3: Invalid value at 'rocks.idle-heartbeat-interval': must not be shorter than rocks.heartbeat-interval (\"2 s\"), was \"1 s\"",
+      "idle heartbeat below heartbeat in a rule | rocks.rules = [\\n { match { port = 1 },\\n idle-heartbeat-interval = 100 ms } ] | app.conf: 3: Invalid value at 'rocks.rules[0].idle-heartbeat-interval': must not be shorter than rocks.rules[0].heartbeat-interval (\"500 ms\"), was \"100 ms\"",
+      "negative idle-after in a rule | rocks.rules = [ { match { port = 1 }, idle-after = -1 ms } ] | app.conf: 1: Invalid value at 'rocks.rules[0].idle-after': must be a positive duration, was \"-1 ms\"",
+      "tcp-keepalive not a boolean | rocks.tcp-keepalive = sometimes | app.conf: 1: Invalid value at 'rocks.tcp-keepalive': must be true or false, was \"sometimes\"",
+      "tcp-keepalive a number | rocks {\\n  tcp-keepalive = 1\\n} | app.conf: 2: Invalid value at 'rocks.tcp-keepalive': must be true or false, was 1",
+      "tcp-keepalive in a rule | rocks.rules = [ { match { port = 1 }, tcp-keepalive = maybe } ] | app.conf: 1: Invalid value at 'rocks.rules[0].tcp-keepalive': must be true or false, was \"maybe\"",
       "not a listener | rocks.listeners = [java.lang.Object] | app.conf: 1: Invalid value at 'rocks.listeners': java.lang.Object does not implement io.rocks.RockListener",
   })
   void rejectsBadValuesNamingKeyValueAndLine(String what, String hocon, String message) {
