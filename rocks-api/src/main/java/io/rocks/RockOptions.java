@@ -97,11 +97,6 @@ public final class RockOptions {
     }
     positive("idleAfter", builder.idleAfter);
     positive("idleHeartbeatInterval", builder.idleHeartbeatInterval);
-    if (builder.idleHeartbeatInterval.compareTo(builder.heartbeatInterval) < 0) {
-      throw new IllegalArgumentException(
-          "idleHeartbeatInterval (" + builder.idleHeartbeatInterval
-              + ") is shorter than heartbeatInterval (" + builder.heartbeatInterval + ")");
-    }
     boolean tcpKeepAlive = set("tcpKeepAlive", builder.tcpKeepAlive);
 
     this.heartbeatInterval = builder.heartbeatInterval;
@@ -370,10 +365,12 @@ public final class RockOptions {
   }
 
   /**
-   * Returns the heartbeat interval in idle mode. The default, 25 seconds, is shorter than common
-   * NAT mapping timeouts.
+   * Returns the heartbeat interval in idle mode; one shorter than {@link #heartbeatInterval()}
+   * means that interval. The default, 25 seconds, is shorter than common NAT mapping timeouts. A
+   * silent cut of an idle rock is noticed after {@link #failureSensitivity()} such intervals; one
+   * with written data not yet acknowledged, within {@link #failureDetectionTime()}.
    *
-   * @return the idle heartbeat interval, positive and not shorter than {@link #heartbeatInterval()}
+   * @return the idle heartbeat interval, positive
    */
   public Duration idleHeartbeatInterval() {
     return idleHeartbeatInterval;
@@ -774,7 +771,7 @@ public final class RockOptions {
     /**
      * Sets the heartbeat interval in idle mode; see {@link RockOptions#idleHeartbeatInterval()}.
      *
-     * @param value a positive duration, not shorter than the heartbeat interval
+     * @param value a positive duration; one shorter than the heartbeat interval means that interval
      * @return this builder
      */
     public Builder idleHeartbeatInterval(Duration value) {

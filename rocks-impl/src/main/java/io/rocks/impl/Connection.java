@@ -51,6 +51,8 @@ final class Connection {
    * the reading one.
    */
   volatile IOException writeFailure;
+  /** {@link System#nanoTime()} when {@link #writeFailure} was set; written before it. */
+  volatile long writeFailedNanos;
   /**
    * True while a thread owns {@link #reader}: from the start, the reader thread; false while the
    * input is lent and no application thread is reading. Guarded by the rock's lock.
@@ -121,6 +123,39 @@ final class Connection {
         // Nothing more can be done with a socket that fails to close.
       }
     });
+  }
+
+  /**
+   * Turns on the kernel's TCP keepalive for idle mode: the first probe after half the idle
+   * heartbeat interval without traffic, then one each such half interval, and the connection is
+   * reset after {@code count} unanswered probes. Middleboxes then see traffic between the rock's
+   * own idle heartbeats at no cost to the JVM, and a dead path ends the reader's wait even
+   * sooner than the rock's silence limit. Never blocks; a platform without these options keeps
+   * the rock's heartbeats alone (logged at debug).
+   */
+  void keepAlive(java.time.Duration idleHeartbeat, int count) {
+    if (tcp == null) {
+      return;
+    }
+    int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idleHeartbeat.toSeconds() / 2));
+    try {
+      tcp.setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, true);
+      tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, seconds);
+      tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL, seconds);
+      tcp.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT, Math.max(1, count));
+    } catch (IOException | UnsupportedOperationException e) {
+      org.apache.logging.log4j.LogManager.getLogger(Connection.class)
+          .debug("TCP keepalive not set on {}: {}", this, e.toString());
+    }
+  }
+
+  /** Returns whether the kernel's TCP keepalive is on, for tests; false if it cannot be read. */
+  boolean keepAliveOn() {
+    try {
+      return tcp != null && tcp.getOption(java.net.StandardSocketOptions.SO_KEEPALIVE);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**

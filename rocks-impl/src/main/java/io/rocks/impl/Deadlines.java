@@ -1,11 +1,6 @@
 package io.rocks.impl;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * Runs an action when a deadline passes, unless it was cancelled first: closes a connection whose
@@ -14,28 +9,29 @@ import org.apache.logging.log4j.Logger;
  * a server starved in a burst of connections does not cut handshakes its clients completed in
  * time, and no deadline waits more than twice its length.
  *
- * <p>Every server socket of the JVM shares one platform thread, which looks at the pending
- * deadlines every {@link #RESOLUTION_MILLIS}. Scheduling and cancelling touch only a concurrent
- * set, never a shared lock: a burst of thousands of handshakes, each scheduling and cancelling a
- * deadline, queued on the lock of a {@link java.util.concurrent.ScheduledThreadPoolExecutor}.
- * Actions run on that thread and must not block (closing a socket, failing a rock).
+ * <p>Deadlines run on the {@link RockTimer}'s thread. Scheduling and cancelling touch only the
+ * deadline's own state and the timer's concurrent queue, never a shared lock: a burst of
+ * thousands of handshakes, each scheduling and cancelling a deadline, queued on the lock of a
+ * {@link java.util.concurrent.ScheduledThreadPoolExecutor}. Actions must not block (closing a
+ * socket, failing a rock).
  */
 final class Deadlines {
-  private static final Logger log = LogManager.getLogger(Deadlines.class);
-  /** How late a deadline may fire: fine for limits of seconds. */
-  static final long RESOLUTION_MILLIS = 50;
-
-  private static final Set<Deadline> PENDING = ConcurrentHashMap.newKeySet();
-  private static final AtomicBoolean STARTED = new AtomicBoolean();
-
   private Deadlines() {}
 
   /** A scheduled action; {@link #cancel} it once what it guards is done. */
   static final class Deadline {
+    private static final int PENDING = 0;
+    private static final int CANCELLED = 1;
+    private static final int RUN = 2;
+
     private final Runnable action;
     private final long startNanos;
     private final long stalledAtStart;
     private final long limitNanos;
+    private final java.util.concurrent.atomic.AtomicInteger state =
+        new java.util.concurrent.atomic.AtomicInteger(PENDING);
+    /** The timer entry that looks at this deadline next; replaced when a stall moved it. */
+    private volatile RockTimer.Entry entry;
 
     private Deadline(Runnable action, long limitNanos) {
       this.action = action;
@@ -50,48 +46,38 @@ final class Deadlines {
      * than once, from any thread.
      */
     boolean cancel() {
-      return PENDING.remove(this);
+      if (!state.compareAndSet(PENDING, CANCELLED)) {
+        return false;
+      }
+      RockTimer.Entry scheduled = entry;
+      if (scheduled != null) {
+        scheduled.cancel(); // frees the timer's queue early; a late look would do nothing anyway
+      }
+      return true;
     }
 
-    private boolean due(long nowNanos) {
-      long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, nowNanos));
-      return nowNanos - startNanos - stalled >= limitNanos;
+    /** On the timer thread: runs the action if its time has come, else looks again later. */
+    private void look() {
+      if (state.get() != PENDING) {
+        return;
+      }
+      long now = System.nanoTime();
+      long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, now));
+      long left = limitNanos - (now - startNanos - stalled);
+      if (left > 0) {
+        entry = RockTimer.at(now + left, this::look); // this JVM was stalled meanwhile
+        return;
+      }
+      if (state.compareAndSet(PENDING, RUN)) {
+        action.run();
+      }
     }
   }
 
   /** Runs {@code action} once {@code limitMillis} of this JVM's running time have passed. */
   static Deadline schedule(Runnable action, long limitMillis) {
-    start();
     Deadline deadline = new Deadline(action, TimeUnit.MILLISECONDS.toNanos(limitMillis));
-    PENDING.add(deadline);
+    deadline.entry = RockTimer.at(deadline.startNanos + deadline.limitNanos, deadline::look);
     return deadline;
-  }
-
-  private static void start() {
-    if (STARTED.compareAndSet(false, true)) {
-      LocalStalls.start();
-      Thread.ofPlatform().daemon().name("rocks-deadlines").start(Deadlines::watch);
-    }
-  }
-
-  private static void watch() {
-    while (true) {
-      try {
-        Thread.sleep(RESOLUTION_MILLIS);
-      } catch (InterruptedException e) {
-        log.warn("deadline thread interrupted; carrying on");
-        continue;
-      }
-      long now = System.nanoTime();
-      for (Deadline deadline : PENDING) {
-        if (deadline.due(now) && PENDING.remove(deadline)) {
-          try {
-            deadline.action.run();
-          } catch (RuntimeException e) {
-            log.error("a deadline's action failed", e);
-          }
-        }
-      }
-    }
   }
 }

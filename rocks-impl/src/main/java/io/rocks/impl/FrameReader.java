@@ -41,9 +41,9 @@ final class FrameReader {
   private byte[] buf = new byte[INITIAL_BUFFER_BYTES];
   private int pos;
   private int limit;
-  private long lastByteNanos = System.nanoTime();
+  private volatile long lastByteNanos = System.nanoTime();
   /** {@link LocalStalls#total} when the last byte arrived: stalls after it are not silence. */
-  private long stalledAtLastByte = LocalStalls.total(lastByteNanos);
+  private volatile long stalledAtLastByte = LocalStalls.total(lastByteNanos);
 
   // Fields of the last parsed frame or message.
   byte type;
@@ -52,6 +52,8 @@ final class FrameReader {
   long received;
   long windowLimit;
   int flags;
+  /** The heartbeat interval the last PACE frame announced, in milliseconds. */
+  int paceMillis;
   /** True if the last DATA frame asked for an acknowledgement at once (a DATA_ACK frame). */
   boolean ackRequested;
   /** Index in {@link #buffer()} where the DATA payload or handshake body starts. */
@@ -224,6 +226,15 @@ final class FrameReader {
         pos += Wire.FIN_BYTES;
       }
       case Wire.CLOSE -> pos += Wire.CLOSE_BYTES;
+      case Wire.PACE -> {
+        ensure(Wire.PACE_BYTES);
+        int millis = getInt(pos + 1);
+        if (millis <= 0) {
+          throw new RockProtocolException("PACE of " + millis + " ms is not positive");
+        }
+        paceMillis = millis;
+        pos += Wire.PACE_BYTES;
+      }
       case Wire.CONFIRM -> {
         ensure(Wire.CONFIRM_BYTES);
         bodyStart = pos + 1;

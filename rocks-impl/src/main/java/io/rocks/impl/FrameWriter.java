@@ -121,6 +121,12 @@ final class FrameWriter {
     putByte(Wire.CLOSE);
   }
 
+  /** A PACE frame: the sender's heartbeats come every {@code heartbeatMillis} from now on. */
+  void pace(int heartbeatMillis) {
+    putByte(Wire.PACE);
+    putInt(heartbeatMillis);
+  }
+
   void confirm(byte[] tag) {
     putByte(Wire.CONFIRM);
     putBytes(tag, 0, tag.length);

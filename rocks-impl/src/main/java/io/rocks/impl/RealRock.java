@@ -66,6 +66,14 @@ final class RealRock implements Rock {
   private static final long ESTABLISH_WINDOW_FLOOR_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** How long the last write as a rock ends may take ({@link #closeAfterLastWrite}). */
   private static final long CLOSE_GRACE_MILLIS = 100;
+  /**
+   * How long a failed write waits for a reader to meet the failure itself (reading first what the
+   * peer sent before it closed: its CLOSE, or the acknowledgement of our FIN) before the watch acts
+   * on it ({@link #writeFailed}).
+   */
+  private static final long WRITE_FAILURE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** The least time between two looks of a rock's watch. */
+  private static final long WATCH_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
   private static final long LEND_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -150,10 +158,15 @@ final class RealRock implements Rock {
   /** Application threads waiting in {@link #write} for space while another thread reads frames. */
   private int writersWaiting;
 
+  /** The rock's next look on the shared timer ({@link #watch}); null while none is scheduled. */
+  private RockTimer.Entry watchEntry;
+  /** The connection {@link #watchEntry} looks at. */
+  private Connection watchedConnection;
+  /** Numbers the watch's looks: a look that is no longer the latest does nothing. */
+  private long watchLooks;
+
   /** Recovers this rock when it suspends; set once, right after the rock is made. */
   private Supervisor supervisor;
-  /** True while a supervisor thread runs; at most one does. */
-  private boolean supervising;
 
   /** Where the connecting side reconnects, tried in turn. */
   private List<InetSocketAddress> reconnectAddresses;
@@ -228,7 +241,12 @@ final class RealRock implements Rock {
     this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
     LocalStalls.start();
-    this.session = new RockSession(role, options.inFlightCapacity(), options.receiveWindow());
+    this.session =
+        new RockSession(
+            role,
+            options.inFlightCapacity(),
+            options.receiveWindow(),
+            new Liveness(options, System.nanoTime()));
     this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
     listeners.addAll(options.listeners());
   }
@@ -292,9 +310,13 @@ final class RealRock implements Rock {
     lock.lock();
     try {
       options = next;
+      session.liveness.configure(next);
       // Wake every waiter so new timeouts and intervals apply to waits already in progress.
       stateChanged.signalAll();
       wakeSender();
+      if (connection != null) {
+        watchLocked(connection, generation, System.nanoTime());
+      }
     } finally {
       lock.unlock();
     }
@@ -318,17 +340,24 @@ final class RealRock implements Rock {
   @Override
   public void reconnectNow() {
     long gen = -1;
+    Supervisor waiting = null;
     lock.lock();
     try {
-      if (role == Role.CONNECTOR) {
-        reconnectRequested = true;
+      if (role == Role.CONNECTOR && state == RockState.CONNECTING) {
+        reconnectRequested = true; // a new rock saying HELLO again skips its pause
         stateChanged.signalAll();
+      }
+      if (role == Role.CONNECTOR && state == RockState.SUSPENDED) {
+        waiting = supervisor;
       }
       if (state == RockState.CONNECTED) {
         gen = generation;
       }
     } finally {
       lock.unlock();
+    }
+    if (waiting != null) {
+      waiting.reconnectNow();
     }
     if (gen >= 0) {
       connectionFailed(gen, new RockException("rock " + id + ": reconnect requested by the application"));
@@ -379,36 +408,18 @@ final class RealRock implements Rock {
     }
   }
 
-  /** Sets the rock's supervisor; it runs on a thread of its own whenever the rock is suspended. */
+  /** Sets the rock's supervisor, which recovers the rock whenever it suspends. */
   void supervise(Supervisor recovery) {
     boolean start;
     lock.lock();
     try {
       supervisor = recovery;
-      start = state == RockState.SUSPENDED && !supervising;
-      supervising |= start;
+      start = state == RockState.SUSPENDED;
     } finally {
       lock.unlock();
     }
     if (start) {
-      RockThreads.start("supervisor", id, recovery);
-    }
-  }
-
-  /**
-   * Called by the supervisor thread: true while the rock is suspended; otherwise marks the
-   * supervisor stopped (so the next suspension starts a new thread) and returns false.
-   */
-  boolean continueSupervising() {
-    lock.lock();
-    try {
-      if (state == RockState.SUSPENDED) {
-        return true;
-      }
-      supervising = false;
-      return false;
-    } finally {
-      lock.unlock();
+      recovery.suspended();
     }
   }
 
@@ -450,6 +461,28 @@ final class RealRock implements Rock {
     return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
   }
 
+  /** True while the rock is in idle mode ({@link Liveness}). */
+  boolean idle() {
+    lock.lock();
+    try {
+      return session.liveness.idle();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns whether the current connection has the kernel's TCP keepalive on; false if none. */
+  boolean keepAliveOn() {
+    Connection conn;
+    lock.lock();
+    try {
+      conn = connection;
+    } finally {
+      lock.unlock();
+    }
+    return conn != null && conn.keepAliveOn();
+  }
+
   /** Returns the lock every sender of frames holds, for tests that play a sender. */
   ReentrantLock sendLockForTests() {
     return sendLock;
@@ -486,11 +519,14 @@ final class RealRock implements Rock {
       return 0;
     }
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(soTimeoutMillis);
-    long deadline = System.nanoTime() + timeoutNanos;
+    long now = System.nanoTime();
+    long deadline = now + timeoutNanos;
     int n;
     boolean windowUpdate;
     lock.lock();
     try {
+      session.activity(now); // a read ends idle mode: the application may wait for a reply
+      wake();
       n = readLocked(dst, off, len, timeoutNanos, deadline);
       windowUpdate = n > 0 && session.windowUpdateDue();
       if (windowUpdate) {
@@ -514,6 +550,10 @@ final class RealRock implements Rock {
   /** The body of {@link #read}, under {@link #lock}, which it releases while it reads frames. */
   private int readLocked(byte[] dst, int off, int len, long timeoutNanos, long deadline)
       throws IOException, InterruptedException {
+    // Once a frame-less wait on the input ends, this thread waits to be woken instead: the reader
+    // thread, which waits without a timeout, takes the input back, so a rock whose application
+    // waits long in read costs no periodic wake-ups.
+    boolean inputQuiet = false;
     while (true) {
       if (session.appClosed()) {
         throw new SocketException("Socket closed");
@@ -535,11 +575,12 @@ final class RealRock implements Rock {
       if (remaining <= 0) {
         throw new SocketTimeoutException("Read timed out");
       }
-      if (inputFree()) {
+      if (!inputQuiet && inputFree()) {
         int delivered = readInline(remaining, dst, off, len);
         if (delivered > 0) {
           return delivered;
         }
+        inputQuiet = delivered < 0;
         continue;
       }
       readersWaiting++;
@@ -582,7 +623,8 @@ final class RealRock implements Rock {
    * due (an acknowledgement, data the peer's window now lets out) from this thread too. A reader
    * passes {@code dst}: the frame's bytes go there first, and the count is returned; a writer
    * passes null, and sends all that is due ({@link #sendFromApplication}) where a reader sends one
-   * round ({@link #sendInline}).
+   * round ({@link #sendInline}). Returns -1 if no frame came within {@link #LEND_MAX_NANOS} (or
+   * {@code maxWaitNanos}): the caller then waits to be woken, leaving the input to the reader.
    */
   private int readInline(long maxWaitNanos, byte[] dst, int off, int len)
       throws InterruptedIOException {
@@ -595,9 +637,10 @@ final class RealRock implements Rock {
     boolean writing = dst == null;
     boolean send;
     int delivered;
+    boolean applied = false;
     lock.unlock();
     try {
-      readFrameDirect(conn, gen, maxWaitNanos);
+      applied = readFrameDirect(conn, gen, maxWaitNanos);
     } finally {
       lock.lock();
       conn.inputTaken = false;
@@ -621,16 +664,17 @@ final class RealRock implements Rock {
         lock.lock();
       }
     }
-    return delivered;
+    return applied ? delivered : -1;
   }
 
   /**
    * On an application thread holding the connection's input: reads and applies one frame, waiting
    * at most {@code maxWaitNanos} (and no longer than the failure threshold allows). A broken or
    * silent connection suspends the rock and a protocol violation fails it, as on the reader thread;
-   * the caller then finds the new state. Never holds {@link #lock} while it reads.
+   * the caller then finds the new state. Never holds {@link #lock} while it reads. Returns false if
+   * the wait ended with no frame.
    */
-  private void readFrameDirect(Connection conn, long gen, long maxWaitNanos)
+  private boolean readFrameDirect(Connection conn, long gen, long maxWaitNanos)
       throws InterruptedIOException {
     FrameReader reader = conn.reader;
     try {
@@ -639,10 +683,12 @@ final class RealRock implements Rock {
         long waitNanos = Math.max(1_000_000, Math.min(maxWaitNanos, leftNanos));
         conn.socket.setSoTimeout((int) Math.min(1000, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
         welcomeStep(conn, true);
-        return; // the caller looks at the rock again: established, or still waiting
+        return true; // the caller looks at the rock again: established, or still waiting
       }
       long silentNanos = silentNanos(reader);
-      int waitMillis = pollMillis(silentNanos);
+      long limitNanos = silenceLimitNanos();
+      int waitMillis =
+          (int) Math.min(pollMillis(silentNanos, limitNanos), TimeUnit.NANOSECONDS.toMillis(LEND_MAX_NANOS));
       if (maxWaitNanos < TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
         waitMillis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos + 999_999));
       }
@@ -652,14 +698,15 @@ final class RealRock implements Rock {
         type = reader.nextFrame();
       } catch (SocketTimeoutException timeout) {
         silentNanos = silentNanos(reader);
-        if (silentNanos >= options.failureDetectionTime().toNanos()) {
+        if (silentNanos >= limitNanos) {
           connectionFailed(gen, silenceException(silentNanos));
         } else if (conn.writeFailure != null) {
           connectionFailed(gen, conn.writeFailure);
         }
-        return; // the caller checks its own deadline
+        return false; // the caller checks its own deadline
       }
       onFrame(reader, type, gen, true);
+      return true;
     } catch (RockProtocolException e) {
       log.warn("rock {}: closing connection {}: {}", id, conn, e.getMessage());
       fail(gen, e);
@@ -672,6 +719,7 @@ final class RealRock implements Rock {
       log.error("rock {}: reading frames on the application's thread failed unexpectedly", id, e);
       fail(gen, new RockException("rock " + id + ": internal error in reader", e));
     }
+    return true; // the rock's state changed: the caller looks again
   }
 
   private static SocketTimeoutException silenceException(long silentNanos) {
@@ -710,6 +758,7 @@ final class RealRock implements Rock {
    */
   private void bufferAndSend(byte[] src, int off, int len) throws IOException {
     boolean unsent = false;
+    boolean inputQuiet = false;
     lock.lock();
     try {
       while (len > 0) {
@@ -725,7 +774,7 @@ final class RealRock implements Rock {
         if (session.peerClosed() || state == RockState.CLOSED) {
           throw new SocketException("Broken pipe: rock " + id + " was closed by the peer " + peer);
         }
-        int n = session.buffer(src, off, len);
+        int n = session.buffer(src, off, len, System.nanoTime());
         if (n == 0) {
           if (unsent) {
             lock.unlock();
@@ -737,8 +786,10 @@ final class RealRock implements Rock {
             unsent = false;
             continue;
           }
-          if (inputFree()) {
-            readInline(Long.MAX_VALUE, null, 0, 0); // space frees when this thread reads acknowledgements
+          if (!inputQuiet && inputFree()) {
+            // Space frees when this thread reads acknowledgements; after a wait with none, it
+            // waits to be woken and leaves the input to the reader thread (see readLocked).
+            inputQuiet = readInline(Long.MAX_VALUE, null, 0, 0) < 0;
             continue;
           }
           writersWaiting++;
@@ -752,6 +803,7 @@ final class RealRock implements Rock {
         off += n;
         len -= n;
         unsent = true;
+        inputQuiet = false;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -1279,12 +1331,12 @@ final class RealRock implements Rock {
         throw impossible; // the finally below fails the rock, once the lock is released
       }
       previous = connection;
-      generation++;
+      nextGenerationLocked();
       if (challenge >= 0) {
         attachedChallenge = challenge;
       }
-      readerTurn.signalAll();
       connection = next;
+      watchLocked(next, generation, System.nanoTime() + session.liveness.heartbeatIntervalNanos());
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
       peer = next.remote(); // on the accepting side too: the peer may have a new address
       retransmitting = session.attach(peerReceived, peerHasFin, resumed);
@@ -1392,38 +1444,27 @@ final class RealRock implements Rock {
       if (conn.startsLent && !awaitInputTurn(conn, gen)) {
         return; // a new rock's input starts lent: an application thread in read takes WELCOME
       }
-      // The socket timeout only bounds how long a read waits before the silence is checked, so
-      // it is the time left until the failure threshold (at most 1 s, so an option changed on the
-      // live rock applies soon). Heartbeats arrive well within it: an idle rock's reader is woken
-      // by its peer's heartbeats, not by timeouts.
-      int pollMillis = pollMillis(0);
-      conn.socket.setSoTimeout(pollMillis);
       if (role == Role.CONNECTOR && !isEstablished()) {
         conn.socket.setSoTimeout((int) Math.max(1, options.heartbeatInterval().toMillis()));
         while (!welcomeStep(conn, false)) {
           // each read timed out within the handshake timeout
         }
-        conn.socket.setSoTimeout(pollMillis);
       }
+      // No read timeout: the reader waits for bytes and nothing else. The rock's watch on the
+      // shared timer (watch) closes the connection when the peer has been silent too long, which
+      // ends this read with an error; an idle rock's reader wakes only for its peer's heartbeats.
+      conn.socket.setSoTimeout(0);
       long lastDataNanos = System.nanoTime();
       while (true) {
         byte type;
         try {
           type = reader.nextFrame();
         } catch (SocketTimeoutException timeout) {
-          long silentNanos = silentNanos(reader);
-          if (silentNanos >= options.failureDetectionTime().toNanos()) {
-            throw silenceException(silentNanos);
-          }
-          if (conn.writeFailure != null) {
-            throw conn.writeFailure;
-          }
+          // Only while an application thread that held the input had set its own timeout.
           if (!isCurrent(gen)) {
             return;
           }
-          reader.trim(); // silent for a while: the connection is idle
-          pollMillis = pollMillis(silentNanos);
-          conn.socket.setSoTimeout(pollMillis);
+          conn.socket.setSoTimeout(0);
           continue;
         }
         if (!onFrame(reader, type, gen, false)) {
@@ -1434,14 +1475,12 @@ final class RealRock implements Rock {
           return;
         }
         if (type == Wire.DATA) {
-          lastDataNanos = System.nanoTime();
-        } else if (System.nanoTime() - lastDataNanos > options.heartbeatInterval().toNanos()) {
+          lastDataNanos = reader.lastByteNanos();
+        } else if (reader.lastByteNanos() - lastDataNanos > options.heartbeatInterval().toNanos()) {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
-        int full = pollMillis(silentNanos(reader));
-        if (pollMillis != full || lent) { // an application thread may have set its own timeout
-          pollMillis = full;
-          conn.socket.setSoTimeout(pollMillis);
+        if (lent) {
+          conn.socket.setSoTimeout(0); // the application thread that read set its own timeout
         }
       }
     } catch (RockProtocolException e) {
@@ -1466,7 +1505,17 @@ final class RealRock implements Rock {
    */
   private void writeFailed(Connection conn, IOException e) {
     log.debug("rock {}: write on {} failed: {}", id, conn, e.toString());
+    long now = System.nanoTime();
+    conn.writeFailedNanos = now;
     conn.writeFailure = e;
+    lock.lock();
+    try {
+      if (connection == conn) {
+        watchLocked(conn, generation, now + WRITE_FAILURE_GRACE_NANOS);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -1479,12 +1528,22 @@ final class RealRock implements Rock {
     return reader.silentNanos(System.nanoTime(), options.failureDetectionTime().toNanos());
   }
 
+  /** How long the peer may be silent before the connection is dead ({@link Liveness}). */
+  private long silenceLimitNanos() {
+    lock.lock();
+    try {
+      return session.liveness.silenceLimitNanos();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Returns how long the next read may wait, in milliseconds, when the peer has been silent for
    * {@code silentNanos}: the time left until the failure threshold, at most 1 s, at least 1 ms.
    */
-  private int pollMillis(long silentNanos) {
-    long leftNanos = options.failureDetectionTime().toNanos() - silentNanos;
+  private int pollMillis(long silentNanos, long limitNanos) {
+    long leftNanos = limitNanos - silentNanos;
     return (int) Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(leftNanos)));
   }
 
@@ -1637,7 +1696,13 @@ final class RealRock implements Rock {
       switch (type) {
         case Wire.DATA ->
             session.onData(
-                reader.offset, reader.buffer(), reader.bodyStart, reader.length, reader.ackRequested);
+                reader.offset,
+                reader.buffer(),
+                reader.bodyStart,
+                reader.length,
+                reader.ackRequested,
+                reader.lastByteNanos());
+        case Wire.PACE -> session.onPace(reader.paceMillis);
         case Wire.ACK -> finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
         case Wire.FIN -> session.onFin(reader.offset);
         case Wire.CLOSE -> {
@@ -1690,6 +1755,122 @@ final class RealRock implements Rock {
         || ((wakeups & RockSession.WAKE_SENDER_UNLESS_WRITERS) != 0 && writersWaiting == 0)) {
       wakeSender();
     }
+    if ((wakeups & RockSession.WAKE_TIMER) != 0 && connection != null) {
+      watchLocked(connection, generation, System.nanoTime());
+    }
+  }
+
+  // ---------------------------------------------------------------- the watch
+
+  /**
+   * Under {@link #lock}: makes the rock's watch look at {@code conn} at {@code atNanos}, in place
+   * of any look already scheduled. The watch runs on the shared {@link RockTimer}: it is the
+   * rock's only clock while connected (see {@link #watch}).
+   */
+  private void watchLocked(Connection conn, long gen, long atNanos) {
+    if (watchEntry != null) {
+      if (watchEntry.atNanos <= atNanos && watchedConnection == conn) {
+        return; // an earlier look is due anyway, and it schedules the next
+      }
+      watchEntry.cancel();
+    }
+    long look = ++watchLooks;
+    watchedConnection = conn;
+    watchEntry = RockTimer.at(atNanos, () -> watch(conn, gen, look));
+  }
+
+  /**
+   * Under {@link #lock}: moves the rock to a new generation, so the threads of its previous
+   * connection stop: wakes its reader if it waits for its turn and its writer, which waits
+   * without a timeout.
+   */
+  private void nextGenerationLocked() {
+    generation++;
+    readerTurn.signalAll();
+    sendable.signalAll();
+  }
+
+  /** Under {@link #lock}: the rock has no connection to watch any more. */
+  private void cancelWatchLocked() {
+    if (watchEntry != null) {
+      watchEntry.cancel();
+      watchEntry = null;
+    }
+    watchLooks++;
+    watchedConnection = null;
+  }
+
+  /**
+   * On the timer thread, never blocking: looks at the rock's current connection. Suspends the rock
+   * if the peer has been silent past its limit ({@link Liveness#silenceLimitNanos}), or past the
+   * usual detection time while written data waits for an acknowledgement, or if a write failed
+   * and no reader met the failure itself; enters idle mode when it is time ({@link
+   * RockSession#maybeEnterIdle}); wakes the writer when a heartbeat is due; and schedules its next
+   * look at the earliest of these deadlines.
+   */
+  private void watch(Connection conn, long gen, long look) {
+    long now = System.nanoTime();
+    IOException dead = null;
+    boolean keepAlive = false;
+    lock.lock();
+    try {
+      if (look != watchLooks || gen != generation || connection != conn || state.isTerminal()) {
+        return;
+      }
+      watchEntry = null;
+      Liveness liveness = session.liveness;
+      long next;
+      if (role == Role.CONNECTOR && welcomePending()) {
+        next = liveness.heartbeatIntervalNanos(); // the handshake timeout is the reader's to watch
+      } else {
+        long fast = liveness.fastLimitNanos();
+        long silent = conn.reader.silentNanos(now, fast);
+        long limit = liveness.silenceLimitNanos();
+        long dataWait = session.dataWaiting() ? liveness.dataWaitNanos(now, silent) : 0;
+        IOException writeFailure = conn.writeFailure;
+        if (silent >= limit) {
+          dead = silenceException(silent);
+          return;
+        }
+        if (dataWait >= fast) {
+          dead = silenceException(dataWait);
+          return;
+        }
+        if (writeFailure != null && now - conn.writeFailedNanos >= WRITE_FAILURE_GRACE_NANOS) {
+          dead = writeFailure;
+          return;
+        }
+        if (session.maybeEnterIdle(now)) {
+          keepAlive = options.tcpKeepAlive();
+          log.debug("rock {}: idle; heartbeats every {} ms", id, liveness.heartbeatIntervalNanos() / 1_000_000);
+        }
+        wake();
+        long interval = liveness.heartbeatIntervalNanos();
+        long sinceSend = now - conn.lastSendNanos;
+        if (sinceSend >= interval) {
+          wakeSender(); // the writer sends the heartbeat
+          sinceSend = 0;
+        }
+        next = Math.min(interval - sinceSend, limit - silent);
+        if (session.dataWaiting()) {
+          next = Math.min(next, fast - dataWait);
+        }
+        if (!liveness.idle()) {
+          next = Math.min(next, liveness.idleAtNanos() - now);
+        }
+        if (writeFailure != null) {
+          next = Math.min(next, WRITE_FAILURE_GRACE_NANOS);
+        }
+      }
+      watchLocked(conn, gen, now + Math.max(WATCH_MIN_NANOS, next));
+    } finally {
+      lock.unlock();
+      if (dead != null) {
+        connectionFailed(gen, dead);
+      } else if (keepAlive) {
+        conn.keepAlive(options.idleHeartbeatInterval(), options.failureSensitivity());
+      }
+    }
   }
 
   /**
@@ -1714,7 +1895,7 @@ final class RealRock implements Rock {
             return;
           }
           if (!sendPending) {
-            sendable.awaitNanos(waitNanos);
+            sendable.await(); // the watch wakes it when a heartbeat is due
           }
         } finally {
           lock.unlock();
@@ -1746,7 +1927,7 @@ final class RealRock implements Rock {
           return -1;
         }
         sendPending = false;
-        long heartbeatNanos = options.heartbeatInterval().toNanos();
+        long heartbeatNanos = session.liveness.heartbeatIntervalNanos();
         long sinceSend = System.nanoTime() - conn.lastSendNanos;
         boolean heartbeatDue = sinceSend >= heartbeatNanos;
         if (heartbeatDue) {
@@ -1811,8 +1992,8 @@ final class RealRock implements Rock {
         // (the break came before WELCOME), so a new HELLO with the same id may still make it.
         broken = connection;
         connection = null;
-        generation++;
-        readerTurn.signalAll();
+        cancelWatchLocked();
+        nextGenerationLocked();
         helloAgain = supervisor;
         log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again",
             id, peer, cause.toString());
@@ -1823,19 +2004,17 @@ final class RealRock implements Rock {
                 cause));
         broken = connection;
         connection = null;
+        cancelWatchLocked();
       } else {
         broken = connection;
         connection = null;
-        generation++;
-        readerTurn.signalAll();
+        cancelWatchLocked();
+        nextGenerationLocked();
         suspensions++;
         suspendedSinceNanos = System.nanoTime();
         setState(RockState.SUSPENDED);
         suspendedNow = true;
-        if (supervisor != null && !supervising) {
-          supervising = true;
-          recovery = supervisor;
-        }
+        recovery = supervisor;
         log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
         post(l -> l.suspended(this, cause));
       }
@@ -1848,7 +2027,7 @@ final class RealRock implements Rock {
     }
     // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
     if (recovery != null) {
-      RockThreads.start("supervisor", id, recovery);
+      recovery.suspended();
     }
     if (helloAgain != null) {
       Supervisor establishing = helloAgain;
@@ -1904,8 +2083,7 @@ final class RealRock implements Rock {
 
   private void failLocked(IOException cause) {
     failure = cause;
-    generation++;
-    readerTurn.signalAll();
+    nextGenerationLocked();
     setState(RockState.FAILED);
     readable.signalAll();
     writable.signalAll();
@@ -1931,6 +2109,7 @@ final class RealRock implements Rock {
       }
       last = connection;
       connection = null;
+      cancelWatchLocked();
       sendClose =
           terminal == RockState.CLOSED && last != null && !session.closeSent() && !session.peerClosed();
       abortedHere = session.aborted() && !session.peerClosed();
@@ -1945,8 +2124,7 @@ final class RealRock implements Rock {
         }
         failLocked(cause);
       } else {
-        generation++;
-        readerTurn.signalAll();
+        nextGenerationLocked();
         setState(RockState.CLOSED);
         readable.signalAll();
         writable.signalAll();

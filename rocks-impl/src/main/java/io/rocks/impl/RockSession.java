@@ -40,8 +40,15 @@ final class RockSession {
   static final int WAKE_SENDER_UNLESS_WRITERS = 1 << 3;
   /** Wake-up: the rock's state or confirmation changed, for whoever waits on it. */
   static final int WAKE_STATE = 1 << 4;
+  /**
+   * Wake-up: the session's next deadline may have come closer (idle mode ended, or the peer
+   * announced a new pace): its driver looks at the session's timers again now.
+   */
+  static final int WAKE_TIMER = 1 << 5;
 
   final RealRock.Role role;
+  /** Heartbeats, silence limits and idle mode. */
+  final Liveness liveness;
 
   private int wakeups;
 
@@ -129,8 +136,9 @@ final class RockSession {
   private boolean inputShutdown;
   private boolean outputShutdown;
 
-  RockSession(RealRock.Role role, int inFlightCapacity, int receiveWindow) {
+  RockSession(RealRock.Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
     this.role = role;
+    this.liveness = liveness;
     this.inFlight = new FrameStore(inFlightCapacity);
     this.inRing = new ByteRing(receiveWindow);
   }
@@ -173,13 +181,41 @@ final class RockSession {
   }
 
   /** Appends up to {@code len} bytes to the in-flight buffer; returns how many fit. */
-  int buffer(byte[] src, int off, int len) {
+  int buffer(byte[] src, int off, int len, long nowNanos) {
     int n = Math.min(len, inFlight.free());
     if (n > 0) {
       inFlight.append(src, off, n);
       written += n;
+      if (liveness.written(nowNanos)) {
+        wakeups |= WAKE_SENDER | WAKE_TIMER;
+      }
     }
     return n;
+  }
+
+  /** The application read, or is about to: ends idle mode. */
+  void activity(long nowNanos) {
+    if (liveness.activity(nowNanos)) {
+      wakeups |= WAKE_SENDER | WAKE_TIMER;
+    }
+  }
+
+  /**
+   * Enters idle mode if nothing happened for its time and no data waits either way: none written
+   * and unacknowledged, none received and unread. Returns true if it did (a PACE frame is due).
+   */
+  boolean maybeEnterIdle(long nowNanos) {
+    boolean quiet = acked == written && inRing.size() == 0;
+    if (!liveness.maybeEnterIdle(nowNanos, quiet)) {
+      return false;
+    }
+    wakeups |= WAKE_SENDER;
+    return true;
+  }
+
+  /** True while written data waits for the peer's acknowledgement. */
+  boolean dataWaiting() {
+    return acked < written;
   }
 
   /**
@@ -313,6 +349,7 @@ final class RockSession {
    * from {@link #confirmedByResume} if the resume itself confirmed the peer.
    */
   long attach(long peerReceived, boolean peerHasFin, boolean resumed) {
+    liveness.newConnection();
     releaseAcked(peerReceived);
     sent = peerReceived;
     long retransmitting = highestSent - peerReceived;
@@ -353,8 +390,11 @@ final class RockSession {
 
   // ---------------------------------------------------------------- frames received
 
-  /** Applies a DATA frame: {@code length} bytes at {@code offset}, found at {@code at} in {@code buf}. */
-  void onData(long offset, byte[] buf, int at, int length, boolean ackNow)
+  /**
+   * Applies a DATA frame that arrived at {@code nowNanos}: {@code length} bytes at {@code offset},
+   * found at {@code at} in {@code buf}.
+   */
+  void onData(long offset, byte[] buf, int at, int length, boolean ackNow, long nowNanos)
       throws RockProtocolException {
     long end = offset + length;
     if (offset > received) {
@@ -374,6 +414,9 @@ final class RockSession {
     int count = length - skip;
     if (peerFinAt >= 0) {
       throw new RockProtocolException("DATA after the peer's FIN at " + peerFinAt);
+    }
+    if (liveness.activity(nowNanos)) {
+      wakeups |= WAKE_SENDER | WAKE_TIMER;
     }
     if (inputShutdown) {
       received += count;
@@ -455,6 +498,12 @@ final class RockSession {
     wakeups |= WAKE_READERS | WAKE_SENDER;
   }
 
+  /** Applies the peer's PACE: its heartbeats come every {@code heartbeatMillis} from now on. */
+  void onPace(int heartbeatMillis) {
+    liveness.onPace(heartbeatMillis);
+    wakeups |= WAKE_TIMER;
+  }
+
   /** Applies the peer's CLOSE: the rock ended at its end; it is done. */
   void onClose() {
     peerClosed = true;
@@ -519,8 +568,13 @@ final class RockSession {
     boolean peerFin = peerFinReceived();
     long limit = consumed + receiveCapacity();
     long sendLimit = Math.min(written, peerWindowLimit);
+    int pace = liveness.takePace();
+    if (pace > 0) {
+      frames.pace(pace); // with an ACK: the peer may be waiting for one to end its own idle mode
+    }
     boolean ackDue =
-        heartbeatDue
+        pace > 0
+            || heartbeatDue
             // an acknowledgement rides along with data: no wake-up of its own (a write call of its
             // own when the data is written from the in-flight buffer, FrameWriter)
             || (sent < sendLimit && received > ackSentReceived)

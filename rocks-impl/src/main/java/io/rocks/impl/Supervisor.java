@@ -12,24 +12,28 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Watches one rock and recovers it when it is suspended.
+ * Recovers one rock when it is suspended.
  *
  * <p>The connecting side reconnects to the peer's last known address with capped exponential
  * backoff and full jitter until the rock resumes or its reconnect timeout passes. The accepting side
  * only waits: its peer comes back through the server socket. When the timeout passes the rock fails
  * with {@link RockTimeoutException}.
  *
- * <p>Runs on a virtual thread that the rock starts when it suspends and that ends when it is
- * connected again or terminal; one object per rock keeps the backoff state across suspensions. It
- * blocks on the rock's condition and in connect and handshake I/O, never while holding the rock's
- * lock.
+ * <p>A suspended rock holds no thread and no socket between attempts: the waits are deadlines on
+ * the shared {@link RockTimer}. Each reconnection attempt (a connect and a handshake, which block)
+ * runs on a virtual thread of its own, {@code rock-reconnect-<id>}, started when its time comes
+ * and ended with the attempt; the accepting side's wait is one deadline. One object per rock keeps
+ * the backoff state across suspensions; {@link #lock} guards it. It is never held during I/O, and
+ * it is taken before the rock's lock, never while holding it: the rock calls {@link #suspended}
+ * and {@link #reconnectNow} after releasing its own.
  */
-final class Supervisor implements Runnable {
+final class Supervisor {
   private static final Logger log = LogManager.getLogger(Supervisor.class);
   /** How many attempt errors a timeout keeps as suppressed exceptions. */
   private static final int KEPT_ERRORS = 8;
@@ -38,15 +42,32 @@ final class Supervisor implements Runnable {
   private final Dialer dialer;
   /** On the accepting side, whether a peer can still come back (its server socket is open). */
   private final BooleanSupplier resumable;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  // Guarded by lock.
+  /** Numbers the suspensions recovered; a deadline of an earlier one does nothing. */
+  private long episode;
+  /** When the suspension being recovered began ({@link System#nanoTime()}). */
+  private long since;
+  /** The backoff step of the next attempt. */
+  private int attempt;
+  /** Attempts of this suspension, for the timeout's report. */
+  private int tries;
+  private final Deque<IOException> errors = new ArrayDeque<>();
+  /** The next attempt or deadline on the timer; null while an attempt runs or none waits. */
+  private RockTimer.Entry next;
+  /** True while an attempt's thread runs. */
+  private boolean attempting;
   /** Attempts of the last reconnection; carried over when the link it made died at once. */
   private int lastAttempts;
+  private long lastResumeNanos;
+
   /**
    * HELLOs said again for a new rock so far ({@link #helloAgain}), which sets the backoff before
    * the next; only the establishing thread touches it, and only one runs at a time (a rock's
    * connection breaks once per attachment).
    */
   private int helloAttempts;
-  private long lastResumeNanos;
 
   /** Opens connections for connecting rocks (TCP, and TLS when the options say so). */
   interface Dialer {
@@ -74,90 +95,199 @@ final class Supervisor implements Runnable {
   }
 
   /**
-   * Recovers the rock from one suspension (or several in a row). The rock starts a thread running
-   * this when it suspends and none is running; the thread ends once the rock is connected or
-   * terminal, so a connected rock costs no supervisor thread.
+   * The rock just suspended (called once per suspension, holding no lock): starts recovering it.
+   * Never blocks.
    */
-  @Override
-  public void run() {
-    try {
-      while (rock.continueSupervising()) {
-        if (rock.role == RealRock.Role.CONNECTOR) {
-          reconnect();
-        } else {
-          awaitPeer();
-        }
+  void suspended() {
+    long start = rock.suspendedSinceNanos();
+    if (rock.role == RealRock.Role.ACCEPTOR) {
+      if (!resumable.getAsBoolean()) {
+        rock.fail(
+            new RockException(
+                "rock " + rock.id + " to " + rock.peer() + " cannot resume: its server socket is closed"));
+        return;
       }
-    } catch (InterruptedException e) {
-      rock.fail(new RockException("rock " + rock.id + ": supervisor interrupted"));
-    } catch (RuntimeException e) {
-      log.error("rock {}: supervisor failed unexpectedly", rock.id, e);
-      rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
+      lock.lock();
+      try {
+        long current = beginLocked(start);
+        next = RockTimer.at(start + rock.options().reconnectTimeout().toNanos(), () -> awaitedPeer(current));
+      } finally {
+        lock.unlock();
+      }
+      return;
+    }
+    lock.lock();
+    try {
+      // A link that accepts connections but kills each at once (a middlebox cutting after a few
+      // kilobytes) must not be hammered: if the last connection lived shorter than the backoff
+      // cap, the backoff goes on from where it was instead of starting over.
+      boolean diedAtOnce =
+          lastResumeNanos != 0 && start - lastResumeNanos < rock.options().backoffCap().toNanos();
+      long current = beginLocked(start);
+      if (diedAtOnce) {
+        attempt = lastAttempts;
+        scheduleAttemptLocked(current, backoffNanos(rock.options(), attempt + 1));
+      } else {
+        startAttemptLocked(current);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
-  private void reconnect() throws InterruptedException {
-    long since = rock.suspendedSinceNanos();
-    Deque<IOException> errors = new ArrayDeque<>();
-    // A link that accepts connections but kills each at once (a middlebox cutting after a few
-    // kilobytes) must not be hammered: if the last connection lived shorter than the backoff cap,
-    // the backoff goes on from where it was instead of starting over.
-    boolean diedAtOnce =
-        lastResumeNanos != 0 && since - lastResumeNanos < rock.options().backoffCap().toNanos();
-    int attempt = 0;
-    int tries = 0; // attempts of this suspension, for the timeout's report
-    if (diedAtOnce) {
-      attempt = lastAttempts;
-      pause(backoffNanos(rock.options(), attempt + 1), since + rock.options().reconnectTimeout().toNanos());
+  private long beginLocked(long start) {
+    if (next != null) {
+      next.cancel();
+      next = null;
     }
-    while (rock.state() == RockState.SUSPENDED) {
-      RockOptions options = rock.options(); // read each time: the application may change them
-      long deadline = since + options.reconnectTimeout().toNanos();
-      if (System.nanoTime() - deadline >= 0) {
-        giveUp(since, tries, errors);
+    since = start;
+    attempt = 0;
+    tries = 0;
+    errors.clear();
+    return ++episode;
+  }
+
+  /**
+   * The application asked to reconnect now: a waiting attempt starts at once. Does nothing while
+   * an attempt runs or the rock is not suspended. Never blocks.
+   */
+  void reconnectNow() {
+    if (rock.role != RealRock.Role.CONNECTOR || rock.state() != RockState.SUSPENDED) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (next != null && next.cancel()) {
+        next = null;
+        startAttemptLocked(episode);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under {@link #lock}: the next attempt of {@code current} starts after {@code pauseNanos}. */
+  private void scheduleAttemptLocked(long current, long pauseNanos) {
+    long deadline = since + rock.options().reconnectTimeout().toNanos();
+    long at = Math.min(System.nanoTime() + pauseNanos, deadline);
+    next = RockTimer.at(at, () -> {
+      lock.lock();
+      try {
+        if (current == episode && !attempting) {
+          next = null;
+          startAttemptLocked(current);
+        }
+      } finally {
+        lock.unlock();
+      }
+    });
+  }
+
+  /** Under {@link #lock}: starts an attempt of {@code current} on a thread of its own. */
+  private void startAttemptLocked(long current) {
+    attempting = true;
+    RockThreads.start("reconnect", rock.id, () -> attemptOnce(current));
+  }
+
+  /**
+   * On an attempt's thread: one reconnection attempt, or the end of recovery if the reconnect
+   * timeout passed. Schedules the next attempt after a failure.
+   */
+  private void attemptOnce(long current) {
+    try {
+      attemptOrGiveUp(current);
+    } catch (RuntimeException e) {
+      log.error("rock {}: reconnecting failed unexpectedly", rock.id, e);
+      rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
+    } finally {
+      lock.lock();
+      try {
+        attempting = false;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void attemptOrGiveUp(long current) {
+    RockOptions options = rock.options(); // read each time: the application may change them
+    int step;
+    long start;
+    RockTimeoutException timeout = null;
+    lock.lock();
+    try {
+      if (current != episode || rock.state() != RockState.SUSPENDED) {
         return;
       }
-      attempt++;
+      start = since;
+      step = ++attempt;
       tries++;
-      InetSocketAddress address = rock.nextReconnectAddress();
-      Socket socket = null;
+      if (System.nanoTime() - (since + options.reconnectTimeout().toNanos()) >= 0) {
+        timeout = timeout(since, tries - 1, errors);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (timeout != null) {
+      rock.fail(timeout);
+      return;
+    }
+    InetSocketAddress address = rock.nextReconnectAddress();
+    Socket socket = null;
+    try {
+      socket = dialer.dial(address, options);
+      socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      Handshake.clientResume(rock, new Connection(socket));
+      lock.lock();
       try {
-        socket = dialer.dial(address, options);
-        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
-        Handshake.clientResume(rock, new Connection(socket));
-        lastAttempts = attempt;
+        lastAttempts = step;
         lastResumeNanos = System.nanoTime();
+      } finally {
+        lock.unlock();
+      }
+      return;
+    } catch (Handshake.RejectedException e) {
+      if (socket != null) {
+        Handshake.closeQuietly(socket);
+      }
+      if (e.reason == Wire.REJECT_UNKNOWN_ROCK && rock.deliveredEverything()) {
+        // The peer finished and forgot the rock after our last acknowledgement was lost.
+        rock.terminate(RockState.CLOSED, null);
+      } else {
+        rock.fail(e);
+      }
+      return;
+    } catch (IOException e) {
+      if (socket != null) {
+        Handshake.closeQuietly(socket);
+      }
+      if (rock.state().isTerminal()) {
         return;
-      } catch (Handshake.RejectedException e) {
-        if (socket != null) {
-          Handshake.closeQuietly(socket);
-        }
-        if (e.reason == Wire.REJECT_UNKNOWN_ROCK && rock.deliveredEverything()) {
-          // The peer finished and forgot the rock after our last acknowledgement was lost.
-          rock.terminate(RockState.CLOSED, null);
-        } else {
-          rock.fail(e);
-        }
-        return;
-      } catch (IOException e) {
-        if (socket != null) {
-          Handshake.closeQuietly(socket);
-        }
-        if (rock.state().isTerminal()) {
-          return;
-        }
+      }
+      int attemptNumber;
+      lock.lock();
+      try {
         if (errors.size() == KEPT_ERRORS) {
           errors.removeFirst();
         }
         errors.addLast(e);
-        int attemptNumber = tries;
-        log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, attempt, address, e.toString());
-        rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
-        if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
-          log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, attempt, address, e.getMessage());
-        }
+        attemptNumber = tries;
+      } finally {
+        lock.unlock();
       }
-      pause(backoffNanos(options, attempt), deadline);
+      log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, step, address, e.toString());
+      rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
+      if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
+        log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, step, address, e.getMessage());
+      }
+    }
+    lock.lock();
+    try {
+      if (current == episode && start == since && rock.state() == RockState.SUSPENDED) {
+        scheduleAttemptLocked(current, backoffNanos(options, step));
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -190,37 +320,35 @@ final class Supervisor implements Runnable {
     });
   }
 
-  private void awaitPeer() throws InterruptedException {
-    if (!resumable.getAsBoolean()) {
-      rock.fail(
-          new RockException(
-              "rock " + rock.id + " to " + rock.peer() + " cannot resume: its server socket is closed"));
-      return;
-    }
-    long since = rock.suspendedSinceNanos();
-    rock.lock.lock();
+  /**
+   * On the timer thread, accepting side, at the reconnect timeout of suspension {@code current}:
+   * fails the rock if its peer has not come back (its connector may come back until then, also
+   * when it never showed that it read WELCOME: such a rock costs time, not the rock, and what
+   * such rocks may cost the server is bounded by the suspended-rock cap, which drops them first).
+   * A reconnect timeout raised meanwhile moves the deadline. Never blocks.
+   */
+  private void awaitedPeer(long current) {
+    RockTimeoutException timeout;
+    lock.lock();
     try {
-      while (true) {
-        if (rock.stateLocked() != RockState.SUSPENDED) {
-          return;
-        }
-        // Its connector may come back until its reconnect timeout, also when it never showed
-        // that it read WELCOME (a starved client, or one whose flagged ACK was lost with the
-        // connection): such a rock costs time, not the rock. What such rocks may cost the server
-        // is bounded by the suspended-rock cap, which drops them first (RealRockServerSocket).
-        long remaining = since + rock.options().reconnectTimeout().toNanos() - System.nanoTime();
-        if (remaining <= 0) {
-          break;
-        }
-        rock.stateChanged.awaitNanos(remaining);
+      if (current != episode || rock.state() != RockState.SUSPENDED) {
+        return;
       }
+      long deadline = since + rock.options().reconnectTimeout().toNanos();
+      if (deadline - System.nanoTime() > 0) {
+        next = RockTimer.at(deadline, () -> awaitedPeer(current));
+        return;
+      }
+      next = null;
+      timeout = timeout(since, 0, new ArrayDeque<>());
     } finally {
-      rock.lock.unlock();
+      lock.unlock();
     }
-    giveUp(since, 0, new ArrayDeque<>());
+    rock.fail(timeout);
   }
 
-  private void giveUp(long sinceNanos, int attempts, Deque<IOException> errors) {
+  /** Returns the error that ends a recovery that ran out of time, every kept attempt error in it. */
+  private RockTimeoutException timeout(long sinceNanos, int attempts, Deque<IOException> errors) {
     Duration suspendedFor = Duration.ofNanos(System.nanoTime() - sinceNanos);
     RockTimeoutException timeout =
         new RockTimeoutException(
@@ -228,7 +356,7 @@ final class Supervisor implements Runnable {
     for (IOException error : errors) {
       timeout.addSuppressed(error);
     }
-    rock.fail(timeout);
+    return timeout;
   }
 
   /**
@@ -280,11 +408,6 @@ final class Supervisor implements Runnable {
       log.error("rock {}: establishing failed unexpectedly", rock.id, e);
       rock.fail(new RockException("rock " + rock.id + ": internal error while establishing", e));
     }
-  }
-
-  /** Waits up to {@code pauseNanos}, but not past the deadline; wakes early if the rock changes. */
-  private void pause(long pauseNanos, long deadline) throws InterruptedException {
-    pause(RockState.SUSPENDED, pauseNanos, deadline);
   }
 
   /**

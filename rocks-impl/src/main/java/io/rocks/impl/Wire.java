@@ -1,7 +1,7 @@
 package io.rocks.impl;
 
 /**
- * The constants of the rocks wire protocol, version 5. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 6. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@link FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */
@@ -11,7 +11,7 @@ final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   static final int MAGIC = 0x524f434b;
 
-  static final byte VERSION = 5;
+  static final byte VERSION = 6;
   static final int HANDSHAKE_HEADER_BYTES = 6;
   static final int NONCE_BYTES = 16;
   static final int ID_BYTES = 16;
@@ -43,12 +43,19 @@ final class Wire {
   static final byte CONFIRM = 0x14;
   /** DATA that also asks the receiver to acknowledge at once; decoded as {@link #DATA}. */
   static final byte DATA_ACK = 0x15;
+  /**
+   * How often the sender's heartbeats come from now on, in milliseconds: sent as a rock enters
+   * idle mode (a long interval) and as it leaves it (its usual interval). The receiver waits for
+   * that many intervals of silence, times its failure sensitivity, before it suspends.
+   */
+  static final byte PACE = 0x16;
 
   static final int DATA_HEADER_BYTES = 1 + 8 + 4;
   static final int ACK_BYTES = 1 + 8 + 8 + 1;
   static final int FIN_BYTES = 1 + 8;
   static final int CLOSE_BYTES = 1;
   static final int CONFIRM_BYTES = 1 + ResumeKey.PROOF_BYTES;
+  static final int PACE_BYTES = 1 + 4;
 
   /** The largest DATA payload; a larger length is a protocol error. */
   static final int MAX_DATA_PAYLOAD = 64 * 1024;
@@ -107,6 +114,7 @@ final class Wire {
       case CLOSE -> "CLOSE";
       case CONFIRM -> "CONFIRM";
       case DATA_ACK -> "DATA_ACK";
+      case PACE -> "PACE";
       default -> String.format("0x%02x", type);
     };
   }

@@ -43,6 +43,8 @@ final class SessionSimulation {
     long bytes;
     long staleCounts;
     long readPauses;
+    long detections;
+    long idleEntries;
 
     void add(Tally other) {
       schedules += other.schedules;
@@ -52,13 +54,16 @@ final class SessionSimulation {
       bytes += other.bytes;
       staleCounts += other.staleCounts;
       readPauses += other.readPauses;
+      detections += other.detections;
+      idleEntries += other.idleEntries;
     }
 
     @Override
     public String toString() {
       return schedules + " schedules, " + events + " events, " + faults + " faults, " + resumes
-          + " resumes (" + staleCounts + " with stale counts), " + readPauses
-          + " read pauses, " + bytes + " bytes delivered";
+          + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
+          + idleEntries + " entries into idle mode, " + readPauses + " read pauses, " + bytes
+          + " bytes delivered";
     }
   }
 
@@ -67,7 +72,6 @@ final class SessionSimulation {
   private static final byte[] CLIENT_TAG = tag(2);
   private static final long MS = 1_000;
   private static final long HEARTBEAT = 500 * MS;
-  private static final long DETECTION = 1_500 * MS;
   /** Virtual time allowed after the last fault for both streams to finish. */
   private static final long SETTLE = 120_000 * MS;
 
@@ -88,6 +92,9 @@ final class SessionSimulation {
   /** True while a resume is on its way: no second one starts. */
   private boolean resuming;
   private final boolean preShared;
+  /** Idle mode's timing, the same on both sides: it begins within seconds here. */
+  private final long idleAfterNanos;
+  private final long idleHeartbeatNanos;
   private final long delay;
   private final long jitter;
   /** The link's rate, in virtual microseconds per KiB: how queued bytes spread out. */
@@ -99,6 +106,8 @@ final class SessionSimulation {
     this.delay = random.nextLong(20 * MS, 60_000 * MS) / 1000; // 20 us to 60 ms one way
     this.jitter = random.nextInt(4) == 0 ? random.nextLong(1, 10 * MS) : 0;
     this.microsPerKib = random.nextLong(1, 1_000); // about 1 GiB/s down to 1 MiB/s
+    this.idleAfterNanos = random.nextLong(300, 5_000) * 1_000_000;
+    this.idleHeartbeatNanos = random.nextLong(400, 12_000) * 1_000_000;
     int inFlight = random.nextBoolean() ? WINDOW : 4 * WINDOW;
     int window = random.nextBoolean() ? WINDOW : 4 * WINDOW;
     connector = new Side("connector", RealRock.Role.CONNECTOR, inFlight, window, plannedBytes());
@@ -158,8 +167,7 @@ final class SessionSimulation {
     acceptor.attachWith(0, false);
     connector.scheduleApplication(0);
     acceptor.scheduleApplication(0);
-    connector.scheduleHeartbeat();
-    acceptor.scheduleHeartbeat();
+
     int faults = random.nextInt(6);
     long horizon = random.nextLong(10 * MS, 5_000 * MS);
     for (int i = 0; i < faults; i++) {
@@ -209,34 +217,27 @@ final class SessionSimulation {
         connector.detachAt(now + random.nextLong(1, 2 * MS), gen);
         acceptor.detachAt(now + random.nextLong(1, 2 * MS), gen);
       }
-      case 1 -> { // silent cut: nothing more arrives; each end notices by its silence
-        broken.set(gen);
-        connector.detachAt(now + DETECTION + random.nextLong(HEARTBEAT), gen);
-        acceptor.detachAt(now + DETECTION + random.nextLong(HEARTBEAT), gen);
-      }
+      case 1 -> broken.set(gen); // silent cut: each end notices by the silence (its watch)
       case 2 -> { // a cut that lets part of what was in flight through first
         long cutAt = now + random.nextLong(1, delay + jitter + 2);
-        schedule(cutAt, () -> {
-          broken.set(gen);
-          connector.detachAt(now + random.nextLong(1, DETECTION), gen);
-          acceptor.detachAt(now + random.nextLong(1, DETECTION), gen);
-        });
+        schedule(cutAt, () -> broken.set(gen));
       }
-      case 3 -> { // one direction becomes a black hole; its receiver notices the silence
+      case 3 -> { // one direction becomes a black hole: its receiver notices the silence, and
+        // closing its end resets the other (a reset that may be lost on the way: then the other
+        // end notices the silence in its turn)
         Side deaf = random.nextBoolean() ? connector : acceptor;
         deaf.deafFrom = gen;
-        deaf.detachAt(now + DETECTION + random.nextLong(HEARTBEAT), gen);
-        deaf.peer.detachAt(now + DETECTION + random.nextLong(HEARTBEAT) + delay, gen);
+        deaf.resetsPeerOnDetach = random.nextBoolean();
       }
       default -> { // the connector moved: it knows at once; what it sent still reaches the acceptor
         connector.detachAt(now, gen);
-        acceptor.detachAt(now + DETECTION + random.nextLong(HEARTBEAT), gen);
       }
     }
   }
 
   /** Called when a side detached: once the connector has, it resumes after a backoff. */
   private void maybeResume() {
+    tally.detections++;
     if (resuming || connector.attached || finished()) {
       return;
     }
@@ -290,6 +291,13 @@ final class SessionSimulation {
     int connectionGen = -1;
     /** The connection that delivers nothing more to this side (a black hole towards it), or -1. */
     int deafFrom = -1;
+    /** Whether this side, deaf, resets the connection as it detaches. */
+    boolean resetsPeerOnDetach;
+    /** When a byte last arrived on the current connection. */
+    long lastByteAt;
+    /** Numbers the watch's looks: only the latest acts. */
+    long watchLooks;
+    boolean wasIdle;
     /** True while the application waits for a wake-up: it made no progress at its last look. */
     boolean waiting;
     int readPauses;
@@ -305,7 +313,7 @@ final class SessionSimulation {
       this.inFlightCapacity = inFlightCapacity;
       this.window = window;
       this.planned = planned;
-      this.session = new RockSession(role, inFlightCapacity, window);
+      this.session = new RockSession(role, inFlightCapacity, window, new Liveness(HEARTBEAT * 1000, 3, idleAfterNanos, idleHeartbeatNanos, 0));
     }
 
     void newConnection(int gen) {
@@ -313,6 +321,7 @@ final class SessionSimulation {
       input = new SimInput();
       reader = new FrameReader(input);
       arrivalTail = now;
+      lastByteAt = now;
     }
 
     void attachWith(long peerReceived, boolean peerHasFin) {
@@ -324,6 +333,62 @@ final class SessionSimulation {
       attached = true;
       lastSendAt = now;
       afterInput();
+      watchAt(now + HEARTBEAT);
+    }
+
+    /** Schedules the watch's next look, as RealRock does on the shared timer. */
+    void watchAt(long at) {
+      long look = ++watchLooks;
+      schedule(Math.max(at, now + 1), () -> watch(look));
+    }
+
+    /** The shell's watch (RealRock.watch), on the virtual clock, minus stalls and write errors. */
+    void watch(long look) {
+      if (look != watchLooks || !attached) {
+        return;
+      }
+      Liveness liveness = session.liveness;
+      long nowNanos = now * 1000;
+      long fast = liveness.fastLimitNanos();
+      long silent = (now - lastByteAt) * 1000;
+      long limit = liveness.silenceLimitNanos();
+      long dataWait = session.dataWaiting() ? liveness.dataWaitNanos(nowNanos, silent) : 0;
+      if (silent >= limit || dataWait >= fast) {
+        boolean healthy =
+            !broken.get(connectionGen) && deafFrom != connectionGen
+                && peer.attached && peer.connectionGen == connectionGen;
+        if (healthy) {
+          throw violation(name + " suspended a healthy connection: silent " + silent / 1_000_000
+              + " ms, limit " + limit / 1_000_000 + " ms, data waiting " + dataWait / 1_000_000
+              + " ms, idle " + liveness.idle());
+        }
+        int gen = connectionGen;
+        detachAt(now, gen);
+        if (deafFrom == gen && resetsPeerOnDetach) {
+          broken.set(gen);
+          peer.detachAt(now + delay, gen); // the reset reaches the peer
+        }
+        return;
+      }
+      if (session.maybeEnterIdle(nowNanos)) {
+        tally.idleEntries++;
+      }
+      afterInput();
+      long interval = liveness.heartbeatIntervalNanos() / 1000;
+      long sinceSend = now - lastSendAt;
+      if (sinceSend >= interval) {
+        session.trimIdle();
+        send(true);
+        sinceSend = 0;
+      }
+      long next = Math.min(interval - sinceSend, (limit - silent) / 1000);
+      if (session.dataWaiting()) {
+        next = Math.min(next, (fast - dataWait) / 1000);
+      }
+      if (!liveness.idle()) {
+        next = Math.min(next, liveness.idleAtNanos() / 1000 - now);
+      }
+      watchAt(now + Math.max(5 * MS, next));
     }
 
     void detachAt(long at, int gen) {
@@ -359,7 +424,7 @@ final class SessionSimulation {
         for (int i = 0; i < want; i++) {
           scratch[i] = streamByte(this, writtenByApp + i);
         }
-        int n = session.buffer(scratch, 0, want);
+        int n = session.buffer(scratch, 0, want, now * 1000);
         writtenByApp += n;
         progress |= n > 0;
       } else if (!outputEnded) {
@@ -378,6 +443,7 @@ final class SessionSimulation {
           readPausedUntil = now + random.nextLong(1, 40_000 * MS); // stops reading for a while
           tally.readPauses++;
         } else {
+          session.activity(now * 1000);
           int n = session.readBuffered(scratch, 0, 1 + random.nextInt(random.nextBoolean() ? 100 : 70_000));
           if (n > 0) {
             for (int i = 0; i < n; i++) {
@@ -415,22 +481,12 @@ final class SessionSimulation {
 
     // -- frames
 
-    void scheduleHeartbeat() {
-      long due = attached ? lastSendAt + HEARTBEAT : now + HEARTBEAT;
-      schedule(Math.max(now + 1, due), () -> {
-        if (attached && now - lastSendAt >= HEARTBEAT) {
-          session.trimIdle();
-          send(true);
-        }
-        if (!finished() || !peer.finished()) {
-          scheduleHeartbeat();
-        }
-      });
-    }
-
     /** Follows the session's wake-ups, as the shell does: sends what became due. */
     void afterInput() {
       int wakeups = session.takeWakeups();
+      if ((wakeups & RockSession.WAKE_TIMER) != 0 && attached) {
+        watchAt(now);
+      }
       if (waiting && (wakeups & (RockSession.WAKE_READERS | RockSession.WAKE_WRITERS)) != 0) {
         waiting = false;
         scheduleApplication(0);
@@ -480,6 +536,7 @@ final class SessionSimulation {
         return; // a connection that broke or was replaced: its bytes are lost with it
       }
       input.add(chunk);
+      lastByteAt = now;
       while (true) {
         byte type;
         try {
@@ -492,12 +549,17 @@ final class SessionSimulation {
         try {
           boolean finished = switch (type) {
             case Wire.DATA -> {
-              session.onData(reader.offset, reader.buffer(), reader.bodyStart, reader.length, reader.ackRequested);
+              session.onData(
+                  reader.offset, reader.buffer(), reader.bodyStart, reader.length, reader.ackRequested, now * 1000);
               yield false;
             }
             case Wire.ACK -> session.onAck(reader.received, reader.windowLimit, reader.flags);
             case Wire.FIN -> {
               session.onFin(reader.offset);
+              yield false;
+            }
+            case Wire.PACE -> {
+              session.onPace(reader.paceMillis);
               yield false;
             }
             case Wire.CLOSE -> {
@@ -590,7 +652,7 @@ final class SessionSimulation {
 
   private Violation violation(String what) {
     return new Violation(
-        "seed " + seed + " (replay with -Drocks.sim.seed=" + seed + "), at " + now / MS + " ms: "
+        "seed " + seed + " (replay with -Drocks-sim.seed=" + seed + "), at " + now / MS + " ms: "
             + what + "\n  connector " + connector.session.describe() + " attached=" + connector.attached
             + "\n  acceptor  " + acceptor.session.describe() + " attached=" + acceptor.attached);
   }

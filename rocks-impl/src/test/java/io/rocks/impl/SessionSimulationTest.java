@@ -8,22 +8,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs {@link SessionSimulation} over many seeds: every schedule must keep every invariant and end
- * with both streams delivered exactly once and both rocks closed. {@code -Drocks.sim.seed=N}
- * replays one schedule; {@code -Drocks.sim.schedules=N} changes how many run (100,000 by default).
+ * with both streams delivered exactly once and both rocks closed. {@code -Drocks-sim.seed=N}
+ * replays one schedule; {@code -Drocks-sim.schedules=N} changes how many run (100,000 by default).
  */
 class SessionSimulationTest {
   private static final long DEFAULT_SCHEDULES = 100_000;
 
   @Test
   void everyScheduleDeliversEveryByteOnceAndEndsClosed() {
-    String replay = System.getProperty("rocks.sim.seed");
+    String replay = System.getProperty("rocks-sim.seed");
     if (replay != null) {
       SessionSimulation.Tally tally = SessionSimulation.run(Long.parseLong(replay));
       System.out.println("simulation: replayed seed " + replay + ": " + tally);
       return;
     }
-    long schedules = Long.getLong("rocks.sim.schedules", DEFAULT_SCHEDULES);
-    long firstSeed = Long.getLong("rocks.sim.first-seed", 1);
+    long schedules = Long.getLong("rocks-sim.schedules", DEFAULT_SCHEDULES);
+    long firstSeed = Long.getLong("rocks-sim.first-seed", 1);
     long started = System.nanoTime();
     SessionSimulation.Tally total = new SessionSimulation.Tally();
     AtomicLong done = new AtomicLong();

@@ -159,13 +159,9 @@ final class RocksSettings {
   }
 
   private static Duration idleHeartbeatInterval(Config scope, String path) {
-    Duration idle = positive(scope, path, "idle-heartbeat-interval");
-    if (idle.compareTo(duration(scope, path, "heartbeat-interval")) < 0) {
-      throw bad(scope, path, "idle-heartbeat-interval", "must not be shorter than " + path
-          + ".heartbeat-interval (" + scope.getValue("heartbeat-interval").render() + "), was "
-          + scope.getValue("idle-heartbeat-interval").render());
-    }
-    return idle;
+    // One shorter than heartbeat-interval is not an error: idle mode then keeps heartbeat-interval
+    // (a user who raised heartbeat-interval above the default idle interval changed one key).
+    return positive(scope, path, "idle-heartbeat-interval");
   }
 
   private static boolean flag(Config scope, String path, String key) {

@@ -157,13 +157,10 @@ class RocksPolicyTest {
   }
 
   @Test
-  void aHeartbeatIntervalAboveTheDefaultIdleIntervalFailsNamingTheIdleKeyInReferenceConf() {
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> RocksPolicy.parse("rocks.heartbeat-interval = 30 s", "app.conf"));
-    assertTrue(e.getMessage().matches(
-        "reference\\.conf .*: \\d+: Invalid value at 'rocks\\.idle-heartbeat-interval': must not be"
-            + " shorter than rocks\\.heartbeat-interval \\(\"30 s\"\\), was \"25 seconds\""),
-        e.getMessage());
+  void aHeartbeatIntervalAboveTheDefaultIdleIntervalStillLoads() {
+    RockOptions options = RocksPolicy.parse("rocks.heartbeat-interval = 30 s", "app.conf").defaults();
+    assertEquals(Duration.ofSeconds(30), options.heartbeatInterval());
+    assertEquals(Duration.ofSeconds(25), options.idleHeartbeatInterval()); // idle mode keeps 30 s
   }
 
   @ParameterizedTest(name = "{0}")
@@ -185,8 +182,6 @@ class RocksPolicyTest {
       "negative idle-after | rocks {\\n\\n  idle-after = -5 s\\n} | app.conf: 3: Invalid value at 'rocks.idle-after': must be a positive duration, was \"-5 s\"",
       "negative idle-heartbeat-interval | rocks.idle-heartbeat-interval = -25 s | app.conf: 1: Invalid value at 'rocks.idle-heartbeat-interval': must be a positive duration, was \"-25 s\"",
       "idle-after not a duration | rocks.idle-after = later | app.conf: 1: Invalid value at 'rocks.idle-after': must be a duration such as \"500 ms\" or \"2 seconds\", was \"later\"",
-      "idle heartbeat below heartbeat | rocks {\\n  heartbeat-interval = 2 s\\n  idle-heartbeat-interval = 1 s\\n} | app.conf: 3: Invalid value at 'rocks.idle-heartbeat-interval': must not be shorter than rocks.heartbeat-interval (\"2 s\"), was \"1 s\"",
-      "idle heartbeat below heartbeat in a rule | rocks.rules = [\\n { match { port = 1 },\\n idle-heartbeat-interval = 100 ms } ] | app.conf: 3: Invalid value at 'rocks.rules[0].idle-heartbeat-interval': must not be shorter than rocks.rules[0].heartbeat-interval (\"500 ms\"), was \"100 ms\"",
       "negative idle-after in a rule | rocks.rules = [ { match { port = 1 }, idle-after = -1 ms } ] | app.conf: 1: Invalid value at 'rocks.rules[0].idle-after': must be a positive duration, was \"-1 ms\"",
       "tcp-keepalive not a boolean | rocks.tcp-keepalive = sometimes | app.conf: 1: Invalid value at 'rocks.tcp-keepalive': must be true or false, was \"sometimes\"",
       "tcp-keepalive a number | rocks {\\n  tcp-keepalive = 1\\n} | app.conf: 2: Invalid value at 'rocks.tcp-keepalive': must be true or false, was 1",
