@@ -20,7 +20,7 @@ import java.util.Arrays;
  * connection's input (the handshake thread, then the reader thread or an application thread it
  * lent the input to: {@link Connection#inputTaken}, handed over under the rock's lock).
  */
-final class FrameReader {
+final class FrameReader extends DecodedFrame {
   private static final int INITIAL_BUFFER_BYTES = 1024;
   /**
    * The buffer a connection carrying bulk data grows to: room for several frames, so one read
@@ -45,19 +45,8 @@ final class FrameReader {
   /** {@link LocalStalls#total} when the last byte arrived: stalls after it are not silence. */
   private volatile long stalledAtLastByte = LocalStalls.total(lastByteNanos);
 
-  // Fields of the last parsed frame or message.
-  byte type;
-  long offset;
-  int length;
-  long received;
-  long windowLimit;
-  int flags;
-  /** The heartbeat interval the last PACE frame announced, in milliseconds. */
-  int paceMillis;
-  /** True if the last DATA frame asked for an acknowledgement at once (a DATA_ACK frame). */
-  boolean ackRequested;
-  /** Index in {@link #buffer()} where the DATA payload or handshake body starts. */
-  int bodyStart;
+  // The fields of the last frame or handshake message are those of DecodedFrame; bodyStart is an
+  // index in buffer().
 
   FrameReader(InputStream in) {
     this.in = in;
@@ -182,68 +171,19 @@ final class FrameReader {
     return buf[bodyStart];
   }
 
-  /** Reads one frame and returns its type; fields are set as the type needs. */
+  /**
+   * Reads one frame and returns its type; fields are set as the type needs ({@link FrameDecoder}
+   * decodes, this reads until it has enough).
+   */
   byte nextFrame() throws IOException {
-    ensure(1);
-    byte frameType = buf[pos];
-    switch (frameType) {
-      case Wire.DATA, Wire.DATA_ACK -> {
-        ensure(Wire.DATA_HEADER_BYTES);
-        long dataOffset = getLong(pos + 1);
-        int dataLength = getInt(pos + 9);
-        if (dataLength <= 0 || dataLength > Wire.MAX_DATA_PAYLOAD) {
-          throw new RockProtocolException(
-              "DATA length " + dataLength + " outside 1.." + Wire.MAX_DATA_PAYLOAD);
-        }
-        if (dataOffset < 0) {
-          throw new RockProtocolException("DATA offset " + dataOffset + " is negative");
-        }
-        ensure(Wire.DATA_HEADER_BYTES + dataLength);
-        offset = dataOffset;
-        length = dataLength;
-        ackRequested = frameType == Wire.DATA_ACK;
-        frameType = Wire.DATA;
-        bodyStart = pos + Wire.DATA_HEADER_BYTES;
-        pos += Wire.DATA_HEADER_BYTES + dataLength;
+    while (true) {
+      int taken = FrameDecoder.decode(buf, pos, limit, this);
+      if (taken > 0) {
+        pos += taken;
+        return type;
       }
-      case Wire.ACK -> {
-        ensure(Wire.ACK_BYTES);
-        received = getLong(pos + 1);
-        windowLimit = getLong(pos + 9);
-        flags = buf[pos + 17] & 0xff;
-        if (received < 0 || windowLimit < received) {
-          throw new RockProtocolException(
-              "ACK received " + received + " window limit " + windowLimit + " are inconsistent");
-        }
-        pos += Wire.ACK_BYTES;
-      }
-      case Wire.FIN -> {
-        ensure(Wire.FIN_BYTES);
-        offset = getLong(pos + 1);
-        if (offset < 0) {
-          throw new RockProtocolException("FIN offset " + offset + " is negative");
-        }
-        pos += Wire.FIN_BYTES;
-      }
-      case Wire.CLOSE -> pos += Wire.CLOSE_BYTES;
-      case Wire.PACE -> {
-        ensure(Wire.PACE_BYTES);
-        int millis = getInt(pos + 1);
-        if (millis <= 0) {
-          throw new RockProtocolException("PACE of " + millis + " ms is not positive");
-        }
-        paceMillis = millis;
-        pos += Wire.PACE_BYTES;
-      }
-      case Wire.CONFIRM -> {
-        ensure(Wire.CONFIRM_BYTES);
-        bodyStart = pos + 1;
-        pos += Wire.CONFIRM_BYTES;
-      }
-      default -> throw new RockProtocolException("unknown frame type " + Wire.typeName(frameType));
+      ensure(-taken);
     }
-    type = frameType;
-    return frameType;
   }
 
   /** Makes at least {@code count} unparsed bytes available, reading as needed. */
@@ -293,14 +233,11 @@ final class FrameReader {
   }
 
   private int getInt(int at) {
-    return ((buf[at] & 0xff) << 24)
-        | ((buf[at + 1] & 0xff) << 16)
-        | ((buf[at + 2] & 0xff) << 8)
-        | (buf[at + 3] & 0xff);
+    return FrameDecoder.getInt(buf, at);
   }
 
   private long getLong(int at) {
-    return ((long) getInt(at) << 32) | (getInt(at + 4) & 0xffffffffL);
+    return FrameDecoder.getLong(buf, at);
   }
 
   /** The peer speaks a protocol version this side does not. */

@@ -54,6 +54,53 @@ class FrameCodecTest {
   }
 
   @Test
+  void thePureDecoderAsksForExactlyTheBytesEachFrameNeedsAndDecodesEveryPrefixTheSame()
+      throws IOException {
+    FrameWriter writer = new FrameWriter();
+    writer.pace(25_000);
+    int at = writer.dataFrame(7, 5, true);
+    System.arraycopy(new byte[] {1, 2, 3, 4, 5}, 0, writer.buffer(), at, 5);
+    writer.ack(12, 99, false, true);
+    writer.confirm(new byte[ResumeKey.PROOF_BYTES]);
+    writer.fin(12);
+    writer.close();
+    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+    writer.flushTo(encoded);
+    byte[] bytes = encoded.toByteArray();
+    int[] sizes = {Wire.PACE_BYTES, Wire.DATA_HEADER_BYTES + 5, Wire.ACK_BYTES, Wire.CONFIRM_BYTES,
+        Wire.FIN_BYTES, Wire.CLOSE_BYTES};
+    byte[] types = {Wire.PACE, Wire.DATA, Wire.ACK, Wire.CONFIRM, Wire.FIN, Wire.CLOSE};
+    int pos = 0;
+    DecodedFrame frame = new DecodedFrame();
+    for (int i = 0; i < sizes.length; i++) {
+      // Every prefix of the frame: the decoder asks for more, never past the frame's own end.
+      for (int available = 0; available < sizes[i]; available++) {
+        int taken = FrameDecoder.decode(bytes, pos, pos + available, frame);
+        assertEquals(true, taken < 0 && -taken > available && -taken <= sizes[i],
+            "frame " + i + " with " + available + " bytes: " + taken);
+      }
+      assertEquals(sizes[i], FrameDecoder.decode(bytes, pos, bytes.length, frame));
+      assertEquals(types[i], frame.type);
+      pos += sizes[i];
+    }
+    assertEquals(bytes.length, pos);
+    FrameDecoder.decode(bytes, 0, bytes.length, frame);
+    assertEquals(25_000, frame.paceMillis);
+    FrameDecoder.decode(bytes, Wire.PACE_BYTES, bytes.length, frame);
+    assertEquals(7, frame.offset);
+    assertEquals(true, frame.ackRequested);
+    assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, Arrays.copyOfRange(bytes, frame.bodyStart, frame.bodyStart + 5));
+  }
+
+  @Test
+  void rejectsAPaceThatIsNotPositive() {
+    byte[] pace = {Wire.PACE, 0, 0, 0, 0};
+    RockProtocolException e = assertThrows(RockProtocolException.class,
+        () -> FrameDecoder.decode(pace, 0, pace.length, new DecodedFrame()));
+    assertEquals("PACE of 0 ms is not positive", e.getMessage());
+  }
+
+  @Test
   void rejectsUnknownFrameType() {
     FrameReader reader = new FrameReader(new ByteArrayInputStream(new byte[] {0x7f, 0, 0}));
     RockProtocolException e = assertThrows(RockProtocolException.class, reader::nextFrame);

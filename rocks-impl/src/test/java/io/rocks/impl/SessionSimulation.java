@@ -3,9 +3,6 @@ package io.rocks.impl;
 import io.rocks.RockProtocolException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.SocketTimeoutException;
-import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
@@ -301,8 +298,11 @@ final class SessionSimulation {
     /** True while the application waits for a wake-up: it made no progress at its last look. */
     boolean waiting;
     int readPauses;
-    SimInput input;
-    FrameReader reader;
+    /** What arrived on the current connection and is not decoded yet: {@code [inPos, inLimit)}. */
+    byte[] inBuf = new byte[1024];
+    int inPos;
+    int inLimit;
+    final DecodedFrame frame = new DecodedFrame();
     long lastSendAt;
     long readPausedUntil;
     long arrivalTail;
@@ -318,8 +318,8 @@ final class SessionSimulation {
 
     void newConnection(int gen) {
       connectionGen = gen;
-      input = new SimInput();
-      reader = new FrameReader(input);
+      inPos = 0;
+      inLimit = 0;
       arrivalTail = now;
       lastByteAt = now;
     }
@@ -535,22 +535,35 @@ final class SessionSimulation {
       if (!attached || gen != connectionGen || broken.get(gen) || gen == deafFrom) {
         return; // a connection that broke or was replaced: its bytes are lost with it
       }
-      input.add(chunk);
+      if (inBuf.length - inLimit < chunk.length) {
+        byte[] bigger = inBuf.length - (inLimit - inPos) >= chunk.length ? inBuf
+            : new byte[Math.max(2 * inBuf.length, inLimit - inPos + chunk.length)];
+        System.arraycopy(inBuf, inPos, bigger, 0, inLimit - inPos);
+        inLimit -= inPos;
+        inPos = 0;
+        inBuf = bigger;
+      }
+      System.arraycopy(chunk, 0, inBuf, inLimit, chunk.length);
+      inLimit += chunk.length;
       lastByteAt = now;
+      DecodedFrame reader = frame;
       while (true) {
-        byte type;
+        int taken;
         try {
-          type = reader.nextFrame();
-        } catch (SocketTimeoutException partial) {
-          break;
-        } catch (IOException e) {
-          throw violation(name + " could not decode a frame: " + e);
+          taken = FrameDecoder.decode(inBuf, inPos, inLimit, frame);
+        } catch (RockProtocolException e) {
+          throw violation(name + " could not decode a frame: " + e.getMessage());
         }
+        if (taken < 0) {
+          break; // the rest of the frame is still on its way
+        }
+        inPos += taken;
+        byte type = frame.type;
         try {
           boolean finished = switch (type) {
             case Wire.DATA -> {
               session.onData(
-                  reader.offset, reader.buffer(), reader.bodyStart, reader.length, reader.ackRequested, now * 1000);
+                  reader.offset, inBuf, reader.bodyStart, reader.length, reader.ackRequested, now * 1000);
               yield false;
             }
             case Wire.ACK -> session.onAck(reader.received, reader.windowLimit, reader.flags);
@@ -567,7 +580,7 @@ final class SessionSimulation {
               yield true;
             }
             case Wire.CONFIRM -> {
-              byte[] tag = reader.bodyBytes(0, ResumeKey.PROOF_BYTES);
+              byte[] tag = java.util.Arrays.copyOfRange(inBuf, reader.bodyStart, reader.bodyStart + ResumeKey.PROOF_BYTES);
               if (session.role == RealRock.Role.CONNECTOR && !session.keyed()) {
                 // The shell checks the acceptor's CONFIRM as the end of the handshake.
                 if (!java.util.Arrays.equals(tag, SERVER_TAG)) {
@@ -666,44 +679,6 @@ final class SessionSimulation {
     public int compareTo(Event other) {
       int byTime = Long.compare(at, other.at);
       return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
-    }
-  }
-
-  /** The bytes that arrived on one connection and were not decoded yet; never blocks. */
-  private static final class SimInput extends InputStream {
-    private static final SocketTimeoutException EMPTY =
-        new SocketTimeoutException("nothing buffered") {
-          @Override
-          public synchronized Throwable fillInStackTrace() {
-            return this;
-          }
-        };
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
-    private int at;
-
-    void add(byte[] chunk) {
-      chunks.add(chunk);
-    }
-
-    @Override
-    public int read() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) throws SocketTimeoutException {
-      byte[] head = chunks.peek();
-      if (head == null) {
-        throw EMPTY;
-      }
-      int n = Math.min(len, head.length - at);
-      System.arraycopy(head, at, dst, off, n);
-      at += n;
-      if (at == head.length) {
-        chunks.poll();
-        at = 0;
-      }
-      return n;
     }
   }
 }
