@@ -188,6 +188,8 @@ public final class Harness {
         options.backoffInitial().toMillis() + " ms to " + options.backoffCap().toMillis()
             + " ms, jitter " + options.backoffJitter());
     results.fact("rocks.inFlight", options.inFlightCapacity());
+    results.fact("rocks.idleAfter", options.idleAfter().toMillis() + " ms");
+    results.fact("rocks.idleHeartbeat", options.idleHeartbeatInterval().toMillis() + " ms");
     results.fact("tcp.keepalive_time", readOr("/proc/sys/net/ipv4/tcp_keepalive_time", "?").strip());
     results.fact("tcp.keepalive_intvl", readOr("/proc/sys/net/ipv4/tcp_keepalive_intvl", "?").strip());
     results.fact("tcp.keepalive_probes", readOr("/proc/sys/net/ipv4/tcp_keepalive_probes", "?").strip());
@@ -221,9 +223,9 @@ public final class Harness {
   }
 
   /**
-   * Paces a fault schedule (cut every 2 s, hold an outage for its drawn length): returns at
-   * {@code deadlineNanos}. Not a wait for a condition; those use {@code RockEvents.await} or
-   * latches.
+   * Paces a fault schedule (cut every 2 s, hold an outage for its drawn length), or ends a pause
+   * that a figure's definition sets (figure 5's wait for idle mode): returns at {@code
+   * deadlineNanos}. Not a wait for a condition; those use {@code RockEvents.await} or latches.
    */
   static void sleepUntil(long deadlineNanos) throws InterruptedException {
     long left = deadlineNanos - System.nanoTime();

@@ -3,6 +3,7 @@ package io.rocks.bench;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.bench.Net.Kind;
+import io.rocks.impl.IdleModeProbe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,8 +26,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * second JVM ({@link IdlePeer}) the 10,000 accepting ends: one JVM holding both would need 20,000
  * file descriptors, the whole limit here. Plain sockets first, then rocks, each held open by the
  * application with no thread of its own. For each side: heap per connection (used heap after full
- * collections, before and after, divided by the count), platform threads at 0, 100 and 10,000
- * rocks, and the CPU the processes use while everything is idle (for rocks: heartbeats).
+ * collections, before and after, divided by the count), platform threads, and the CPU the
+ * processes use while everything is idle (for rocks: heartbeats). Rocks are measured at 10%, 25%,
+ * 50% and all of the count, each time soon after the last was connected, while their heartbeats
+ * come at the usual interval; then, with all of them, once more in idle mode, after {@code
+ * idleAfter} without application data ({@link #idleMode}).
+ *
+ * <p>Runs on the harness's thread; the connecting is done by virtual threads it joins.
  */
 final class IdleFigure {
   private static final double KIB = 1024;
@@ -86,7 +93,7 @@ final class IdleFigure {
     long[] count() throws IOException {
       String[] f = ask("count");
       long[] values = new long[6];
-      for (int i = 0; i < 6; i++) {
+      for (int i = 0; i < values.length; i++) {
         values[i] = Long.parseLong(f[i + 1]);
       }
       return values;
@@ -101,6 +108,23 @@ final class IdleFigure {
         classes.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
       }
       return classes;
+    }
+
+    /** How many of the peer's rocks are in idle mode now. */
+    int inIdleMode() throws IOException {
+      return Integer.parseInt(ask("idlemode")[1]);
+    }
+
+    /** The peer's platform threads by kind, as {@link Snapshot#platformThreadNames} gives them. */
+    Map<String, Integer> threads() throws IOException {
+      in.println("threads");
+      Map<String, Integer> names = new TreeMap<>();
+      String line;
+      while (!(line = line()).equals("end")) {
+        String[] f = line.split(" ", 3);
+        names.put(f[2], Integer.parseInt(f[1]));
+      }
+      return names;
     }
 
     @Override
@@ -145,7 +169,7 @@ final class IdleFigure {
     Snapshot remote0 = peer.snapshot();
     List<Socket> sockets = connectMany(Kind.PLAIN, new InetSocketAddress(Net.LOOPBACK, peer.plainPort), n, 8);
     awaitCount(peer, 2, n, Duration.ofSeconds(60));
-    measure(peer, "idle.plain", Kind.PLAIN, n, local0, remote0, 2);
+    measure(peer, "idle.plain", Kind.PLAIN, n, local0, remote0, 2, h.settings.idleWindow());
     h.results.fact("idle.plain.threads.client", Snapshot.liveThreads());
     h.results.fact("idle.plain.threads.server", peer.count()[3]);
     for (Socket socket : sockets) {
@@ -156,13 +180,19 @@ final class IdleFigure {
 
   /**
    * Connects rocks in small batches, one at a time, up to each checkpoint (for 10,000: 1,000,
-   * 2,500, 5,000 and 10,000) and measures there. A rock that suspends although nothing was cut
-   * means the machine cannot keep up with the heartbeats: the ramp stops there and the page says
-   * so, with the figures of the last checkpoint that held.
+   * 2,500, 5,000 and 10,000) and measures there; with all of them, measures once more in idle
+   * mode. A rock that suspends although nothing was cut means the machine cannot keep up with the
+   * heartbeats: the ramp stops there and the page says so, with the figures of the last checkpoint
+   * that held.
    */
   private void rocks(Peer peer, int n) throws Exception {
+    // Each checkpoint's profile leaves JFR's threads running for good: start them before the
+    // baseline, so that platform threads counted later differ from it by what the rocks started.
+    Profiler.startRecorderThreads();
     Snapshot local0 = Snapshot.take();
     Snapshot remote0 = peer.snapshot();
+    Map<String, Integer> localThreads0 = Snapshot.platformThreadNames();
+    Map<String, Integer> remoteThreads0 = peer.threads();
     Map<String, long[]> localBefore = Snapshot.histogram();
     Map<String, long[]> remoteBefore = peer.histogram();
     InetSocketAddress at = new InetSocketAddress(Net.LOOPBACK, peer.rockPort);
@@ -179,11 +209,13 @@ final class IdleFigure {
     List<String> measured = new ArrayList<>();
     String collapse = null;
     long t0 = System.nanoTime();
+    long settledNanos = t0;
     for (int checkpoint : checkpoints) {
       while (collapse == null && rocks.size() < checkpoint) {
         int count = Math.min(batch, checkpoint - rocks.size());
         rocks.addAll(connectMany(Kind.ROCK, at, count, 1));
         collapse = awaitSettled(peer, rocks);
+        settledNanos = System.nanoTime();
       }
       if (collapse != null) {
         break;
@@ -193,10 +225,12 @@ final class IdleFigure {
       }
       // What "idle" means here: no application byte for four heartbeat intervals, by which time
       // each rock has given back the buffers its setup grew (they are trimmed when a heartbeat is
-      // due). The pause is part of the figure's definition, not a wait for something to happen.
+      // due); the rocks connected since the last checkpoint still heartbeat at the usual interval
+      // (those connected first may be in idle mode by now: the page counts them). The pause is
+      // part of the figure's definition, not a wait for something to happen.
       Thread.sleep(h.options.heartbeatInterval().multipliedBy(4).toMillis());
       String prefix = "idle." + checkpoint;
-      measure(peer, prefix, Kind.ROCK, checkpoint, local0, remote0, 2);
+      measure(peer, prefix, Kind.ROCK, checkpoint, local0, remote0, 2, h.settings.idleWindow());
       h.results.fact(prefix + ".threads.client", Snapshot.liveThreads());
       h.results.fact(prefix + ".threads.server", peer.count()[3]);
       List<String> localHistogram = perConnection(localBefore, Snapshot.histogram(), checkpoint, 12);
@@ -213,15 +247,79 @@ final class IdleFigure {
       h.results.profile(prefix + ".cpuProfile", profile);
       h.results.profile(prefix + ".histogram.client", localHistogram);
       h.results.profile(prefix + ".histogram.server", remoteHistogram);
+      // The rocks connected first may have gone into idle mode by now: the page says how many.
+      h.results.fact(prefix + ".inIdleMode.client", inIdleMode(rocks));
+      h.results.fact(prefix + ".inIdleMode.server", peer.inIdleMode());
       h.log("figure 5: %,d rock pairs idle and measured", checkpoint);
     }
     if (collapse != null) {
       h.results.fact("idle.collapse", collapse);
       h.log("figure 5: stopped: %s", collapse);
+    } else {
+      idleMode(peer, rocks, settledNanos, local0, remote0, localThreads0, remoteThreads0);
     }
     for (Socket socket : rocks) {
       Net.abort(socket);
     }
+  }
+
+  /**
+   * Measures all the rocks again, in idle mode. A rock enters idle mode {@code idleAfter} after its
+   * creation if no application byte passed meanwhile, and announces it to its peer with a PACE
+   * frame; from {@code settledNanos}, when the last rock was connected, this waits {@code
+   * idleAfter} and two heartbeat intervals, so that the last rock is in idle mode and its peer has
+   * heard. That wait is part of the figure's definition; it overlaps the last checkpoint's
+   * measurements, so it adds only what is left of it.
+   *
+   * <p>Then heap, CPU, platform threads and suspensions, as at the checkpoints, with one
+   * difference: each CPU window lasts at least one idle heartbeat interval. In idle mode a rock
+   * sends one heartbeat per such interval, at a moment set by when it was connected, and rocks
+   * connected in one batch send theirs close together; a shorter window would catch some of those
+   * bursts and miss others, so CPU would depend on where the window fell.
+   */
+  private void idleMode(
+      Peer peer,
+      List<Socket> rocks,
+      long settledNanos,
+      Snapshot local0,
+      Snapshot remote0,
+      Map<String, Integer> localThreads0,
+      Map<String, Integer> remoteThreads0)
+      throws Exception {
+    int n = rocks.size();
+    String prefix = "idle." + n + ".idlemode";
+    Duration wait = h.options.idleAfter().plus(h.options.heartbeatInterval().multipliedBy(2));
+    Duration window = h.settings.idleWindow();
+    if (window.compareTo(h.options.idleHeartbeatInterval()) < 0) {
+      window = h.options.idleHeartbeatInterval();
+    }
+    h.results.fact("idle.idlemode.waitMillis", wait.toMillis());
+    h.results.fact("idle.idlemode.windowMillis", window.toMillis());
+    h.log("figure 5: waiting for idle mode, until %.1f s after the last rock was connected", wait.toMillis() / 1e3);
+    Harness.sleepUntil(settledNanos + wait.toNanos());
+    h.results.fact(prefix + ".inIdleMode.client", inIdleMode(rocks));
+    h.results.fact(prefix + ".inIdleMode.server", peer.inIdleMode());
+    measure(peer, prefix, Kind.ROCK, n, local0, remote0, 2, window);
+    h.results.fact(prefix + ".threads.client", Snapshot.liveThreads());
+    h.results.fact(prefix + ".threads.server", peer.count()[3]);
+    h.results.profile(
+        prefix + ".threads.client.change", Snapshot.threadChanges(localThreads0, Snapshot.platformThreadNames()));
+    h.results.profile(prefix + ".threads.server.change", Snapshot.threadChanges(remoteThreads0, peer.threads()));
+    String trouble = suspensions(peer, rocks);
+    h.results.fact(prefix + ".suspensions", trouble == null ? "none" : trouble);
+    h.results.fact("idle.idlemode.count", n);
+    h.log("figure 5: %,d rock pairs measured in idle mode%s", n, trouble == null ? "" : ": " + trouble);
+  }
+
+  /** Returns how many of {@code rocks} are in idle mode now. */
+  private static int inIdleMode(List<Socket> rocks) {
+    int idle = 0;
+    for (Socket socket : rocks) {
+      if (IdleModeProbe.idle(((RockSocket) socket).rock())) {
+        idle++;
+      }
+    }
+    return idle;
   }
 
   /**
@@ -273,9 +371,19 @@ final class IdleFigure {
         rocks.size(), suspended, failed, count[5]);
   }
 
-  /** Heap per connection (3 snapshots a second apart) and idle CPU ({@code windows} windows), both sides. */
+  /**
+   * Heap per connection (3 snapshots a second apart) and idle CPU ({@code windows} windows of
+   * {@code window} each), both sides.
+   */
   private void measure(
-      Peer peer, String prefix, Kind kind, int n, Snapshot local0, Snapshot remote0, int windows)
+      Peer peer,
+      String prefix,
+      Kind kind,
+      int n,
+      Snapshot local0,
+      Snapshot remote0,
+      int windows,
+      Duration window)
       throws Exception {
     for (int i = 0; i < 3; i++) {
       Snapshot local = Snapshot.take();
@@ -284,7 +392,6 @@ final class IdleFigure {
       h.results.sample(prefix + ".heap.server", kind.key(), (remote.heapUsed() - remote0.heapUsed()) / KIB / n);
       Thread.sleep(1000);
     }
-    Duration window = h.settings.idleWindow();
     for (int i = 0; i < windows; i++) {
       long c0 = Harness.processCpuNanos();
       long p0 = peer.count()[4];

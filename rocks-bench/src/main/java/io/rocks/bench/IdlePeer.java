@@ -5,6 +5,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.IdleModeProbe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -23,8 +24,10 @@ import java.util.Map;
  *
  * <pre>
  *   count       -> count ROCKS CONNECTED PLAIN THREADS CPU_NANOS SUSPENDED_OR_FAILED
+ *   idlemode    -> idlemode ROCKS_IN_IDLE_MODE
  *   snapshot    -> snapshot HEAP_USED THREADS CPU_NANOS      (after full collections)
  *   histogram   -> hist BYTES INSTANCES CLASS ... end
+ *   threads     -> thread COUNT NAME ... end                 (platform threads by kind)
  *   closeplain  -> ok
  *   exit
  * </pre>
@@ -33,6 +36,7 @@ public final class IdlePeer {
   private IdlePeer() {}
 
   public static void main(String[] args) throws Exception {
+    // The harness's options (Harness#options): figure 5 times its wait for idle mode by them.
     RockOptions options = RockOptions.defaults();
     RockServerSocket rockServer =
         Rocks.serverSocket(new InetSocketAddress(Net.LOOPBACK, 0), 4096, options);
@@ -78,6 +82,23 @@ public final class IdlePeer {
         case "histogram" -> {
           for (Map.Entry<String, long[]> e : Snapshot.histogram().entrySet()) {
             out.println("hist " + e.getValue()[0] + " " + e.getValue()[1] + " " + e.getKey());
+          }
+          out.println("end");
+        }
+        case "idlemode" -> {
+          int idle = 0;
+          synchronized (rocks) {
+            for (RockSocket rock : rocks) {
+              if (IdleModeProbe.idle(rock.rock())) {
+                idle++;
+              }
+            }
+          }
+          out.println("idlemode " + idle);
+        }
+        case "threads" -> {
+          for (Map.Entry<String, Integer> e : Snapshot.platformThreadNames().entrySet()) {
+            out.println("thread " + e.getValue() + " " + e.getKey());
           }
           out.println("end");
         }

@@ -1,8 +1,13 @@
 package io.rocks.bench;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
@@ -26,6 +31,39 @@ record Snapshot(long heapUsed, int platformThreads, long cpuNanos) {
 
   static int liveThreads() {
     return ManagementFactory.getThreadMXBean().getThreadCount();
+  }
+
+  /**
+   * Returns this JVM's live platform threads by name, each run of digits in a name written {@code
+   * #} so that numbered threads of one kind ({@code ForkJoinPool-1-worker-3}) count together: name
+   * to count, sorted by name. Virtual threads are not among them, as in {@link #liveThreads}.
+   */
+  static Map<String, Integer> platformThreadNames() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Integer> names = new TreeMap<>();
+    for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds(), 0)) {
+      if (info != null) { // ended since the ids were taken
+        names.merge(info.getThreadName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Returns, one line each, the kinds of platform thread whose count changed from {@code before}
+   * to {@code after} (as {@link #platformThreadNames} gives them): {@code "+1 rocks-timer"}.
+   */
+  static List<String> threadChanges(Map<String, Integer> before, Map<String, Integer> after) {
+    Map<String, Integer> change = new TreeMap<>();
+    before.forEach((name, count) -> change.merge(name, -count, Integer::sum));
+    after.forEach((name, count) -> change.merge(name, count, Integer::sum));
+    List<String> lines = new ArrayList<>();
+    change.forEach((name, delta) -> {
+      if (delta != 0) {
+        lines.add(String.format("%+d %s", delta, name));
+      }
+    });
+    return lines;
   }
 
   /**
