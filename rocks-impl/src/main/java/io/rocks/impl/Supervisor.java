@@ -54,10 +54,11 @@ final class Supervisor {
   /** Attempts of this suspension, for the timeout's report. */
   private int tries;
   private final Deque<IOException> errors = new ArrayDeque<>();
-  /** The next attempt or deadline on the timer; null while an attempt runs or none waits. */
+  /**
+   * The next attempt or deadline on the timer; null while an attempt runs or none waits. Only an
+   * attempt that ended schedules the next, so no two attempts of a rock run at once.
+   */
   private RockTimer.Entry next;
-  /** True while an attempt's thread runs. */
-  private boolean attempting;
   /** Attempts of the last reconnection; carried over when the link it made died at once. */
   private int lastAttempts;
   private long lastResumeNanos;
@@ -173,7 +174,7 @@ final class Supervisor {
     next = RockTimer.at(at, () -> {
       lock.lock();
       try {
-        if (current == episode && !attempting) {
+        if (current == episode) {
           next = null;
           startAttemptLocked(current);
         }
@@ -185,7 +186,6 @@ final class Supervisor {
 
   /** Under {@link #lock}: starts an attempt of {@code current} on a thread of its own. */
   private void startAttemptLocked(long current) {
-    attempting = true;
     RockThreads.start("reconnect", rock.id, () -> attemptOnce(current));
   }
 
@@ -199,13 +199,6 @@ final class Supervisor {
     } catch (RuntimeException e) {
       log.error("rock {}: reconnecting failed unexpectedly", rock.id, e);
       rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
-    } finally {
-      lock.lock();
-      try {
-        attempting = false;
-      } finally {
-        lock.unlock();
-      }
     }
   }
 
