@@ -72,6 +72,11 @@ final class RealRock implements Rock {
    * on it ({@link #writeFailed}).
    */
   private static final long WRITE_FAILURE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /**
+   * How long a writer thread with nothing to send waits for more before it ends: long enough that
+   * a busy rock keeps its writer, short enough that an idle one has none.
+   */
+  private static final long WRITER_LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** The least time between two looks of a rock's watch. */
   private static final long WATCH_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
@@ -157,6 +162,12 @@ final class RealRock implements Rock {
   private boolean sendPending;
   /** Application threads waiting in {@link #write} for space while another thread reads frames. */
   private int writersWaiting;
+  /**
+   * The running writer thread's token and its generation; null if none runs ({@link
+   * #signalWriterLocked}). A writer clears the token only if it is still its own.
+   */
+  private Object writer;
+  private long writerGeneration;
 
   /** The rock's next look on the shared timer ({@link #watch}); null while none is scheduled. */
   private RockTimer.Entry watchEntry;
@@ -868,7 +879,7 @@ final class RealRock implements Rock {
             return;
           }
           if (oneRound) {
-            sendable.signalAll(); // more is due: the writer thread sends it
+            signalWriterLocked(); // more is due: the writer thread sends it
             return;
           }
         } finally {
@@ -930,8 +941,29 @@ final class RealRock implements Rock {
   private void wakeSender() {
     sendPending = true;
     if (!sendingInline) {
-      sendable.signalAll();
+      signalWriterLocked();
     }
+  }
+
+  /**
+   * Under {@link #lock}: wakes the current connection's writer thread, or starts one if none runs.
+   * A writer runs only while there is something to send and for {@link #WRITER_LINGER_NANOS}
+   * after, so an idle rock has none: its heartbeat, every idle interval, starts one.
+   */
+  private void signalWriterLocked() {
+    if (writer != null && writerGeneration == generation) {
+      sendable.signalAll();
+      return;
+    }
+    Connection conn = connection;
+    if (conn == null || state.isTerminal()) {
+      return;
+    }
+    long gen = generation;
+    Object token = new Object();
+    writer = token;
+    writerGeneration = gen;
+    RockThreads.start("writer", id, () -> writeLoop(conn, gen, token));
   }
 
   void shutdownOutput() {
@@ -1413,7 +1445,8 @@ final class RealRock implements Rock {
     if (!conn.readByAttacher) {
       RockThreads.start("reader", id, () -> readLoop(conn, gen));
     }
-    RockThreads.start("writer", id, () -> writeLoop(conn, gen));
+    // The writer starts when something is to be sent (signalWriterLocked): attach made the first
+    // ACK due, unless WELCOME carried it.
   }
 
   /**
@@ -1823,41 +1856,26 @@ final class RealRock implements Rock {
       if (role == Role.CONNECTOR && welcomePending()) {
         next = liveness.heartbeatIntervalNanos(); // the handshake timeout is the reader's to watch
       } else {
-        long fast = liveness.fastLimitNanos();
-        long silent = conn.reader.silentNanos(now, fast);
-        long limit = liveness.silenceLimitNanos();
-        long dataWait = session.dataWaiting() ? liveness.dataWaitNanos(now, silent) : 0;
+        RockSession.Look verdict = session.look(
+            now, conn.reader.silentNanos(now, liveness.fastLimitNanos()), now - conn.lastSendNanos);
+        if (verdict.dead()) {
+          dead = silenceException(verdict.silenceNanos());
+          return;
+        }
         IOException writeFailure = conn.writeFailure;
-        if (silent >= limit) {
-          dead = silenceException(silent);
-          return;
-        }
-        if (dataWait >= fast) {
-          dead = silenceException(dataWait);
-          return;
-        }
         if (writeFailure != null && now - conn.writeFailedNanos >= WRITE_FAILURE_GRACE_NANOS) {
           dead = writeFailure;
           return;
         }
-        if (session.maybeEnterIdle(now)) {
+        if (verdict.enteredIdle()) {
           keepAlive = options.tcpKeepAlive();
           log.debug("rock {}: idle; heartbeats every {} ms", id, liveness.heartbeatIntervalNanos() / 1_000_000);
         }
         wake();
-        long interval = liveness.heartbeatIntervalNanos();
-        long sinceSend = now - conn.lastSendNanos;
-        if (sinceSend >= interval) {
+        if (verdict.heartbeatDue()) {
           wakeSender(); // the writer sends the heartbeat
-          sinceSend = 0;
         }
-        next = Math.min(interval - sinceSend, limit - silent);
-        if (session.dataWaiting()) {
-          next = Math.min(next, fast - dataWait);
-        }
-        if (!liveness.idle()) {
-          next = Math.min(next, liveness.idleAtNanos() - now);
-        }
+        next = verdict.nextAtNanos() - now;
         if (writeFailure != null) {
           next = Math.min(next, WRITE_FAILURE_GRACE_NANOS);
         }
@@ -1879,7 +1897,7 @@ final class RealRock implements Rock {
    * Waits on {@link #sendable} without any lock but {@link #lock}; takes {@link #sendLock} to
    * encode and write.
    */
-  private void writeLoop(Connection conn, long gen) {
+  private void writeLoop(Connection conn, long gen, Object token) {
     try {
       while (true) {
         long waitNanos = sendDue(conn, gen);
@@ -1894,8 +1912,11 @@ final class RealRock implements Rock {
           if (gen != generation) {
             return;
           }
-          if (!sendPending) {
-            sendable.await(); // the watch wakes it when a heartbeat is due
+          if (!sendPending && sendable.awaitNanos(WRITER_LINGER_NANOS) <= 0 && !sendPending) {
+            if (writer == token) {
+              writer = null; // under the lock: the next wake-up starts a writer
+            }
+            return;
           }
         } finally {
           lock.unlock();
@@ -1908,6 +1929,15 @@ final class RealRock implements Rock {
     } catch (RuntimeException e) {
       log.error("rock {}: writer failed unexpectedly", id, e);
       fail(gen, new RockException("rock " + id + ": internal error in writer", e));
+    } finally {
+      lock.lock();
+      try {
+        if (writer == token) {
+          writer = null;
+        }
+      } finally {
+        lock.unlock();
+      }
     }
   }
 

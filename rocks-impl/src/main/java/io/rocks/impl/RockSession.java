@@ -213,6 +213,47 @@ final class RockSession {
     return true;
   }
 
+  /**
+   * What the connection's timers call for at {@code nowNanos}, when the peer has been silent for
+   * {@code silentNanos} and this side sent nothing for {@code sinceSendNanos}.
+   *
+   * @param dead true if the connection is dead: the peer was silent past its limit, or past the
+   *     usual detection time while written data waits for an acknowledgement ({@link Liveness})
+   * @param silenceNanos the silence that made it dead
+   * @param heartbeatDue true if a heartbeat is due now
+   * @param enteredIdle true if the rock entered idle mode at this look (a PACE frame is due)
+   * @param nextAtNanos when to look again, if not dead
+   */
+  record Look(boolean dead, long silenceNanos, boolean heartbeatDue, boolean enteredIdle, long nextAtNanos) {}
+
+  /**
+   * Looks at the connection's timers: the silence limits, idle mode, the heartbeat. The driver
+   * calls it at the time {@link Look#nextAtNanos} of the previous look said, or sooner (after a
+   * {@link #WAKE_TIMER} wake-up), with the silence it measured (stalls of its own discounted).
+   */
+  Look look(long nowNanos, long silentNanos, long sinceSendNanos) {
+    long fast = liveness.fastLimitNanos();
+    long limit = liveness.silenceLimitNanos();
+    long dataWait = dataWaiting() ? liveness.dataWaitNanos(nowNanos, silentNanos) : 0;
+    if (silentNanos >= limit) {
+      return new Look(true, silentNanos, false, false, 0);
+    }
+    if (dataWait >= fast) {
+      return new Look(true, dataWait, false, false, 0);
+    }
+    boolean enteredIdle = maybeEnterIdle(nowNanos);
+    long interval = liveness.heartbeatIntervalNanos();
+    boolean heartbeatDue = sinceSendNanos >= interval;
+    long next = Math.min(heartbeatDue ? interval : interval - sinceSendNanos, limit - silentNanos);
+    if (dataWaiting()) {
+      next = Math.min(next, fast - dataWait);
+    }
+    if (!liveness.idle()) {
+      next = Math.min(next, liveness.idleAtNanos() - nowNanos);
+    }
+    return new Look(false, 0, heartbeatDue, enteredIdle, nowNanos + next);
+  }
+
   /** True while written data waits for the peer's acknowledgement. */
   boolean dataWaiting() {
     return acked < written;

@@ -18,10 +18,11 @@ import java.util.SplittableRandom;
  * After every event the invariants are checked ({@link #check}); a violation throws {@link
  * Violation} naming the seed, the virtual time and the counters of both sessions.
  *
- * <p>What it does not model yet: the handshake itself and its refusal of stale or duplicate
- * resumes (the shell's: {@link RealRockServerSocket}, tested on real sockets), and the timers of
- * detection and backoff, which live in the shell; here each side notices a failure after a
- * delay drawn like the real detection time.
+ * <p>Each side runs the shell's watch on the virtual clock ({@link RockSession#look}): heartbeats,
+ * silence limits and idle mode decide when a side notices a silent cut or a black hole, and a
+ * suspension of a connection that still works is a violation. What it does not model: the
+ * handshake itself and its refusal of stale or duplicate resumes ({@link RealRockServerSocket},
+ * tested on real sockets), stalls of the JVM, and write errors.
  */
 final class SessionSimulation {
   /** A broken invariant, with what is needed to replay it. */
@@ -347,20 +348,15 @@ final class SessionSimulation {
       if (look != watchLooks || !attached) {
         return;
       }
-      Liveness liveness = session.liveness;
-      long nowNanos = now * 1000;
-      long fast = liveness.fastLimitNanos();
-      long silent = (now - lastByteAt) * 1000;
-      long limit = liveness.silenceLimitNanos();
-      long dataWait = session.dataWaiting() ? liveness.dataWaitNanos(nowNanos, silent) : 0;
-      if (silent >= limit || dataWait >= fast) {
+      RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000);
+      if (verdict.dead()) {
         boolean healthy =
             !broken.get(connectionGen) && deafFrom != connectionGen
                 && peer.attached && peer.connectionGen == connectionGen;
         if (healthy) {
-          throw violation(name + " suspended a healthy connection: silent " + silent / 1_000_000
-              + " ms, limit " + limit / 1_000_000 + " ms, data waiting " + dataWait / 1_000_000
-              + " ms, idle " + liveness.idle());
+          throw violation(name + " suspended a healthy connection after " + verdict.silenceNanos() / 1_000_000
+              + " ms of silence; idle " + session.liveness.idle() + ", data waiting " + session.dataWaiting()
+              + ", limit " + session.liveness.silenceLimitNanos() / 1_000_000 + " ms");
         }
         int gen = connectionGen;
         detachAt(now, gen);
@@ -370,24 +366,15 @@ final class SessionSimulation {
         }
         return;
       }
-      if (session.maybeEnterIdle(nowNanos)) {
+      if (verdict.enteredIdle()) {
         tally.idleEntries++;
       }
       afterInput();
-      long interval = liveness.heartbeatIntervalNanos() / 1000;
-      long sinceSend = now - lastSendAt;
-      if (sinceSend >= interval) {
+      if (verdict.heartbeatDue() && now > lastSendAt) { // as the writer: unless a batch just went
         session.trimIdle();
         send(true);
-        sinceSend = 0;
       }
-      long next = Math.min(interval - sinceSend, (limit - silent) / 1000);
-      if (session.dataWaiting()) {
-        next = Math.min(next, (fast - dataWait) / 1000);
-      }
-      if (!liveness.idle()) {
-        next = Math.min(next, liveness.idleAtNanos() / 1000 - now);
-      }
+      long next = verdict.nextAtNanos() / 1000 - now;
       watchAt(now + Math.max(5 * MS, next));
     }
 

@@ -211,6 +211,8 @@ class RocksPolicyTest {
     java.nio.file.Path example = java.nio.file.Path.of("..", "docs", "application.conf");
     RocksPolicy policy = RocksPolicy.parse(java.nio.file.Files.readString(example), example.toString());
     assertEquals(Duration.ofHours(48), policy.defaults().reconnectTimeout());
+    assertEquals(Duration.ofMinutes(2), policy.defaults().idleAfter());
+    assertEquals(Duration.ofSeconds(20), policy.defaults().idleHeartbeatInterval());
     assertEquals(Duration.ofHours(1), policy.forConnect("db", InetAddress.getByName("192.0.2.1"), 5432)
         .orElseThrow().reconnectTimeout());
     RockOptions gateway = policy.forConnect("a.gw.example.net", InetAddress.getByName("192.0.2.2"), 7000).orElseThrow();
