@@ -27,10 +27,12 @@ import java.util.Set;
  *   <li>bulk throughput over loopback ({@link BulkFigure})
  *   <li>connect to first echoed byte, on loopback and through Toxiproxy ({@link ConnectFigure})
  *   <li>and 4: a silent cut: time to suspension, and from restoration to data ({@link CutFigure})
- *   <li>10,000 idle rocks in one JVM ({@link IdleFigure})
+ *   <li value="5">10,000 idle rocks in one JVM ({@link IdleFigure})
  *   <li>throughput with the link cut every 2 s ({@link FlakyFigure})
  *   <li>a storm of 10,000 rocks connecting at once under load, then reset and black-holed at once
  *       ({@link StormFigure})
+ *   <li>the deterministic simulator of rocks-impl's tests, run for 60 s from seed 1,000,001
+ *       ({@link SimFigure})
  * </ol>
  *
  * {@code --idle N} holds N idle connections in figure 5 instead of 10,000; {@code --storm N} opens
@@ -61,31 +63,32 @@ public final class Harness {
       int flakyRuns,
       int stormRocks,
       Duration stormIdle,
+      Duration simBudget,
       boolean quick) {
     static Settings full() {
       return new Settings(
           1L << 30, 256L << 20, 21, 300, 3_000, 300, 30, 20, 10_000, Duration.ofSeconds(5), 3,
-          Duration.ofSeconds(12), 3, 10_000, Duration.ofSeconds(10), false);
+          Duration.ofSeconds(12), 3, 10_000, Duration.ofSeconds(10), Duration.ofSeconds(60), false);
     }
 
     Settings withIdleRocks(int count) {
       return new Settings(
           bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectSteadyWarmups, connectRuns,
           toxiConnectRuns, cuts,
-          count, idleWindow, idleWindows, flakySeconds, flakyRuns, stormRocks, stormIdle, quick);
+          count, idleWindow, idleWindows, flakySeconds, flakyRuns, stormRocks, stormIdle, simBudget, quick);
     }
 
     Settings withStormRocks(int count) {
       return new Settings(
           bulkBytes, bulkWarmupBytes, bulkRuns, connectWarmups, connectSteadyWarmups, connectRuns,
           toxiConnectRuns, cuts,
-          idleRocks, idleWindow, idleWindows, flakySeconds, flakyRuns, count, stormIdle, quick);
+          idleRocks, idleWindow, idleWindows, flakySeconds, flakyRuns, count, stormIdle, simBudget, quick);
     }
 
     static Settings quickCheck() {
       return new Settings(
           64L << 20, 32L << 20, 2, 50, 300, 20, 5, 3, 500, Duration.ofSeconds(2), 2,
-          Duration.ofSeconds(5), 1, 500, Duration.ofSeconds(5), true);
+          Duration.ofSeconds(5), 1, 500, Duration.ofSeconds(5), Duration.ofSeconds(5), true);
     }
   }
 
@@ -97,7 +100,7 @@ public final class Harness {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of("target/bench/harness.tsv");
-    Set<String> only = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5", "6", "7"));
+    Set<String> only = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5", "6", "7", "8"));
     boolean quick = false;
     Integer idle = null;
     Integer storm = null;
@@ -160,6 +163,9 @@ public final class Harness {
     }
     if (figures.contains("7")) {
       new StormFigure(this).run();
+    }
+    if (figures.contains("8")) {
+      new SimFigure(this).run();
     }
     results.fact("harness.seconds", String.format("%.0f", (System.nanoTime() - startNanos) / 1e9));
     results.fact("machine.load.end", loadAverage());

@@ -105,6 +105,7 @@ public final class Report {
     idle();
     flaky();
     new StormSection(r, body, rows, bars).render();
+    new SimSection(r, body, rows, bars).render();
     StringBuilder page = new StringBuilder();
     page.append("# Benchmarks\n\n");
     page.append(
@@ -124,8 +125,8 @@ public final class Report {
     page.append("| Load average (1 / 5 / 15 min) | ").append(fact("machine.load.start", "?"))
         .append(" when the harness started, ").append(fact("machine.load.end", "?")).append(" when it ended |\n");
     page.append("| JDK | ").append(fact("jdk", "?")).append("; harness JVM flags `")
-        .append(fact("jvm.args", "")).append("`; figure 1, figure 2, figures 3, 4 and 6, figure 5, and"
-            + " figure 7 each run in a JVM of their own, as JMH forks each benchmark, so that no figure's JIT"
+        .append(fact("jvm.args", "")).append("`; figure 1, figure 2, figures 3, 4 and 6, figure 5,"
+            + " figure 7 and figure 8 each run in a JVM of their own, as JMH forks each benchmark, so that no figure's JIT"
             + " profiles or heap come from another's |\n");
     page.append("| Rocks | ").append(revision).append("; default policy: heartbeat every ")
         .append(fact("rocks.heartbeat", "?")).append(", failure sensitivity ").append(fact("rocks.sensitivity", "?"))
