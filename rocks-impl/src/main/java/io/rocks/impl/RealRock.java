@@ -1899,12 +1899,14 @@ final class RealRock implements Rock {
    */
   private void writeLoop(Connection conn, long gen, Object token) {
     try {
+      int batches = 0;
       while (true) {
         long waitNanos = sendDue(conn, gen);
         if (waitNanos < 0) {
           return;
         }
         if (waitNanos == 0) {
+          batches++;
           continue; // something was sent: look again before waiting
         }
         lock.lock();
@@ -1912,7 +1914,10 @@ final class RealRock implements Rock {
           if (gen != generation) {
             return;
           }
-          if (!sendPending && sendable.awaitNanos(WRITER_LINGER_NANOS) <= 0 && !sendPending) {
+          // A writer that sent one batch (a heartbeat, an acknowledgement) ends at once; one that
+          // sent more serves a busy rock and waits a while for the next.
+          long linger = batches > 1 ? WRITER_LINGER_NANOS : 0;
+          if (!sendPending && (linger == 0 || sendable.awaitNanos(linger) <= 0) && !sendPending) {
             if (writer == token) {
               writer = null; // under the lock: the next wake-up starts a writer
             }
