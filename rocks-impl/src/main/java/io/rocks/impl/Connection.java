@@ -96,8 +96,10 @@ final class Connection {
   }
 
   /**
-   * Closes the connection, waking its reader and writer with an exception. Never blocks and never
-   * throws; safe to call from any thread, more than once.
+   * Closes the connection, waking its reader and writer with an exception. Never throws; safe to
+   * call from any thread, more than once. It waits only for the threads blocked in the socket to
+   * leave it once woken (the JDK's channel close does so), never for the network; the shared
+   * timer thread never calls it ({@link RockTimer}).
    *
    * <p>It closes the TCP channel itself, not the TLS socket over it: closing a TLS socket first
    * writes close_notify, which waits for the TLS record lock, and a writer blocked in a socket
@@ -146,6 +148,19 @@ final class Connection {
     } catch (IOException | UnsupportedOperationException e) {
       org.apache.logging.log4j.LogManager.getLogger(Connection.class)
           .debug("TCP keepalive not set on {}: {}", this, e.toString());
+    }
+  }
+
+  /**
+   * Returns true if bytes from the peer wait in the kernel, not yet read: the peer is alive, and
+   * the thread that reads this connection has not run since they came. Never blocks (one system
+   * call); false if it cannot tell.
+   */
+  boolean bytesWaiting() {
+    try {
+      return tcp != null && tcp.socket().getInputStream().available() > 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Deadlines run on the {@link RockTimer}'s thread. Scheduling and cancelling touch only the
  * deadline's own state and the timer's concurrent queue, never a shared lock: a burst of
  * thousands of handshakes, each scheduling and cancelling a deadline, queued on the lock of a
- * {@link java.util.concurrent.ScheduledThreadPoolExecutor}. Actions must not block (closing a
- * socket, failing a rock).
+ * {@link java.util.concurrent.ScheduledThreadPoolExecutor}. Each action that comes due runs on a
+ * virtual thread of its own (closing a socket, failing a rock), never on the timer thread.
  */
 final class Deadlines {
   private Deadlines() {}
@@ -69,7 +69,9 @@ final class Deadlines {
         return;
       }
       if (state.compareAndSet(PENDING, RUN)) {
-        action.run();
+        // On a thread of its own: closing a socket waits for the threads blocked in it to leave,
+        // and failing a rock may write its CLOSE; the timer thread serves every rock.
+        Thread.ofVirtual().name("rocks-deadline").start(action);
       }
     }
   }

@@ -77,6 +77,8 @@ final class RealRock implements Rock {
    * a busy rock keeps its writer, short enough that an idle one has none.
    */
   private static final long WRITER_LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How soon the watch looks again at a silent connection whose bytes wait unread. */
+  private static final long STARVED_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** The least time between two looks of a rock's watch. */
   private static final long WATCH_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
@@ -1823,6 +1825,35 @@ final class RealRock implements Rock {
     sendable.signalAll();
   }
 
+  /**
+   * On a virtual thread, after the watch found {@code conn} dead: looks once more, and suspends the
+   * rock only if the connection is still silent past its limit and no bytes wait unread; else the
+   * watch goes on. A failed write is final and needs no second look.
+   */
+  private void confirmDead(Connection conn, long gen, IOException cause) {
+    if (!(cause instanceof SocketTimeoutException)) {
+      connectionFailed(gen, cause);
+      return;
+    }
+    long now = System.nanoTime();
+    lock.lock();
+    try {
+      if (gen != generation || connection != conn || state.isTerminal()) {
+        return;
+      }
+      Liveness liveness = session.liveness;
+      RockSession.Look again = session.look(
+          now, conn.reader.silentNanos(now, liveness.fastLimitNanos()), now - conn.lastSendNanos, true);
+      if (!again.dead() || conn.bytesWaiting()) {
+        watchLocked(conn, gen, now + STARVED_LOOK_NANOS);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    connectionFailed(gen, cause);
+  }
+
   /** Under {@link #lock}: the rock has no connection to watch any more. */
   private void cancelWatchLocked() {
     if (watchEntry != null) {
@@ -1856,8 +1887,18 @@ final class RealRock implements Rock {
       if (role == Role.CONNECTOR && welcomePending()) {
         next = liveness.heartbeatIntervalNanos(); // the handshake timeout is the reader's to watch
       } else {
+        boolean writerKeepsTime = writer != null && writerGeneration == gen; // see writeLoop
         RockSession.Look verdict = session.look(
-            now, conn.reader.silentNanos(now, liveness.fastLimitNanos()), now - conn.lastSendNanos);
+            now,
+            conn.reader.silentNanos(now, liveness.fastLimitNanos()),
+            now - conn.lastSendNanos,
+            writerKeepsTime);
+        if (verdict.dead() && conn.bytesWaiting()) {
+          // Bytes came and no thread has read them yet: on a starved machine the reader may run
+          // late, and the silence is this side's, not the peer's. Look again soon.
+          watchLocked(conn, gen, now + STARVED_LOOK_NANOS);
+          return;
+        }
         if (verdict.dead()) {
           dead = silenceException(verdict.silenceNanos());
           return;
@@ -1884,7 +1925,13 @@ final class RealRock implements Rock {
     } finally {
       lock.unlock();
       if (dead != null) {
-        connectionFailed(gen, dead);
+        // Confirmed on a virtual thread, not acted on here: that thread runs only once this JVM's
+        // carrier threads get to it, as the connection's reader would, and looks again then (with
+        // the stalls of this JVM meanwhile forgiven, LocalStalls), so a machine too busy to run
+        // the rocks' threads does not suspend them for silence it caused. Closing the connection
+        // also waits for the threads blocked in it, which the timer thread must never do.
+        IOException cause = dead;
+        RockThreads.start("suspend", id, () -> confirmDead(conn, gen, cause));
       } else if (keepAlive) {
         conn.keepAlive(options.idleHeartbeatInterval(), options.failureSensitivity());
       }
@@ -1914,10 +1961,15 @@ final class RealRock implements Rock {
           if (gen != generation) {
             return;
           }
-          // A writer that sent one batch (a heartbeat, an acknowledgement) ends at once; one that
-          // sent more serves a busy rock and waits a while for the next.
-          long linger = batches > 1 ? WRITER_LINGER_NANOS : 0;
+          // Out of idle mode the writer stays and sends the next heartbeat itself when it is due
+          // (waitNanos): the shared timer then only watches for silence. In idle mode a writer
+          // that sent one batch (a heartbeat) ends at once, and one that sent more waits a while
+          // for the next; the timer starts one for the next heartbeat.
+          long linger = !session.liveness.idle() ? waitNanos : batches > 1 ? WRITER_LINGER_NANOS : 0;
           if (!sendPending && (linger == 0 || sendable.awaitNanos(linger) <= 0) && !sendPending) {
+            if (!session.liveness.idle() && gen == generation) {
+              continue; // a heartbeat is due: the loop sends it
+            }
             if (writer == token) {
               writer = null; // under the lock: the next wake-up starts a writer
             }

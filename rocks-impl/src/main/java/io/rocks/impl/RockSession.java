@@ -230,8 +230,10 @@ final class RockSession {
    * Looks at the connection's timers: the silence limits, idle mode, the heartbeat. The driver
    * calls it at the time {@link Look#nextAtNanos} of the previous look said, or sooner (after a
    * {@link #WAKE_TIMER} wake-up), with the silence it measured (stalls of its own discounted).
+   * {@code senderTimesHeartbeats} says a sender of the driver's times the heartbeats itself while
+   * the rock is not idle: the look then leaves them out.
    */
-  Look look(long nowNanos, long silentNanos, long sinceSendNanos) {
+  Look look(long nowNanos, long silentNanos, long sinceSendNanos, boolean senderTimesHeartbeats) {
     long fast = liveness.fastLimitNanos();
     long limit = liveness.silenceLimitNanos();
     long dataWait = dataWaiting() ? liveness.dataWaitNanos(nowNanos, silentNanos) : 0;
@@ -243,8 +245,12 @@ final class RockSession {
     }
     boolean enteredIdle = maybeEnterIdle(nowNanos);
     long interval = liveness.heartbeatIntervalNanos();
-    boolean heartbeatDue = sinceSendNanos >= interval;
-    long next = Math.min(heartbeatDue ? interval : interval - sinceSendNanos, limit - silentNanos);
+    boolean timesHeartbeats = !senderTimesHeartbeats || liveness.idle();
+    boolean heartbeatDue = timesHeartbeats && sinceSendNanos >= interval;
+    long next = limit - silentNanos;
+    if (timesHeartbeats) {
+      next = Math.min(next, heartbeatDue ? interval : interval - sinceSendNanos);
+    }
     if (dataWaiting()) {
       next = Math.min(next, fast - dataWait);
     }

@@ -16,8 +16,12 @@ import org.apache.logging.log4j.Logger;
  * <p>Scheduling and cancelling touch only a concurrent skip list and, when the new deadline is the
  * earliest, unpark the timer thread: a burst of thousands of handshakes, each scheduling and
  * cancelling a deadline, does not queue on one lock. Tasks run on the timer thread in deadline
- * order and must not block: they look at a rock under its lock, close a connection (which never
- * blocks), signal a waiting thread or start one. A task that throws is logged; the timer goes on.
+ * order and must not block: they look at a rock under its lock, signal a waiting thread, or start
+ * a thread for anything that may wait. Closing a connection is such a thing: the JDK's socket
+ * channel close wakes the threads blocked in it and then waits for them to leave, which on a
+ * starved machine takes as long as a carrier thread takes to run them; a timer thread that
+ * closed ten thousand connections itself was late for every other rock. A task that throws is
+ * logged; the timer goes on.
  */
 final class RockTimer {
   private static final Logger log = LogManager.getLogger(RockTimer.class);

@@ -337,7 +337,7 @@ final class Supervisor {
     } finally {
       lock.unlock();
     }
-    rock.fail(timeout);
+    RockThreads.start("recovery", rock.id, () -> rock.fail(timeout)); // off the timer thread
   }
 
   /** Returns the error that ends a recovery that ran out of time, every kept attempt error in it. */

@@ -348,7 +348,7 @@ final class SessionSimulation {
       if (look != watchLooks || !attached) {
         return;
       }
-      RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000);
+      RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000, false);
       if (verdict.dead()) {
         boolean healthy =
             !broken.get(connectionGen) && deafFrom != connectionGen
