@@ -350,8 +350,10 @@ final class SessionSimulation {
       }
       RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000, false);
       if (verdict.dead()) {
+        // Healthy: both ways work. A black hole towards the peer is a dead path too: written data
+        // then waits for an acknowledgement that cannot come, while the peer's heartbeats arrive.
         boolean healthy =
-            !broken.get(connectionGen) && deafFrom != connectionGen
+            !broken.get(connectionGen) && deafFrom != connectionGen && peer.deafFrom != connectionGen
                 && peer.attached && peer.connectionGen == connectionGen;
         if (healthy) {
           throw violation(name + " suspended a healthy connection after " + verdict.silenceNanos() / 1_000_000
