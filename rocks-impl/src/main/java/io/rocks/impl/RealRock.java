@@ -1841,10 +1841,7 @@ final class RealRock implements Rock {
       if (gen != generation || connection != conn || state.isTerminal()) {
         return;
       }
-      Liveness liveness = session.liveness;
-      RockSession.Look again = session.look(
-          now, conn.reader.silentNanos(now, liveness.fastLimitNanos()), now - conn.lastSendNanos, true);
-      if (!again.dead() || conn.bytesWaiting()) {
+      if (!lookLocked(conn, now, true).dead() || conn.bytesWaiting()) {
         watchLocked(conn, gen, now + STARVED_LOOK_NANOS);
         return;
       }
@@ -1852,6 +1849,18 @@ final class RealRock implements Rock {
       lock.unlock();
     }
     connectionFailed(gen, cause);
+  }
+
+  /**
+   * Under {@link #lock}: the session's look at {@code conn} at {@code now}, with the silence its
+   * reader measured (up to one detection time of this JVM's stalls forgiven).
+   */
+  private RockSession.Look lookLocked(Connection conn, long now, boolean writerKeepsTime) {
+    return session.look(
+        now,
+        conn.reader.silentNanos(now, session.liveness.fastLimitNanos()),
+        now - conn.lastSendNanos,
+        writerKeepsTime);
   }
 
   /** Under {@link #lock}: the rock has no connection to watch any more. */
@@ -1888,11 +1897,7 @@ final class RealRock implements Rock {
         next = liveness.heartbeatIntervalNanos(); // the handshake timeout is the reader's to watch
       } else {
         boolean writerKeepsTime = writer != null && writerGeneration == gen; // see writeLoop
-        RockSession.Look verdict = session.look(
-            now,
-            conn.reader.silentNanos(now, liveness.fastLimitNanos()),
-            now - conn.lastSendNanos,
-            writerKeepsTime);
+        RockSession.Look verdict = lookLocked(conn, now, writerKeepsTime);
         if (verdict.dead() && conn.bytesWaiting()) {
           // Bytes came and no thread has read them yet: on a starved machine the reader may run
           // late, and the silence is this side's, not the peer's. Look again soon.
@@ -2349,10 +2354,6 @@ final class RealRock implements Rock {
 
   RockState stateLocked() {
     return state;
-  }
-
-  boolean appClosedLocked() {
-    return session.appClosed();
   }
 
   private void setState(RockState next) {

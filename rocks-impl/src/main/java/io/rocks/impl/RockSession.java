@@ -128,6 +128,8 @@ final class RockSession {
   private byte[] expectedConfirm;
   /** The CONFIRM tag to send first (each side sends one); null once queued. */
   private byte[] confirmToSend;
+  /** True if the last {@link #attach} was a resume that confirmed the peer (see there). */
+  private boolean confirmedByResume;
 
   // ---- the application's end
   private boolean appClosed;
@@ -427,8 +429,6 @@ final class RockSession {
     wakeups |= WAKE_SENDER;
     return retransmitting;
   }
-
-  private boolean confirmedByResume;
 
   /** True if the last {@link #attach} confirmed the peer by its resume. */
   boolean confirmedByResume() {
@@ -767,10 +767,6 @@ final class RockSession {
 
   long peerFinAt() {
     return peerFinAt;
-  }
-
-  long finAt() {
-    return finAt;
   }
 
   boolean keyed() {

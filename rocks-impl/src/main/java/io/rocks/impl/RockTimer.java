@@ -76,11 +76,6 @@ final class RockTimer {
     return entry;
   }
 
-  /** Returns how many tasks wait, for tests and diagnostics. */
-  static int pending() {
-    return PENDING.size();
-  }
-
   /** True if the calling thread is the timer thread. */
   static boolean isTimerThread() {
     return Thread.currentThread() == THREAD;
