@@ -209,8 +209,11 @@ class DetectionTest {
   @Test
   @Timeout(30)
   void neverDowngradesToPlainWhenAPreSharedSecretIsSet() throws Exception {
+    // A silent server leaves the new rock saying HELLO again while its time to establish lasts
+    // (30 s, capped by the reconnect timeout): 5 s here, so the rock fails well within the test.
     RealRocksProvider provider = new RealRocksProvider(RocksPolicy.parse(
-        "rocks { detect-timeout = 300 ms, pre-shared-secret = \"MDEyMzQ1Njc4OWFiY2RlZg==\" }", "test.conf"));
+        "rocks { detect-timeout = 300 ms, reconnect-timeout = 5 s,"
+            + " pre-shared-secret = \"MDEyMzQ1Njc4OWFiY2RlZg==\" }", "test.conf"));
     try (PlainServer http = new PlainServer(null)) {
       Socket socket = provider.connect("127.0.0.1", http.port());
       assertInstanceOf(RockSocket.class, socket, "an authenticated rock is never replaced by a plain socket");
