@@ -242,7 +242,7 @@ public final class RealRocksProvider implements RocksProvider {
     RealRock rock = newConnector(remote, options);
     try {
       Connection conn = new Connection(socket);
-      rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
+      rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {
       IOException reason = Tls.explain(socket, e);

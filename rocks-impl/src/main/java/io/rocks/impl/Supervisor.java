@@ -358,7 +358,7 @@ final class Supervisor {
    * ours that we know of, so this dials the address connected to again and says HELLO again, with
    * the same id and a fresh key pair and nonce, pausing between attempts as reconnection does,
    * until a connection is attached (its reader then waits for WELCOME as on the first) or the
-   * rock's time to establish runs out ({@link RealRock#establishWindowNanos}, from its first
+   * rock's time to establish runs out ({@link ClientEstablishment#windowNanos}, from its first
    * connection): the rock then fails with the last error. The bytes the application wrote
    * wait in the in-flight buffer and go out again from offset 0 on the new connection. A server
    * that did make the rock (its WELCOME was lost with the connection) refuses the id as in use, and
@@ -383,7 +383,7 @@ final class Supervisor {
         try {
           socket = dialer.dial(rock.peer(), options);
           Connection conn = new Connection(socket);
-          rock.clientSetup = Handshake.sendHello(conn, rock.id, options.preSharedSecret());
+          rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
           rock.attach(conn, 0, false, false);
           log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, rock.peer(), attempt);
           return;

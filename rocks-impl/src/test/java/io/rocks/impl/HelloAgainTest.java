@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A new rock whose first connection breaks before WELCOME, or whose HELLO a busy server refuses
  * for now, says HELLO again on a new connection until its time to establish (30 s by default,
- * {@code RealRock.establishWindowNanos}) runs out: a slow or overloaded server costs it time, not
+ * {@code ClientEstablishment.windowNanos}) runs out: a slow or overloaded server costs it time, not
  * the rock.
  * What the application wrote meanwhile arrives exactly once.
  */
