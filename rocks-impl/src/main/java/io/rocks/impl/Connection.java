@@ -22,8 +22,7 @@ final class Connection {
   final FrameReader reader;
   final OutputStream out;
   /**
-   * The TCP connection's channel, which frames are written to ({@link FrameWriter#flushTo(
-   * Connection)}); null if the socket is not a channel's own (TLS), and frames are written to
+   * The TCP connection's channel, which frames are written to ({@link #send}); null if the socket is not a channel's own (TLS), and frames are written to
    * {@link #out}.
    * Reads always go through the socket's input stream, which honours its read timeout. A channel
    * is interruptible: a thread interrupted while it reads or writes it closes it, and the rock
@@ -89,6 +88,19 @@ final class Connection {
     SocketChannel ch = socket.getChannel();
     this.channel = ch != null && ch.socket() == socket ? ch : null;
     this.tcp = ch;
+  }
+
+  /**
+   * Writes {@code batch} and empties it. Blocks until all of it is written. A TCP connection's
+   * socket channel takes the in-flight buffer's ranges straight from their direct arrays; a
+   * connection without a channel (TLS) is written as a stream.
+   */
+  void send(FrameWriter batch) throws IOException {
+    if (channel == null) {
+      batch.flushTo(out);
+    } else {
+      batch.flushTo(channel);
+    }
   }
 
   InetSocketAddress remote() {

@@ -145,20 +145,6 @@ final class FrameWriter {
   }
 
   /**
-   * Writes the batch to the connection and empties the batch. Blocks until all of it is written.
-   * A TCP connection's socket channel takes the in-flight buffer's ranges straight from its direct
-   * arrays; a connection without a channel (TLS) is written as a stream ({@link
-   * #flushTo(OutputStream)}).
-   */
-  void flushTo(Connection conn) throws IOException {
-    if (conn.channel == null) {
-      flushTo(conn.out);
-    } else {
-      flushTo(conn.channel);
-    }
-  }
-
-  /**
    * Writes the batch to {@code channel} in order and empties the batch. Blocks until all of it is
    * written. The ranges are written from their arrays as they are (no copy if they are direct).
    */

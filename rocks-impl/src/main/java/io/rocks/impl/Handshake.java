@@ -64,7 +64,7 @@ final class Handshake {
     FrameWriter out = new FrameWriter();
     out.handshakeHeader(Wire.HELLO);
     out.putBytes(body, 0, body.length);
-    out.flushTo(conn);
+    conn.send(out);
     return new ClientSetup(keys, body, preShared);
   }
 
@@ -197,7 +197,7 @@ final class Handshake {
     if (windowLimit >= 0) {
       out.ack(0, windowLimit, false); // the new rock's first ACK, in the same write
     }
-    out.flushTo(conn);
+    conn.send(out);
     if (windowLimit >= 0) {
       // The ACK counts as the connection's last send: its writer thread then sends no heartbeat
       // as soon as it starts, which would wake the client for nothing.
@@ -253,7 +253,7 @@ final class Handshake {
     out.putByte((byte) (fin ? 1 : 0));
     byte[] proof = key.clientProof(rock.id, clientNonce, serverNonce, received, fin);
     out.putBytes(proof, 0, proof.length);
-    out.flushTo(conn);
+    conn.send(out);
     rock.attach(conn, serverReceived, serverFin, true);
   }
 
@@ -270,7 +270,7 @@ final class Handshake {
     out.handshakeHeader(Wire.RESUME);
     out.putBytes(ResumeKey.idBytes(rock.id), 0, Wire.ID_BYTES);
     out.putBytes(clientNonce, 0, Wire.NONCE_BYTES);
-    out.flushTo(conn);
+    conn.send(out);
 
     byte type = conn.reader.nextHandshake();
     if (type == Wire.REJECT) {
@@ -307,7 +307,7 @@ final class Handshake {
     out.putByte(reason);
     byte[] proof = key.goneProof(rock.id, challenge.clientNonce(), challenge.serverNonce(), reason);
     out.putBytes(proof, 0, proof.length);
-    out.flushTo(conn);
+    conn.send(out);
   }
 
   /** The accepting side's half of a resume, after RESUME was read and its rock found. */
@@ -324,7 +324,7 @@ final class Handshake {
     out.putByte((byte) (fin ? 1 : 0));
     byte[] proof = key.serverProof(rock.id, clientNonce, serverNonce, received, fin);
     out.putBytes(proof, 0, proof.length);
-    out.flushTo(conn);
+    conn.send(out);
 
     byte type = conn.reader.nextHandshake();
     if (type == Wire.GONE) {
@@ -369,7 +369,7 @@ final class Handshake {
     try {
       FrameWriter out = new FrameWriter();
       out.reject(reason, message);
-      out.flushTo(conn);
+      conn.send(out);
     } catch (IOException ignored) {
       // The peer sees the connection close instead.
     }

@@ -62,11 +62,6 @@ import org.apache.logging.log4j.Logger;
 final class RealRock implements Rock {
   private static final Logger log = LogManager.getLogger(RealRock.class);
 
-  enum Role {
-    CONNECTOR,
-    ACCEPTOR
-  }
-
   final RockId id;
   final Role role;
   /** Replaced whole by {@link #setOptions}; read without the lock by the connection threads. */

@@ -350,7 +350,7 @@ final class RealRockServerSocket extends RockServerSocket {
     RealRock rock =
         new RealRock(
             hello.id(),
-            RealRock.Role.ACCEPTOR,
+            Role.ACCEPTOR,
             rockOptions,
             conn.remote(),
             RockState.CONNECTED,

@@ -256,7 +256,7 @@ public final class RealRocksProvider implements RocksProvider {
   private static RealRock newConnector(InetSocketAddress remote, RockOptions options) {
     return new RealRock(
         Handshake.newRockId(),
-        RealRock.Role.CONNECTOR,
+        Role.CONNECTOR,
         options,
         remote,
         RockState.CONNECTING,

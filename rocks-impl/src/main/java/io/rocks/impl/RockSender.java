@@ -203,7 +203,7 @@ final class RockSender {
         lock.unlock();
       }
       try {
-        conn.frames.flushTo(conn);
+        conn.send(conn.frames);
         conn.lastSendNanos = System.nanoTime();
       } catch (IOException e) {
         writeFailed(conn, e);
@@ -306,7 +306,7 @@ final class RockSender {
       } finally {
         lock.unlock();
       }
-      conn.frames.flushTo(conn);
+      conn.send(conn.frames);
       conn.lastSendNanos = System.nanoTime();
     } finally {
       sendLock.unlock();
@@ -375,7 +375,7 @@ final class RockSender {
                       if (sendClose) {
                         FrameWriter frames = new FrameWriter();
                         frames.close();
-                        frames.flushTo(conn);
+                        conn.send(frames);
                         written.set(true);
                       }
                     } finally {

@@ -46,7 +46,7 @@ final class RockSession {
    */
   static final int WAKE_TIMER = 1 << 5;
 
-  final RealRock.Role role;
+  final Role role;
   /** Heartbeats, silence limits and idle mode. */
   final Liveness liveness;
 
@@ -138,7 +138,7 @@ final class RockSession {
   private boolean inputShutdown;
   private boolean outputShutdown;
 
-  RockSession(RealRock.Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
+  RockSession(Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
     this.role = role;
     this.liveness = liveness;
     this.inFlight = new FrameStore(inFlightCapacity);
@@ -516,7 +516,7 @@ final class RockSession {
       // A writer woken by the freed space sends, from its own thread.
       wakeups |= freed ? WAKE_SENDER_UNLESS_WRITERS : WAKE_SENDER;
     }
-    if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == RealRock.Role.ACCEPTOR) {
+    if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
     }
     if ((flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
@@ -570,7 +570,7 @@ final class RockSession {
   boolean onConfirm(byte[] tag, boolean preShared, String rockId, Object peer)
       throws RockProtocolException {
     if (expectedConfirm == null) {
-      if (role == RealRock.Role.CONNECTOR && !preShared) {
+      if (role == Role.CONNECTOR && !preShared) {
         throw new RockProtocolException(
             "rock " + rockId + ": the server at " + peer + " proves a pre-shared secret, and this"
                 + " rock has none: set the same pre-shared-secret on both sides");
@@ -609,7 +609,7 @@ final class RockSession {
    * the rock may be done once these frames are written ({@link #done}).
    */
   boolean fill(FrameWriter frames, boolean heartbeatDue) {
-    if (role == RealRock.Role.ACCEPTOR && !keyed) {
+    if (role == Role.ACCEPTOR && !keyed) {
       return false; // with a pre-shared secret the first frame is our CONFIRM, once it is derived
     }
     boolean peerFin = peerFinReceived();
@@ -636,7 +636,7 @@ final class RockSession {
       confirmToSend = null;
     }
     if (ackDue) {
-      frames.ack(received, limit, peerFin, role == RealRock.Role.CONNECTOR && keyed);
+      frames.ack(received, limit, peerFin, role == Role.CONNECTOR && keyed);
       welcomedAckDue = false;
       ackSentReceived = received;
       peerWantsAck = false;
@@ -709,7 +709,7 @@ final class RockSession {
    * server's CONFIRM when there is one to check.
    */
   private int receiveCapacity() {
-    return confirmed || role == RealRock.Role.CONNECTOR ? inRing.capacity() : Wire.INITIAL_WINDOW;
+    return confirmed || role == Role.CONNECTOR ? inRing.capacity() : Wire.INITIAL_WINDOW;
   }
 
   // ---------------------------------------------------------------- the end

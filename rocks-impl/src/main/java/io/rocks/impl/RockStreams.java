@@ -310,7 +310,7 @@ final class RockStreams {
     return conn != null
         && !conn.inputTaken
         && (state == RockState.CONNECTED
-            || (state == RockState.CONNECTING && rock.role == RealRock.Role.CONNECTOR));
+            || (state == RockState.CONNECTING && rock.role == Role.CONNECTOR));
   }
 
   /**

@@ -101,7 +101,7 @@ final class Supervisor {
    */
   void suspended() {
     long start = rock.suspendedSinceNanos();
-    if (rock.role == RealRock.Role.ACCEPTOR) {
+    if (rock.role == Role.ACCEPTOR) {
       if (!resumable.getAsBoolean()) {
         rock.fail(
             new RockException(
@@ -153,7 +153,7 @@ final class Supervisor {
    * an attempt runs or the rock is not suspended. Never blocks.
    */
   void reconnectNow() {
-    if (rock.role != RealRock.Role.CONNECTOR || rock.state() != RockState.SUSPENDED) {
+    if (rock.role != Role.CONNECTOR || rock.state() != RockState.SUSPENDED) {
       return;
     }
     lock.lock();

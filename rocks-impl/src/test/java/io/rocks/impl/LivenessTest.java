@@ -86,7 +86,7 @@ class LivenessTest {
 
   @Test
   void theSessionsLookSaysDeadHeartbeatOrWhenToLookNext() {
-    RockSession session = new RockSession(RealRock.Role.CONNECTOR, 64 * 1024, 64 * 1024, defaults());
+    RockSession session = new RockSession(Role.CONNECTOR, 64 * 1024, 64 * 1024, defaults());
     session.keyed(true, null);
     // Silent 1.2 s, sent 600 ms ago: a heartbeat is due, look again at the limit or the next beat.
     RockSession.Look look = session.look(10 * S, 1_200 * MS, 600 * MS, false);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class RockLifecycleTest {
   private static final long MS = 1_000_000;
 
-  private static RockSession session(RealRock.Role role) {
+  private static RockSession session(Role role) {
     return new RockSession(role, 65_536, 65_536, new Liveness(500 * MS, 3, 60_000 * MS, 25_000 * MS, 0));
   }
 
@@ -42,7 +42,7 @@ class RockLifecycleTest {
 
     assertEquals(Duration.ofMillis(90), life.attached(100 * MS, true, -1));
     assertEquals(RockState.CONNECTED, life.state());
-    RockSession session = session(RealRock.Role.CONNECTOR);
+    RockSession session = session(Role.CONNECTOR);
     assertEquals(1, life.stats(session, 200 * MS).suspensions());
     assertEquals(Duration.ofMillis(90), life.stats(session, 200 * MS).timeSuspended());
   }
@@ -52,7 +52,7 @@ class RockLifecycleTest {
     RockLifecycle life = new RockLifecycle(RockState.CONNECTED);
     assertSame(Duration.ZERO, life.attached(5 * MS, true, 0));
     assertEquals(RockState.CONNECTED, life.state());
-    RockSession session = session(RealRock.Role.ACCEPTOR);
+    RockSession session = session(Role.ACCEPTOR);
     assertEquals(1, life.stats(session, 6 * MS).suspensions());
     assertEquals(Duration.ZERO, life.stats(session, 6 * MS).timeSuspended());
   }

@@ -108,8 +108,8 @@ final class SessionSimulation {
     this.idleHeartbeatNanos = random.nextLong(400, 12_000) * 1_000_000;
     int inFlight = random.nextBoolean() ? WINDOW : 4 * WINDOW;
     int window = random.nextBoolean() ? WINDOW : 4 * WINDOW;
-    connector = new Side("connector", RealRock.Role.CONNECTOR, inFlight, window, plannedBytes());
-    acceptor = new Side("acceptor", RealRock.Role.ACCEPTOR, inFlight, window, plannedBytes());
+    connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes());
+    acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes());
     connector.peer = acceptor;
     acceptor.peer = connector;
     preShared = random.nextInt(4) == 0;
@@ -309,7 +309,7 @@ final class SessionSimulation {
     long arrivalTail;
     final byte[] scratch = new byte[70_000];
 
-    Side(String name, RealRock.Role role, int inFlightCapacity, int window, long planned) {
+    Side(String name, Role role, int inFlightCapacity, int window, long planned) {
       this.name = name;
       this.inFlightCapacity = inFlightCapacity;
       this.window = window;
@@ -570,7 +570,7 @@ final class SessionSimulation {
             }
             case Wire.CONFIRM -> {
               byte[] tag = java.util.Arrays.copyOfRange(inBuf, reader.bodyStart, reader.bodyStart + ResumeKey.PROOF_BYTES);
-              if (session.role == RealRock.Role.CONNECTOR && !session.keyed()) {
+              if (session.role == Role.CONNECTOR && !session.keyed()) {
                 // The shell checks the acceptor's CONFIRM as the end of the handshake.
                 if (!java.util.Arrays.equals(tag, SERVER_TAG)) {
                   throw violation(name + " got a wrong server CONFIRM");
@@ -641,7 +641,7 @@ final class SessionSimulation {
     if (s.allocatedBytes() > s.allocationBound()) {
       throw violation(side.name + ": " + s.allocatedBytes() + " bytes allocated, over the bound " + s.allocationBound());
     }
-    if (!s.confirmed() && s.role == RealRock.Role.ACCEPTOR && s.bufferedIn() > Wire.INITIAL_WINDOW) {
+    if (!s.confirmed() && s.role == Role.ACCEPTOR && s.bufferedIn() > Wire.INITIAL_WINDOW) {
       throw violation(side.name + ": buffered more than the initial window for an unconfirmed peer");
     }
     if (s.written() != side.writtenByApp) {
