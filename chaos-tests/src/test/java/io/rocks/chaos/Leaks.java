@@ -15,7 +15,7 @@ final class Leaks {
   /** Returns how many threads (reader, writer, supervisor) serve rock {@code id} in this JVM. */
   static int liveRockThreads(RockId id) {
     try {
-      Method live = Class.forName("io.rocks.impl.RockThreads").getDeclaredMethod("live", RockId.class);
+      Method live = Class.forName("io.rocks.impl.io.RockThreads").getDeclaredMethod("live", RockId.class);
       live.setAccessible(true);
       return (int) live.invoke(null, id);
     } catch (ReflectiveOperationException e) {

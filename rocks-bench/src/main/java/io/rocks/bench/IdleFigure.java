@@ -3,7 +3,7 @@ package io.rocks.bench;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.bench.Net.Kind;
-import io.rocks.impl.IdleModeProbe;
+import io.rocks.impl.rock.IdleModeProbe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -5,7 +5,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
-import io.rocks.impl.IdleModeProbe;
+import io.rocks.impl.rock.IdleModeProbe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package io.rocks.bench;
 
-import io.rocks.impl.SimulationProbe;
-import io.rocks.impl.SimulationProbe.Counts;
+import io.rocks.impl.core.SimulationProbe;
+import io.rocks.impl.core.SimulationProbe.Counts;
 import java.time.Duration;
 import java.util.List;
 

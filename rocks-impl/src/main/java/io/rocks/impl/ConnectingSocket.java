@@ -1,5 +1,6 @@
 package io.rocks.impl;
 
+import io.rocks.impl.io.DelegatingSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,7 +17,7 @@ import java.time.Duration;
  * <p>Made and connected by one thread; after {@link #connect} returns it is as thread-safe as the
  * socket it became. {@code delegate} is volatile so other threads see the connected socket.
  */
-final class ConnectingSocket extends DelegatingSocket {
+public final class ConnectingSocket extends DelegatingSocket {
   private final RealRocksProvider provider;
   private volatile Socket delegate;
   private volatile boolean closedBeforeConnect;
@@ -37,7 +38,7 @@ final class ConnectingSocket extends DelegatingSocket {
   }
 
   @Override
-  Socket delegate() throws SocketException {
+  protected Socket delegate() throws SocketException {
     Socket socket = delegate;
     if (socket == null) {
       throw new SocketException("Socket is not connected");

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * whole JVM); thread-safe and lock-free (concurrent maps of immutable entries).
 
  */
-final class EndpointCache {
+public final class EndpointCache {
   enum Kind {
     ROCK,
     PLAIN

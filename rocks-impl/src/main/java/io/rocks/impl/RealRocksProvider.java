@@ -7,6 +7,19 @@ import io.rocks.RockProtocolException;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
+import io.rocks.impl.core.Role;
+import io.rocks.impl.crypto.KeyPairPool;
+import io.rocks.impl.crypto.PendingKey;
+import io.rocks.impl.io.Connection;
+import io.rocks.impl.io.Tls;
+import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.rock.RealRock;
+import io.rocks.impl.rock.RealRockSocket;
+import io.rocks.impl.rock.RockHooks;
+import io.rocks.impl.rock.Supervisor;
+import io.rocks.impl.server.MixedServerSocket;
+import io.rocks.impl.server.RealRockServerSocket;
+import io.rocks.impl.wire.Wire;
 import io.rocks.policy.RocksPolicy;
 import io.rocks.spi.RocksProvider;
 import java.io.IOException;
@@ -15,8 +28,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.channels.SocketChannel;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
@@ -43,7 +56,7 @@ public final class RealRocksProvider implements RocksProvider {
           socket.connect(address, (int) Math.max(1, options.connectTimeout().toMillis()));
           return options.tls() == null ? socket : Tls.client(socket, address, options);
         } catch (IOException e) {
-          Handshake.closeQuietly(socket);
+          Connection.closeQuietly(socket);
           throw e;
         }
       };
@@ -172,10 +185,10 @@ public final class RealRocksProvider implements RocksProvider {
     } catch (java.io.EOFException | java.net.SocketException closedOnUs) {
       verdict = "closed the connection on the rock handshake";
     } catch (IOException e) {
-      Handshake.closeQuietly(socket);
+      Connection.closeQuietly(socket);
       throw e;
     }
-    Handshake.closeQuietly(socket);
+    Connection.closeQuietly(socket);
     endpoints.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
     log.info("{} {}: connecting plain (remembered for {})", remote, verdict, options.detectCacheTtl());
     return plainSocket(remote, options, null);
@@ -197,7 +210,7 @@ public final class RealRocksProvider implements RocksProvider {
       socket.connect(remote, (int) Math.max(1, limit.toMillis()));
       return socket;
     } catch (IOException e) {
-      Handshake.closeQuietly(socket);
+      Connection.closeQuietly(socket);
       throw e;
     }
   }
@@ -246,7 +259,7 @@ public final class RealRocksProvider implements RocksProvider {
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {
       IOException reason = Tls.explain(socket, e);
-      Handshake.closeQuietly(socket);
+      Connection.closeQuietly(socket);
       throw reason;
     }
     Supervisor.startConnector(rock, dialer);

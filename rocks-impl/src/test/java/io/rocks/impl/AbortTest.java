@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * by the one thread that holds the rock's send lock, so it can never land inside another thread's
  * batch. The frames are read from what the client wrote on the wire, as an observer records them.
  */
-class AbortTest {
+public class AbortTest {
   private static final int RESUME_AND_PROOF_BYTES =
       2 * Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.RESUME) + Wire.handshakeBodyBytes(Wire.PROOF);
 

@@ -10,6 +10,14 @@ import io.rocks.RockSecret;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.crypto.KeyAgreement25519;
+import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.RockThreads;
+import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.rock.RealRock;
+import io.rocks.impl.server.RealRockServerSocket;
+import io.rocks.impl.wire.FrameWriter;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -36,7 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A peer that breaks the protocol after a valid handshake loses its own rock, with a logged reason,
  * and harms no other rock; a peer that lacks the pre-shared secret never gets a rock.
  */
-class AdversarialTest {
+public class AdversarialTest {
   private static final RockOptions SERVER = RockOptions.builder()
       .reconnectTimeout(Duration.ofSeconds(2)).handshakeTimeout(Duration.ofSeconds(2)).build();
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (see {@code RealRock.read}): what must still hold when they stop, are interrupted, or send from a
  * small buffer.
  */
-class ApplicationThreadIoTest {
+public class ApplicationThreadIoTest {
   private static final int KIB = 1024;
   private static final int MIB = 1024 * KIB;
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * once (one route died, another works), and twice the whole path is dead until a reconnection
  * attempt has failed into it.
  */
-class BlackHoleTest {
+public class BlackHoleTest {
   private static final long BYTES = 24L * 1024 * 1024;
   /**
    * Windows larger than what the kernel buffers between the two rocks hold (the rock's send

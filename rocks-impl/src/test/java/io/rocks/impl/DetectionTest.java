@@ -10,6 +10,7 @@ import io.rocks.RockOptions;
 import io.rocks.RockSocket;
 import io.rocks.Rocks;
 import io.rocks.RocksSocketFactory;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.policy.RocksPolicy;
 import io.rocks.testkit.Await;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * Rocks and plain peers meet without corrupting each other's streams, in both directions and for
  * both protocol styles (client speaks first, server speaks first).
  */
-class DetectionTest {
+public class DetectionTest {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   private static final RocksPolicy DETECT = RocksPolicy.parse("rocks.detect-timeout = 300 ms", "test.conf");
 

@@ -3,6 +3,10 @@ package io.rocks.impl;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rocks.RockProtocolException;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.wire.FrameWriter;
+import io.rocks.impl.wire.Wire;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * RockProtocolException} or the end of input; anything else fails with the seed and input number,
  * so a failure reproduces with {@code -Drocks.fuzz.seed}.
  */
-class FuzzTest {
+public class FuzzTest {
   private static final int INPUTS = 60_000;
 
   @Test

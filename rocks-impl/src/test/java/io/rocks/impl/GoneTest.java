@@ -12,6 +12,8 @@ import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
 import io.rocks.Rocks;
+import io.rocks.impl.rock.GoneNotices;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
 import java.io.BufferedReader;
@@ -38,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
  * into the cut (the backoff after it is long), then restores the link: the next thing the client
  * sends is its notice.
  */
-class GoneTest {
+public class GoneTest {
   /** A long pause after each failed attempt, so no resume races the notice. */
   private static final RockOptions CLIENT = RockOptions.builder()
       .handshakeTimeout(Duration.ofSeconds(1))

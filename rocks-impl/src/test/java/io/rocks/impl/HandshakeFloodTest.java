@@ -7,6 +7,8 @@ import io.rocks.RockOptions;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.server.RealRockServerSocket;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * descriptor limit of one test JVM holds both ends): each is closed by the handshake timeout, memory
  * stays bounded, and real rocks connect and resume throughout.
  */
-class HandshakeFloodTest {
+public class HandshakeFloodTest {
   private static final int TOTAL = 10_000;
   private static final int WAVE = 2_000;
 

@@ -10,6 +10,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.io.Connection;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
 import java.io.IOException;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * the rock.
  * What the application wrote meanwhile arrives exactly once.
  */
-class HelloAgainTest {
+public class HelloAgainTest {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   private static final byte[] REQUEST = "written before WELCOME\n".getBytes();
 
@@ -113,7 +114,7 @@ class HelloAgainTest {
       assertTrue(connections.get() > 1, "it said HELLO again: " + connections.get() + " connections");
       assertTrue(tookMillis >= 1_900 && tookMillis < 10_000, "gave up after " + tookMillis + " ms");
     } finally {
-      accepted.forEach(Handshake::closeQuietly);
+      accepted.forEach(Connection::closeQuietly);
     }
   }
 }

@@ -9,6 +9,7 @@ import io.rocks.Rock;
 import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import java.io.InputStream;
 import java.time.Duration;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * SessionSimulationTest} on a virtual clock; these tests check the shell around them.
  */
 @Timeout(60)
-class IdleModeTest {
+public class IdleModeTest {
   /** Idle after 1 s, then a heartbeat every 2 s: a silent cut is then noticed after 6 s. */
   private static final RockOptions OPTIONS =
       RockOptions.defaults().toBuilder()

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * once, every {@code resumed} callback runs soon after the last rock shows {@code CONNECTED}, and a
  * listener that never returns holds up only its own rock's callbacks.
  */
-class ListenerLatencyTest {
+public class ListenerLatencyTest {
   private static final int ROCKS = 300;
 
   @Test

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * Rocks that end in order end without a suspension: thousands of request, response and close
  * cycles, both sides closing at about the same time, as a web client and server do.
  */
-class OrderlyCloseTest {
+public class OrderlyCloseTest {
   private static final int CLIENTS = 4;
   private static final int CYCLES_EACH = 2500;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * The rock handshake rides along with the first data: over a link with round trip R, connecting and
  * getting the first echoed byte back takes one R for a rock as for a plain socket, not two.
  */
-class PipelinedConnectTest {
+public class PipelinedConnectTest {
   private static final Duration ONE_WAY = Duration.ofMillis(150);
 
   @Test

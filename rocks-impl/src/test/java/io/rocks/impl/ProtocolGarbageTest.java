@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.testkit.Await;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Garbage on one connection closes that connection only; other rocks carry on. */
-class ProtocolGarbageTest {
+public class ProtocolGarbageTest {
 
   @Test
   @Timeout(60)

@@ -2,6 +2,10 @@ package io.rocks.impl;
 
 import io.rocks.RockId;
 import io.rocks.RockSecret;
+import io.rocks.impl.io.Connection;
+import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.wire.FrameWriter;
+import io.rocks.impl.wire.Wire;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -10,7 +14,7 @@ import java.net.Socket;
  * A hand-driven rock client for adversarial tests: it completes a real HELLO and WELCOME (and with
  * a pre-shared secret, both CONFIRMs), then sends whatever bytes the test chooses.
  */
-final class RawRockClient implements AutoCloseable {
+public final class RawRockClient implements AutoCloseable {
   final Socket socket;
   final Connection conn;
   final RockId id;

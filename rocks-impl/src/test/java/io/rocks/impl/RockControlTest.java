@@ -11,6 +11,8 @@ import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
+import io.rocks.impl.server.MixedServerSocket;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.policy.RocksPolicy;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Listeners, live options and manual control for rocks-aware applications. */
-class RockControlTest {
+public class RockControlTest {
 
   @Test
   @Timeout(60)

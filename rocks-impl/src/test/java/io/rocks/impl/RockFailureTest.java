@@ -9,6 +9,8 @@ import io.rocks.RockId;
 import io.rocks.RockOptions;
 import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
+import io.rocks.impl.io.RockThreads;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.Transfer;
 import java.io.IOException;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Failure detection, false-suspension resistance, the reconnect timeout, and socket semantics. */
-class RockFailureTest {
+public class RockFailureTest {
 
   @Test
   @Timeout(60)

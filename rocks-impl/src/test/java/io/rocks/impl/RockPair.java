@@ -7,6 +7,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.rock.RealRock;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeoutException;
  * A rock server on loopback, a {@link FaultRelay} in front of it, and one client rock connected
  * through the relay. Closing it closes all three.
  */
-final class RockPair implements AutoCloseable {
+public final class RockPair implements AutoCloseable {
   final RockServerSocket server;
   final FaultRelay relay;
   final RockSocket client;

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rocks.RockId;
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.rock.RealRock;
+import io.rocks.impl.wire.FrameWriter;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -24,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * Resumption is authenticated: an id alone, a wrong key, or a recorded exchange gets nowhere, and
  * the real rock is not disturbed.
  */
-class RockResumeSecurityTest {
+public class RockResumeSecurityTest {
   private static final int RESUME_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.RESUME);
   private static final int CHALLENGE_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.CHALLENGE);
   private static final int PROOF_BYTES = Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.PROOF);

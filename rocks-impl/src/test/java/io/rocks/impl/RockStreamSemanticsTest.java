@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.Transfer;
 import java.io.DataInputStream;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Concurrent writers, half-close and close behave as on a plain socket, across failures. */
-class RockStreamSemanticsTest {
+public class RockStreamSemanticsTest {
 
   @Test
   @Timeout(120)

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Exact delivery through an in-process relay that cuts and resets the link many times. */
-class RockTransferTest {
+public class RockTransferTest {
   private static final long MIB = 1024 * 1024;
 
   @Test

@@ -7,6 +7,7 @@ import io.rocks.Rock;
 import io.rocks.RockListener;
 import io.rocks.RockOptions;
 import io.rocks.RockState;
+import io.rocks.impl.io.RockThreads;
 import io.rocks.testkit.Await;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A suspended rock costs a deadline on the shared timer: no thread, no socket between attempts. */
-class SuspendedRockTest {
+public class SuspendedRockTest {
 
   @Test
   @Timeout(60)

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Certificates made with the JDK's keytool for tests of rocks over TLS, and options using them. */
-final class TestCertificates {
+public final class TestCertificates {
   private TestCertificates() {}
 
   /**

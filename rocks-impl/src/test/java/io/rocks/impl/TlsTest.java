@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rocks over TLS set up from HOCON: each reconnection is a new TLS connection, and data survives. */
-class TlsTest {
+public class TlsTest {
   @TempDir static Path dir;
   private static RockOptions server;
   private static RockOptions client;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * end of stream, all at once, on the pool's threads. Each sender stops at 90% of its bytes until
  * {@link #release} is called, so a test can inject every fault before the transfer can end.
  */
-final class TwoWayTransfer {
+public final class TwoWayTransfer {
   private final long bytesEachWay;
   private final long clientSeed;
   private final long serverSeed;

@@ -11,6 +11,12 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.Rocks;
+import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.Connection;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.rock.RealRock;
+import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
 import java.io.DataInputStream;
@@ -29,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
  * did or did not show it read WELCOME.
  */
 @Timeout(60)
-class WelcomeTest {
+public class WelcomeTest {
   private static final int WINDOW = 256 * 1024;
 
   @Test

@@ -1,9 +1,0 @@
-package io.rocks.impl;
-
-/** Which end of a rock this side is: the one that connected, or the one that accepted. */
-enum Role {
-  /** Dialed the peer; reconnects when the rock suspends. */
-  CONNECTOR,
-  /** Accepted the rock through a server socket; waits for the connector to resume. */
-  ACCEPTOR
-}

@@ -1,0 +1,1295 @@
+package io.rocks.impl.rock;
+
+import io.rocks.Rock;
+import io.rocks.RockException;
+import io.rocks.RockId;
+import io.rocks.RockListener;
+import io.rocks.RockOptions;
+import io.rocks.RockProtocolException;
+import io.rocks.RockState;
+import io.rocks.RockStats;
+import io.rocks.impl.core.Liveness;
+import io.rocks.impl.core.RockLifecycle;
+import io.rocks.impl.core.RockSession;
+import io.rocks.impl.core.Role;
+import io.rocks.impl.crypto.PendingKey;
+import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.Connection;
+import io.rocks.impl.io.EventDispatcher;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.io.LocalStalls;
+import io.rocks.impl.io.RockThreads;
+import io.rocks.impl.io.RockTimer;
+import io.rocks.impl.wire.Wire;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One rock: the {@link Rock} the application holds, and the shell that drives its protocol core
+ * ({@link RockSession} for the byte streams, {@link RockLifecycle} for the state machine) under one
+ * lock, with the I/O done outside it by the parts below.
+ *
+ * <table>
+ *   <caption>The parts of a rock and the threads that run them</caption>
+ *   <tr><th>part</th><th>owns</th><th>runs on</th></tr>
+ *   <tr><td>{@link RockSession}, {@link Liveness}, {@link RockLifecycle}</td>
+ *       <td>byte streams, frames, heartbeats and idle mode; state, generation, counts</td>
+ *       <td>whichever thread holds {@link #lock}; no I/O, no clock</td></tr>
+ *   <tr><td>{@link RockStreams}</td>
+ *       <td>the application's blocking reads and writes; the connection's input and its lending</td>
+ *       <td>application threads; the connection's reader virtual thread</td></tr>
+ *   <tr><td>{@link RockSender}</td>
+ *       <td>encoding and writing frames; the writer started on demand</td>
+ *       <td>application threads; a writer virtual thread</td></tr>
+ *   <tr><td>{@link RockWatch}</td>
+ *       <td>the rock's clock while connected: silence, heartbeats, idle mode</td>
+ *       <td>the shared {@link RockTimer} thread; a virtual thread to suspend</td></tr>
+ *   <tr><td>{@link ClientEstablishment}</td>
+ *       <td>a new connecting rock's handshake until WELCOME</td>
+ *       <td>whichever thread owns the first connection's input</td></tr>
+ *   <tr><td>{@link Supervisor}</td>
+ *       <td>recovery after a suspension: dialing, backoff, the reconnect timeout</td>
+ *       <td>the timer; a virtual thread per attempt</td></tr>
+ * </table>
+ *
+ * <p>This class keeps what joins them: the rock's identity, options, peer and current {@link
+ * Connection}; the handshake's results (the key); attaching a connection; applying a decoded frame
+ * ({@link #onFrame}); mapping the core's wake-ups to the parts ({@link #wakeLocked}); failure,
+ * suspension and the end; and the listeners' events.
+ *
+ * <p>Everything mutable is guarded by {@link #lock}, a {@link ReentrantLock} (never a monitor, so
+ * virtual threads blocked on it do not pin their carrier), except the fields documented otherwise.
+ * No socket I/O happens while it is held: threads copy bytes under the lock and do I/O after
+ * releasing it. Lock order: {@code Supervisor.lock}, then the write lock of {@link RockStreams},
+ * then the send lock of {@link RockSender}, then {@link #lock}.
+ */
+public final class RealRock implements Rock {
+  private static final Logger log = LogManager.getLogger(RealRock.class);
+
+  public final RockId id;
+  final Role role;
+  /** Replaced whole by {@link #setOptions}; read without the lock by the connection threads. */
+  private volatile RockOptions options;
+  private final EventDispatcher events;
+  private final List<RockListener> listeners = new CopyOnWriteArrayList<>();
+  /** Tells the rock's owner of suspensions, resumptions, confirmation and the end. */
+  private final RockHooks hooks;
+
+  final ReentrantLock lock = new ReentrantLock();
+  /** Signalled on every state change; the supervisor waits on it. */
+  final Condition stateChanged = lock.newCondition();
+
+  // The protocol core, guarded by lock.
+  /** The rock's byte streams and frames. */
+  final RockSession session;
+  /** The rock's state machine. */
+  final RockLifecycle life;
+
+  // The shell's parts; each documents its own threads and fields.
+  final RockStreams streams;
+  final RockSender sender;
+  final RockWatch watch;
+  /** The connecting side's handshake until WELCOME; null on the accepting side. */
+  public final ClientEstablishment establishment;
+
+  // All fields below are guarded by lock.
+  /** The key, once computed; see {@link #key()}. */
+  private ResumeKey key;
+  /**
+   * Without a pre-shared secret: the inputs of the key, computed at the first resume ({@link
+   * #key()}); null once it is, and with a secret, whose key is computed at setup.
+   */
+  private PendingKey pendingKey;
+  private InetSocketAddress peer;
+  private InetSocketAddress localAddress;
+  private Connection connection;
+
+  /** Recovers this rock when it suspends; set once, right after the rock is made. */
+  private Supervisor supervisor;
+
+  /** Where the connecting side reconnects, tried in turn. */
+  private List<InetSocketAddress> reconnectAddresses;
+  private int nextAddress;
+  /** Set by {@link #reconnectNow}; the supervisor skips its backoff pause and clears it. */
+  private boolean reconnectRequested;
+
+  public RealRock(
+      RockId id,
+      Role role,
+      RockOptions options,
+      InetSocketAddress peer,
+      RockState initialState,
+      RockHooks hooks) {
+    this.id = id;
+    this.role = role;
+    this.options = options;
+    this.peer = peer;
+    this.hooks = hooks;
+    this.events = new EventDispatcher(id.toString());
+    LocalStalls.start();
+    this.session =
+        new RockSession(
+            role,
+            options.inFlightCapacity(),
+            options.receiveWindow(),
+            new Liveness(options, System.nanoTime()));
+    this.life = new RockLifecycle(initialState);
+    this.streams = new RockStreams(this);
+    this.sender = new RockSender(this);
+    this.watch = new RockWatch(this);
+    this.establishment = role == Role.CONNECTOR ? new ClientEstablishment(this) : null;
+    this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
+    listeners.addAll(options.listeners());
+  }
+
+  // ---------------------------------------------------------------- Rock
+
+  @Override
+  public RockId id() {
+    return id;
+  }
+
+  @Override
+  public RockState state() {
+    lock.lock();
+    try {
+      return life.state();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public InetSocketAddress peer() {
+    lock.lock();
+    try {
+      return peer;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public RockStats stats() {
+    lock.lock();
+    try {
+      return life.stats(session, System.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public RockOptions options() {
+    return options;
+  }
+
+  @Override
+  public void setOptions(RockOptions next) {
+    RockOptions current = options;
+    if (next.inFlightCapacity() != current.inFlightCapacity()
+        || next.receiveWindow() != current.receiveWindow()) {
+      throw new IllegalArgumentException(
+          "rock " + id + ": buffer sizes are fixed when a rock is made; only timing options change");
+    }
+    lock.lock();
+    try {
+      options = next;
+      session.liveness.configure(next);
+      // Wake every waiter so new timeouts and intervals apply to waits already in progress.
+      stateChanged.signalAll();
+      sender.wakeLocked();
+      if (connection != null) {
+        watch.lookLocked(connection, life.generation(), System.nanoTime());
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void suspend() {
+    long gen;
+    lock.lock();
+    try {
+      if (life.state() != RockState.CONNECTED) {
+        return;
+      }
+      gen = life.generation();
+    } finally {
+      lock.unlock();
+    }
+    connectionFailed(gen, new RockException("rock " + id + " suspended by the application"));
+  }
+
+  @Override
+  public void reconnectNow() {
+    long gen = -1;
+    Supervisor waiting = null;
+    lock.lock();
+    try {
+      if (role == Role.CONNECTOR && life.state() == RockState.CONNECTING) {
+        reconnectRequested = true; // a new rock saying HELLO again skips its pause
+        stateChanged.signalAll();
+      }
+      if (role == Role.CONNECTOR && life.state() == RockState.SUSPENDED) {
+        waiting = supervisor;
+      }
+      if (life.state() == RockState.CONNECTED) {
+        gen = life.generation();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (waiting != null) {
+      waiting.reconnectNow();
+    }
+    if (gen >= 0) {
+      connectionFailed(gen, new RockException("rock " + id + ": reconnect requested by the application"));
+    }
+  }
+
+  @Override
+  public List<InetSocketAddress> reconnectAddresses() {
+    lock.lock();
+    try {
+      return reconnectAddresses;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void reconnectAddresses(List<InetSocketAddress> addresses) {
+    if (role != Role.CONNECTOR) {
+      throw new UnsupportedOperationException(
+          "rock " + id + " was accepted: only its connecting peer reconnects");
+    }
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("no reconnection address given");
+    }
+    for (InetSocketAddress address : addresses) {
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("unresolved reconnection address " + address);
+      }
+    }
+    lock.lock();
+    try {
+      reconnectAddresses = List.copyOf(addresses);
+      nextAddress = 0;
+      stateChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns the address for the next reconnection attempt, taking the addresses in turn. */
+  InetSocketAddress nextReconnectAddress() {
+    lock.lock();
+    try {
+      return reconnectAddresses.get(nextAddress++ % reconnectAddresses.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the rock's supervisor, which recovers the rock whenever it suspends. */
+  void supervise(Supervisor recovery) {
+    boolean start;
+    lock.lock();
+    try {
+      supervisor = recovery;
+      start = life.state() == RockState.SUSPENDED;
+    } finally {
+      lock.unlock();
+    }
+    if (start) {
+      recovery.suspended();
+    }
+  }
+
+  /** Fails the rock if its peer has not proved the key by now (the acceptor's confirm deadline). */
+  public void failIfUnconfirmed() {
+    lock.lock();
+    try {
+      if (session.confirmed() || life.isTerminal()) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    fail(
+        new RockProtocolException(
+            "rock " + id + " from " + peer() + ": the client did not prove the rock's key within "
+                + options.handshakeTimeout().toMillis() + " ms"));
+  }
+
+  /** Returns true, once, if the application asked to reconnect now. Called under {@link #lock}. */
+  boolean takeReconnectRequestLocked() {
+    boolean requested = reconnectRequested;
+    reconnectRequested = false;
+    return requested;
+  }
+
+  @Override
+  public void addListener(RockListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void removeListener(RockListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public String toString() {
+    return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
+  }
+
+  /** True while the rock is in idle mode ({@link Liveness}). */
+  public boolean idle() {
+    lock.lock();
+    try {
+      return session.liveness.idle();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns whether the current connection has the kernel's TCP keepalive on; false if none. */
+  public boolean keepAliveOn() {
+    Connection conn;
+    lock.lock();
+    try {
+      conn = connection;
+    } finally {
+      lock.unlock();
+    }
+    return conn != null && conn.keepAliveOn();
+  }
+
+  /** Returns the lock every sender of frames holds, for tests that play a sender. */
+  public ReentrantLock sendLockForTests() {
+    return sender.sendLock();
+  }
+
+  /** Returns every counter of both directions, for diagnosing a stalled rock. */
+  public String describe() {
+    lock.lock();
+    try {
+      return String.format("%s %s %s", role, life, session.describe());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- application side
+
+  int read(byte[] dst, int off, int len) throws IOException {
+    return streams.read(dst, off, len);
+  }
+
+  void write(byte[] src, int off, int len) throws IOException {
+    streams.write(src, off, len);
+  }
+
+  int available() {
+    lock.lock();
+    try {
+      return session.available();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void shutdownOutput() {
+    lock.lock();
+    try {
+      session.shutdownOutput();
+      wakeLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void shutdownInput() {
+    lock.lock();
+    try {
+      if (!session.inputShutdown()) {
+        session.shutdownInput();
+        streams.reclaimLocked();
+        wakeLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isOutputShutdown() {
+    lock.lock();
+    try {
+      return session.outputShutdown();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isInputShutdown() {
+    lock.lock();
+    try {
+      return session.inputShutdown();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isAppClosed() {
+    lock.lock();
+    try {
+      return session.appClosed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Closes the rock for the application. Never blocks: what was written is still delivered in the
+   * background (across recoveries, within the reconnect timeout), followed by the close.
+   */
+  void close() {
+    lock.lock();
+    try {
+      if (!session.close()) {
+        return;
+      }
+      streams.reclaimLocked();
+      wakeLocked();
+    } finally {
+      lock.unlock();
+    }
+    finishIfDone();
+  }
+
+  /** Closes at once, dropping undelivered bytes (SO_LINGER 0). Tells the peer if connected. */
+  public void abort() {
+    lock.lock();
+    try {
+      session.abort();
+    } finally {
+      lock.unlock();
+    }
+    terminate(RockState.CLOSED, null);
+  }
+
+  void soTimeout(int millis) {
+    streams.soTimeout(millis);
+  }
+
+  int soTimeout() {
+    return streams.soTimeout();
+  }
+
+  InetSocketAddress localAddress() {
+    lock.lock();
+    try {
+      return localAddress;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- handshake side
+
+  /** Returns what this side has received, for a resume exchange. */
+  public long receivedCount() {
+    lock.lock();
+    try {
+      return session.received();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean peerFinReceived() {
+    lock.lock();
+    try {
+      return session.peerFinReceived();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Returns the rock's key, or null before the handshake produced one; computes it first if it is
+   * still pending ({@link PendingKey}: about 90 microseconds, once, on the thread that resumes).
+   * Throws, and fails the rock, if it cannot be computed.
+   */
+  public ResumeKey key() throws RockProtocolException {
+    PendingKey pending;
+    lock.lock();
+    try {
+      if (key != null || pendingKey == null) {
+        return key;
+      }
+      pending = pendingKey;
+    } finally {
+      lock.unlock();
+    }
+    ResumeKey computed;
+    try {
+      computed = pending.get(); // outside the lock: arithmetic only, but not under the rock's lock
+    } catch (RockProtocolException e) {
+      fail(e);
+      throw e;
+    }
+    lock.lock();
+    try {
+      key = computed;
+      pendingKey = null;
+      return key;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Under {@link #lock}, connecting side, once WELCOME was read: the acceptor learns it from the
+   * next ACK, which goes along with the next DATA or is the next heartbeat, whichever comes first.
+   * Nothing is woken for it: sending it at once cost measurably on the connect path (an extra
+   * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
+   */
+  private void tellWelcomed() {
+    session.welcomed();
+  }
+
+  /**
+   * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
+   * with {@link Wire#ACK_FLAG_WELCOMED}, a verified CONFIRM or a verified resume. Until then a
+   * suspension waits for a resume at most the handshake timeout ({@link Supervisor}), since a
+   * connector that never read WELCOME cannot resume. Called under {@link #lock}.
+   */
+  boolean peerWelcomedLocked() {
+    return session.peerWelcomed();
+  }
+
+  /** Accepting side, for tests: {@link #peerWelcomedLocked} under the lock. */
+  public boolean peerWelcomed() {
+    lock.lock();
+    try {
+      return session.peerWelcomed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under {@link #lock}: true once the rock has a key, computed or pending. */
+  private boolean hasKeyLocked() {
+    return session.keyed();
+  }
+
+  /**
+   * Connecting side without a pre-shared secret, when WELCOME arrived: the rock is connected, and
+   * its key waits until a resume needs it. Nothing is sent for it (there is no CONFIRM to send).
+   */
+  public void established(PendingKey pending) {
+    lock.lock();
+    try {
+      pendingKey = pending;
+      session.keyed(true, null);
+      if (life.established()) {
+        stateChanged.signalAll();
+      }
+      tellWelcomed();
+      post(l -> l.connected(this));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Accepting side without a pre-shared secret, before the first connection is attached: the key
+   * waits until a resume needs it, and the rock is connected from the start (the client has
+   * nothing to prove, so no CONFIRM is expected). WELCOME carried the rock's first ACK, which
+   * advertised {@code windowLimit}.
+   */
+  public void keyPending(PendingKey pending, long windowLimit) {
+    lock.lock();
+    try {
+      pendingKey = pending;
+      session.keyed(true, null);
+      session.welcomeAdvertised(windowLimit);
+      post(l -> l.connected(this));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Connecting side with a pre-shared secret, when WELCOME arrived and the server's CONFIRM proved
+   * it holds the same key: records the key and queues our own CONFIRM tag. {@code inline} says an
+   * application thread read the server's CONFIRM itself and sends our CONFIRM after it (see {@link #readInline}), so the
+   * writer is not woken for it.
+   */
+  public void established(ResumeKey resumeKey, byte[] clientConfirm, boolean inline) {
+    lock.lock();
+    try {
+      key = resumeKey;
+      session.keyed(true, clientConfirm); // the CONFIRM proves it read WELCOME; later ACKs too
+      if (life.established()) {
+        stateChanged.signalAll();
+      }
+      if (inline) {
+        sender.markPendingLocked();
+      } else {
+        sender.wakeLocked();
+      }
+      post(l -> l.connected(this));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Accepting side, once the key is derived (after WELCOME went out and the rock was attached):
+   * records the key and the client's CONFIRM tag to expect, and sends this side's CONFIRM, the
+   * first frame it sends, from the calling thread unless another thread is sending. Until then
+   * nothing is sent (see {@link #fillFrames}). Blocks in a socket write like any sender.
+   */
+  public void keyDerived(ResumeKey resumeKey, byte[] serverConfirm, byte[] clientConfirm) {
+    lock.lock();
+    try {
+      if (life.isTerminal()) {
+        return;
+      }
+      key = resumeKey;
+      session.keyed(false, serverConfirm);
+      session.expectConfirm(clientConfirm);
+      sender.markPendingLocked();
+    } finally {
+      lock.unlock();
+    }
+    // The calling handshake thread sends the CONFIRM itself (with the first ACK behind it) instead
+    // of waking the writer; the application gets the rock only once the client's CONFIRM came.
+    sender.sendDueInline(true);
+  }
+
+  boolean isConfirmed() {
+    lock.lock();
+    try {
+      return session.confirmed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isConfirmedLocked() {
+    return session.confirmed();
+  }
+
+  /** True once the rock's key has been computed (not merely pending). */
+  public boolean keyComputed() {
+    lock.lock();
+    try {
+      return key != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True once the handshake gave the rock a key (computed or pending), so it can resume. */
+  public boolean isEstablished() {
+    lock.lock();
+    try {
+      return hasKeyLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Under {@link #lock}, connecting side: true if a new rock whose connection broke before WELCOME
+   * may try again, with a new connection and HELLO ({@link Supervisor#helloAgain}): it is still
+   * connecting, has a supervisor, and its time to establish has not run out.
+   */
+  private boolean mayHelloAgainLocked() {
+    return establishment != null
+        && life.state() == RockState.CONNECTING
+        && supervisor != null
+        && establishment.mayHelloAgainLocked(System.nanoTime());
+  }
+
+  /** Connecting side: until when a new rock may say HELLO again ({@link ClientEstablishment}). */
+  long establishDeadlineNanos() {
+    lock.lock();
+    try {
+      return establishment.deadlineNanosLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Connecting side, when saying HELLO again failed for good (its time ran out): fails the rock
+   * with {@code cause}, the last break or refusal, as the first connection's failure would have.
+   */
+  void failEstablishing(IOException cause) {
+    terminate(
+        RockState.FAILED,
+        new RockException(
+            "rock " + id + " to " + peer() + " failed before it was established: " + cause.getMessage(), cause));
+  }
+
+  /**
+   * Accepting side, as it answers a RESUME: returns the number of the CHALLENGE it is about to
+   * send, for {@link #attach} to tell a stale resume from the latest.
+   */
+  long nextChallenge() {
+    lock.lock();
+    try {
+      return life.nextChallenge();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes {@code next} the rock's first connection, or a resumed connection of the connector. */
+  public void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed)
+      throws IOException {
+    attach(next, peerReceived, peerHasFin, resumed, -1);
+  }
+
+  /**
+   * Makes {@code next} the rock's connection. {@code peerReceived} is how much the peer holds of
+   * our stream (retransmission starts there); {@code peerFinReceived} says it also has our FIN.
+   * {@code challenge} is, on the accepting side of a resume, the number of the CHALLENGE the
+   * peer's PROOF answered ({@link #nextChallenge}), else -1. Closes the previous connection, if
+   * any. A resume older than the one attached last is refused: {@code next} is closed, the rock
+   * carries on, and a {@link RockProtocolException} says why. Throws if the peer's counts are
+   * impossible, which fails the rock.
+   */
+  public void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed, long challenge)
+      throws IOException {
+    Connection previous;
+    long retransmitting;
+    Duration suspendedFor;
+    boolean confirmedNow;
+    RockProtocolException impossible = null;
+    if (!next.handshakeDone()) {
+      throw new SocketException("rock " + id + ": the handshake's deadline passed as it ended");
+    }
+    lock.lock();
+    try {
+      if (life.isTerminal()) {
+        next.close();
+        throw new RockException("rock " + id + " is " + life.state());
+      }
+      String stale = life.staleResume(challenge);
+      if (stale != null) {
+        next.close();
+        throw new RockProtocolException(
+            "refused a stale resume of rock " + id + " from " + next.remote() + ": " + stale);
+      }
+      String impossibleCounts = session.checkPeerCounts(peerReceived, peerHasFin);
+      if (impossibleCounts != null) {
+        impossible = new RockProtocolException("rock " + id + ": " + impossibleCounts);
+        throw impossible; // the finally below fails the rock, once the lock is released
+      }
+      long now = System.nanoTime();
+      RockState before = life.state();
+      previous = connection;
+      suspendedFor = life.attached(now, resumed, challenge);
+      generationChangedLocked();
+      connection = next;
+      watch.lookLocked(next, life.generation(), now + session.liveness.heartbeatIntervalNanos());
+      localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
+      peer = next.remote(); // on the accepting side too: the peer may have a new address
+      retransmitting = session.attach(peerReceived, peerHasFin, resumed);
+      confirmedNow = session.confirmedByResume();
+      if (life.state() != before) {
+        stateChanged.signalAll();
+      }
+      // The events are queued with the change they report, under the lock, so no thread sees the
+      // rock connected again before its resumed event is on its way (EventDispatcher).
+      if (confirmedNow) {
+        post(l -> l.connected(this));
+      }
+      if (resumed && before != RockState.SUSPENDED) {
+        RockException cause =
+            new RockException("rock " + id + ": the peer reconnected before this side noticed the failure");
+        post(l -> l.suspended(this, cause));
+      }
+      if (resumed) {
+        Duration finalSuspendedFor = suspendedFor;
+        post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
+      }
+      wakeLocked();
+      if (establishment != null && !hasKeyLocked()) {
+        // A new rock: its handshake starts now, and the application's first read takes WELCOME.
+        establishment.attachedLocked(now);
+        streams.lendWelcomeLocked(next, now);
+      }
+      startThreads(next, life.generation());
+    } finally {
+      lock.unlock();
+      if (impossible != null) {
+        next.close();
+        terminate(RockState.FAILED, impossible);
+      }
+    }
+    if (previous != null) {
+      previous.close();
+    }
+    if (confirmedNow) {
+      hooks.confirmed(this);
+    }
+    if (resumed) {
+      hooks.resumed(this);
+      log.info(
+          "rock {} resumed with {} after {} ms; retransmitting {} bytes",
+          id,
+          next,
+          suspendedFor.toMillis(),
+          retransmitting);
+    }
+    finishIfDone();
+  }
+
+  private void startThreads(Connection conn, long gen) {
+    if (!conn.readByAttacher) {
+      RockThreads.start("reader", id, () -> streams.readLoop(conn, gen));
+    }
+    // The writer starts when something is to be sent (RockSender): attach made the first
+    // ACK due, unless WELCOME carried it.
+  }
+
+  /**
+   * Accepting side: the calling thread, which attached {@code conn} (marked {@link
+   * Connection#readByAttacher}), becomes its reader thread, instead of handing it to a new one.
+   * Returns when the connection is no longer the rock's, like any reader thread; at once if it
+   * already is not.
+   */
+  public void serveAsReader(Connection conn) {
+    long gen;
+    lock.lock();
+    try {
+      if (connection != conn || life.isTerminal()) {
+        return; // it failed already; a resume starts its own reader
+      }
+      gen = life.generation();
+    } finally {
+      lock.unlock();
+    }
+    RockThreads.run("reader", id, () -> streams.readLoop(conn, gen));
+  }
+
+  /**
+   * Applies one frame under the lock. {@code inline} says an application thread read it, and sends
+   * what it makes due itself. Returns false if this connection is no longer current.
+   */
+  boolean onFrame(FrameReader reader, byte type, long gen, boolean inline)
+      throws RockProtocolException {
+    boolean finished = false;
+    boolean justConfirmed = false;
+    lock.lock();
+    sender.inlineLocked(inline);
+    try {
+      if (gen != life.generation()) {
+        return false;
+      }
+      switch (type) {
+        case Wire.DATA ->
+            session.onData(
+                reader.offset,
+                reader.buffer(),
+                reader.bodyStart,
+                reader.length,
+                reader.ackRequested,
+                reader.lastByteNanos());
+        case Wire.PACE -> session.onPace(reader.paceMillis);
+        case Wire.ACK -> finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+        case Wire.FIN -> session.onFin(reader.offset);
+        case Wire.CLOSE -> {
+          session.onClose();
+          finished = true;
+        }
+        case Wire.CONFIRM -> {
+          justConfirmed =
+              session.onConfirm(
+                  reader.bodyBytes(0, ResumeKey.PROOF_BYTES),
+                  options.preSharedSecret() != null,
+                  id.toString(),
+                  peer);
+          if (justConfirmed) {
+            post(l -> l.connected(this));
+          }
+        }
+        default -> throw new RockProtocolException("unexpected frame " + Wire.typeName(type));
+      }
+      wakeLocked();
+    } finally {
+      sender.inlineLocked(false);
+      lock.unlock();
+    }
+    if (justConfirmed) {
+      hooks.confirmed(this);
+    }
+    if (finished) {
+      finishIfDone();
+    }
+    return true;
+  }
+
+  /** Under {@link #lock}: wakes the parts the session's last calls made due. */
+  void wakeLocked() {
+    int wakeups = session.takeWakeups();
+    if (wakeups == 0) {
+      return;
+    }
+    streams.wakeLocked(wakeups);
+    if ((wakeups & RockSession.WAKE_STATE) != 0) {
+      stateChanged.signalAll();
+    }
+    if ((wakeups & RockSession.WAKE_SENDER) != 0
+        || ((wakeups & RockSession.WAKE_SENDER_UNLESS_WRITERS) != 0 && !streams.writersWaitingLocked())) {
+      sender.wakeLocked();
+    }
+    if ((wakeups & RockSession.WAKE_TIMER) != 0 && connection != null) {
+      watch.lookLocked(connection, life.generation(), System.nanoTime());
+    }
+  }
+
+  /**
+   * Under {@link #lock}, after the lifecycle moved to a new generation: the threads of the previous
+   * connection stop (its reader if it waits for its turn, and its writer, which waits without a
+   * timeout), and whoever waits on the state looks again.
+   */
+  private void generationChangedLocked() {
+    streams.nextGenerationLocked();
+    sender.stopLocked();
+  }
+
+  /** Under {@link #lock}: the current connection, or null while there is none. */
+  Connection connectionLocked() {
+    return connection;
+  }
+
+  /** Under {@link #lock}: the peer's last known address. */
+  InetSocketAddress peerLocked() {
+    return peer;
+  }
+
+  /** How long the peer may be silent before the connection is dead ({@link Liveness}). */
+  long silenceLimitNanos() {
+    lock.lock();
+    try {
+      return session.liveness.silenceLimitNanos();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- failure and recovery
+
+  boolean isCurrent(long gen) {
+    lock.lock();
+    try {
+      return life.isCurrent(gen);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The connection of generation {@code gen} failed: suspend, unless a newer connection already
+   * replaced it or the rock was never established (then the rock fails: there is no key to resume
+   * with).
+   */
+  void connectionFailed(long gen, IOException cause) {
+    Connection broken = null;
+    boolean suspendedNow = false;
+    boolean ended = false;
+    Supervisor recovery = null;
+    Supervisor helloAgain = null;
+    lock.lock();
+    try {
+      boolean helloMayHelp =
+          !hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException);
+      switch (life.lost(gen, System.nanoTime(), doneLocked(), hasKeyLocked(), helloMayHelp)) {
+        case STALE -> {
+          return;
+        }
+        case ENDED -> {
+          // Its last frames are out and the peer's are in: the peer closing the connection as it
+          // ends (often with a reset, when our last ACK reached it unread) is no failure.
+          ended = true;
+        }
+        case HELLO_AGAIN -> {
+          // Also after the handshake timeout: a server answering a burst of thousands may take
+          // longer than that to reach this rock's HELLO. Not after a TLS failure, such as a
+          // refused certificate, which would only repeat itself. No key yet, so nothing to resume;
+          // but the server made no rock of ours that we know of (the break came before WELCOME),
+          // so a new HELLO with the same id may still make it.
+          broken = detachLocked();
+          helloAgain = supervisor;
+          log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again",
+              id, peer, cause.toString());
+        }
+        case FAILED -> {
+          failLocked(
+              new RockException(
+                  "rock " + id + " to " + peer + " failed before it was established: " + cause.getMessage(),
+                  cause));
+          broken = detachLocked();
+        }
+        case SUSPENDED -> {
+          broken = detachLocked();
+          stateChanged.signalAll();
+          suspendedNow = true;
+          recovery = supervisor;
+          log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
+          post(l -> l.suspended(this, cause));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (ended) {
+      terminate(RockState.CLOSED, null);
+      return;
+    }
+    // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
+    if (recovery != null) {
+      recovery.suspended();
+    }
+    if (helloAgain != null) {
+      Supervisor establishing = helloAgain;
+      IOException why = cause;
+      RockThreads.start("establisher", id, () -> establishing.helloAgain(why));
+    }
+    if (broken != null) {
+      broken.close();
+    }
+    if (isTerminalNow()) {
+      hooks.terminated(this);
+    } else if (suspendedNow) {
+      hooks.suspended(this);
+    }
+  }
+
+  /** Fails the rock for good, if {@code gen} is still current. */
+  public void fail(long gen, IOException cause) {
+    lock.lock();
+    try {
+      if (gen != life.generation()) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    terminate(RockState.FAILED, cause);
+  }
+
+  /** Fails the rock for good, whatever its connection. */
+  public void fail(IOException cause) {
+    terminate(RockState.FAILED, cause);
+  }
+
+  public long suspendedSinceNanos() {
+    lock.lock();
+    try {
+      return life.suspendedSinceNanos();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns true if the peer already has everything this side will ever send, FIN included. */
+  boolean deliveredEverything() {
+    lock.lock();
+    try {
+      return session.deliveredEverything();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Under {@link #lock}: the current connection is no longer the rock's; returns it (or null) for
+   * the caller to close once it released the lock.
+   */
+  private Connection detachLocked() {
+    Connection detached = connection;
+    connection = null;
+    watch.cancelLocked();
+    generationChangedLocked();
+    return detached;
+  }
+
+  private void failLocked(IOException cause) {
+    if (!life.fail(cause)) {
+      return;
+    }
+    generationChangedLocked();
+    stateChanged.signalAll();
+    streams.endedLocked();
+    log.warn("rock {} to {} failed: {}", id, peer, cause.getMessage());
+    post(l -> l.failed(this, cause));
+  }
+
+  /**
+   * Moves to a terminal state, closes the connection and frees the buffers. Safe to call more than
+   * once; the first call wins.
+   */
+  void terminate(RockState terminal, IOException cause) {
+    Connection last;
+    boolean sendClose;
+    boolean abortedHere;
+    boolean keyHeld;
+    Supervisor recovery;
+    lock.lock();
+    try {
+      if (life.isTerminal()) {
+        return;
+      }
+      sendClose =
+          terminal == RockState.CLOSED && connection != null && !session.closeSent() && !session.peerClosed();
+      last = detachLocked();
+      abortedHere = session.aborted() && !session.peerClosed();
+      keyHeld = hasKeyLocked();
+      recovery = supervisor;
+      if (terminal == RockState.FAILED) {
+        if (role == Role.CONNECTOR && keyHeld && recovery != null
+            && !(cause instanceof Handshake.RejectedException)) {
+          // Started before the failure shows: an application that exits as soon as it sees it
+          // still has its notice waited for (GoneNotices). Starting a thread never blocks.
+          recovery.tellGone(Wire.GONE_FAILED);
+        }
+        failLocked(cause);
+      } else {
+        life.close();
+        generationChangedLocked();
+        stateChanged.signalAll();
+        streams.endedLocked();
+        post(l -> l.closed(this));
+      }
+      session.discardInFlight();
+    } finally {
+      lock.unlock();
+    }
+    boolean closeWritten = false;
+    if (last != null) {
+      if (terminal == RockState.CLOSED) {
+        closeWritten = sender.closeAfterLastWrite(last, sendClose);
+      }
+      last.close();
+    }
+    // A connector whose acceptor may still hold the rock, suspended or unaware, tells it on a
+    // fresh connection (GONE), so it does not wait for a resume until its reconnect timeout.
+    if (role == Role.CONNECTOR && keyHeld && recovery != null
+        && terminal == RockState.CLOSED && abortedHere && !closeWritten) {
+      recovery.tellGone(Wire.GONE_ABORTED); // before abort() returns to the application
+    }
+    hooks.terminated(this);
+  }
+
+  /**
+   * Accepting side: the connector proved with GONE that it ended the rock; ends it here too. An
+   * aborted rock ends {@code CLOSED} as on the peer's CLOSE (reads then fail with a reset); a
+   * failed one ends {@code FAILED}, saying so.
+   */
+  void peerGone(byte reason, InetSocketAddress from) {
+    if (reason == Wire.GONE_ABORTED) {
+      lock.lock();
+      try {
+        session.peerAborted();
+        log.info("rock {} from {}: its client aborted it and said so", id, from);
+      } finally {
+        lock.unlock();
+      }
+      terminate(RockState.CLOSED, null);
+    } else {
+      terminate(
+          RockState.FAILED,
+          new RockException(
+              "rock " + id + ": its client at " + from + " gave up on it (its rock failed) and said so"));
+    }
+  }
+
+  /**
+   * Ends the rock in order when both directions are done: our FIN is acknowledged and the peer's
+   * FIN received (and its acknowledgement written), or the application closed and the peer was
+   * told with CLOSE, or the peer sent CLOSE.
+   */
+  void finishIfDone() {
+    boolean done;
+    lock.lock();
+    try {
+      done = !life.isTerminal() && doneLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (done) {
+      terminate(RockState.CLOSED, null);
+    }
+  }
+
+  /**
+   * Under {@link #lock}: true once the rock has nothing left to do. The frames this depends on may
+   * have been put in a batch that is still being written; {@link #terminate} closes the connection
+   * only after that write.
+   */
+  private boolean doneLocked() {
+    return session.done();
+  }
+
+  private boolean isTerminalNow() {
+    lock.lock();
+    try {
+      return life.isTerminal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  RockState stateLocked() {
+    return life.state();
+  }
+
+  /**
+   * Queues {@code event} for the rock's listeners. Called under {@link #lock} at the change the
+   * event reports, so events are queued in the order of the changes, and before any thread can
+   * see the new state; never blocks (EventDispatcher).
+   */
+  void post(Consumer<RockListener> event) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    List<RockListener> snapshot = List.copyOf(listeners);
+    events.post(
+        () -> {
+          for (RockListener listener : snapshot) {
+            try {
+              event.accept(listener);
+            } catch (Throwable t) {
+              log.warn("rock {}: listener {} threw; the rock carries on", id, listener, t);
+            }
+          }
+        });
+  }
+
+  /** Returns the failure to throw to the application: always of the rocks exception family. */
+  IOException rethrowable(IOException stored) {
+    return stored instanceof RockException
+        ? stored
+        : new RockException("rock " + id + " failed: " + stored.getMessage(), stored);
+  }
+}

@@ -1,0 +1,333 @@
+package io.rocks.impl.rock;
+
+import io.rocks.Rock;
+import io.rocks.RockSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+
+/**
+ * The {@link java.net.Socket} face of a {@link RealRock}. Every method is served by the rock; the
+ * underlying TCP connection changes across recoveries and is never exposed.
+ *
+ * <p>Thread-safe as a plain socket is: one thread may read while another writes, and {@link #close}
+ * from any thread wakes both with {@link SocketException}.
+ */
+public final class RealRockSocket extends RockSocket {
+  private final RealRock rock;
+  private final InputStream in;
+  private final OutputStream out;
+  /** SO_LINGER in seconds, or -1 when off. Only 0 changes behaviour: close then drops unsent data. */
+  private volatile int lingerSeconds = -1;
+
+  private volatile boolean tcpNoDelay = true;
+  private volatile boolean keepAlive;
+  private volatile int trafficClass;
+
+  public RealRockSocket(RealRock rock) throws SocketException {
+    this.rock = rock;
+    this.in = new RockInputStream(rock, this);
+    this.out = new RockOutputStream(rock, this);
+  }
+
+  @Override
+  public Rock rock() {
+    return rock;
+  }
+
+  @Override
+  public InputStream getInputStream() throws IOException {
+    if (isClosed()) {
+      throw new SocketException("Socket is closed");
+    }
+    if (rock.isInputShutdown()) {
+      throw new SocketException("Socket input is shutdown");
+    }
+    return in;
+  }
+
+  @Override
+  public OutputStream getOutputStream() throws IOException {
+    if (isClosed()) {
+      throw new SocketException("Socket is closed");
+    }
+    if (rock.isOutputShutdown()) {
+      throw new SocketException("Socket output is shutdown");
+    }
+    return out;
+  }
+
+  /**
+   * Closes the socket. Never blocks: bytes already written are still delivered in the background,
+   * across recoveries if need be, unless SO_LINGER was set to 0, which drops them.
+   */
+  @Override
+  public void close() {
+    if (lingerSeconds == 0) {
+      rock.abort();
+    } else {
+      rock.close();
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return rock.isAppClosed();
+  }
+
+  @Override
+  public boolean isConnected() {
+    return true;
+  }
+
+  @Override
+  public boolean isBound() {
+    return true;
+  }
+
+  @Override
+  public void shutdownInput() throws IOException {
+    if (isClosed()) {
+      throw new SocketException("Socket is closed");
+    }
+    rock.shutdownInput();
+  }
+
+  @Override
+  public void shutdownOutput() throws IOException {
+    if (isClosed()) {
+      throw new SocketException("Socket is closed");
+    }
+    rock.shutdownOutput();
+  }
+
+  @Override
+  public boolean isInputShutdown() {
+    return rock.isInputShutdown();
+  }
+
+  @Override
+  public boolean isOutputShutdown() {
+    return rock.isOutputShutdown();
+  }
+
+  @Override
+  public void connect(SocketAddress endpoint) throws IOException {
+    throw new SocketException("already connected");
+  }
+
+  @Override
+  public void connect(SocketAddress endpoint, int timeout) throws IOException {
+    throw new SocketException("already connected");
+  }
+
+  @Override
+  public void bind(SocketAddress bindpoint) throws IOException {
+    throw new SocketException("already bound");
+  }
+
+  @Override
+  public InetAddress getInetAddress() {
+    return rock.peer().getAddress();
+  }
+
+  @Override
+  public int getPort() {
+    return rock.peer().getPort();
+  }
+
+  @Override
+  public SocketAddress getRemoteSocketAddress() {
+    return rock.peer();
+  }
+
+  @Override
+  public InetAddress getLocalAddress() {
+    InetSocketAddress local = rock.localAddress();
+    return local == null ? null : local.getAddress();
+  }
+
+  @Override
+  public int getLocalPort() {
+    InetSocketAddress local = rock.localAddress();
+    return local == null ? -1 : local.getPort();
+  }
+
+  @Override
+  public SocketAddress getLocalSocketAddress() {
+    return rock.localAddress();
+  }
+
+  @Override
+  public SocketChannel getChannel() {
+    return null;
+  }
+
+  @Override
+  public void setSoTimeout(int timeout) throws SocketException {
+    if (timeout < 0) {
+      throw new IllegalArgumentException("timeout < 0");
+    }
+    rock.soTimeout(timeout);
+  }
+
+  @Override
+  public int getSoTimeout() {
+    return rock.soTimeout();
+  }
+
+  /**
+   * Records the setting. The rock always runs its underlying connections with TCP_NODELAY, because
+   * its writer already coalesces what the application writes into frames.
+   */
+  @Override
+  public void setTcpNoDelay(boolean on) {
+    tcpNoDelay = on;
+  }
+
+  @Override
+  public boolean getTcpNoDelay() {
+    return tcpNoDelay;
+  }
+
+  /** Records the setting; the rock's heartbeats detect failures within seconds either way. */
+  @Override
+  public void setKeepAlive(boolean on) {
+    keepAlive = on;
+  }
+
+  @Override
+  public boolean getKeepAlive() {
+    return keepAlive;
+  }
+
+  @Override
+  public void setSoLinger(boolean on, int linger) throws SocketException {
+    if (on && linger < 0) {
+      throw new IllegalArgumentException("invalid value for SO_LINGER");
+    }
+    lingerSeconds = on ? linger : -1;
+  }
+
+  @Override
+  public int getSoLinger() {
+    return lingerSeconds;
+  }
+
+  @Override
+  public void setTrafficClass(int tc) {
+    trafficClass = tc;
+  }
+
+  @Override
+  public int getTrafficClass() {
+    return trafficClass;
+  }
+
+  @Override
+  public void setSendBufferSize(int size) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("negative send size");
+    }
+  }
+
+  /** Returns the in-flight capacity: how much may be written before {@code write} blocks. */
+  @Override
+  public int getSendBufferSize() {
+    return rock.options().inFlightCapacity();
+  }
+
+  @Override
+  public void setReceiveBufferSize(int size) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("invalid receive size");
+    }
+  }
+
+  /** Returns the receive window: how much the peer may send before the application reads. */
+  @Override
+  public int getReceiveBufferSize() {
+    return rock.options().receiveWindow();
+  }
+
+  @Override
+  public void setReuseAddress(boolean on) {}
+
+  @Override
+  public boolean getReuseAddress() {
+    return false;
+  }
+
+  @Override
+  public void setOOBInline(boolean on) throws SocketException {
+    if (on) {
+      throw new SocketException("urgent data is not supported by rocks");
+    }
+  }
+
+  @Override
+  public boolean getOOBInline() {
+    return false;
+  }
+
+  @Override
+  public void sendUrgentData(int data) throws IOException {
+    throw new SocketException("urgent data is not supported by rocks");
+  }
+
+  @Override
+  public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
+    if (name == StandardSocketOptions.TCP_NODELAY) {
+      setTcpNoDelay((Boolean) value);
+    } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
+      setKeepAlive((Boolean) value);
+    } else if (name == StandardSocketOptions.SO_LINGER) {
+      int linger = (Integer) value;
+      setSoLinger(linger >= 0, Math.max(0, linger));
+    } else {
+      throw new UnsupportedOperationException("'" + name + "' not supported by rocks");
+    }
+    return this;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T getOption(SocketOption<T> name) throws IOException {
+    if (name == StandardSocketOptions.TCP_NODELAY) {
+      return (T) Boolean.valueOf(tcpNoDelay);
+    } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
+      return (T) Boolean.valueOf(keepAlive);
+    } else if (name == StandardSocketOptions.SO_LINGER) {
+      return (T) Integer.valueOf(lingerSeconds);
+    } else if (name == StandardSocketOptions.SO_SNDBUF) {
+      return (T) Integer.valueOf(getSendBufferSize());
+    } else if (name == StandardSocketOptions.SO_RCVBUF) {
+      return (T) Integer.valueOf(getReceiveBufferSize());
+    }
+    throw new UnsupportedOperationException("'" + name + "' not supported by rocks");
+  }
+
+  @Override
+  public Set<SocketOption<?>> supportedOptions() {
+    return Set.of(
+        StandardSocketOptions.TCP_NODELAY,
+        StandardSocketOptions.SO_KEEPALIVE,
+        StandardSocketOptions.SO_LINGER,
+        StandardSocketOptions.SO_SNDBUF,
+        StandardSocketOptions.SO_RCVBUF);
+  }
+
+  @Override
+  public String toString() {
+    return "RockSocket[" + rock + "]";
+  }
+}

@@ -1,0 +1,447 @@
+package io.rocks.impl.rock;
+
+import io.rocks.RockException;
+import io.rocks.RockOptions;
+import io.rocks.RockProtocolException;
+import io.rocks.RockState;
+import io.rocks.RockTimeoutException;
+import io.rocks.impl.core.Role;
+import io.rocks.impl.io.Connection;
+import io.rocks.impl.io.RockThreads;
+import io.rocks.impl.io.RockTimer;
+import io.rocks.impl.wire.Wire;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Recovers one rock when it is suspended.
+ *
+ * <p>The connecting side reconnects to the peer's last known address with capped exponential
+ * backoff and full jitter until the rock resumes or its reconnect timeout passes. The accepting side
+ * only waits: its peer comes back through the server socket. When the timeout passes the rock fails
+ * with {@link RockTimeoutException}.
+ *
+ * <p>A suspended rock holds no thread and no socket between attempts: the waits are deadlines on
+ * the shared {@link RockTimer}. Each reconnection attempt (a connect and a handshake, which block)
+ * runs on a virtual thread of its own, {@code rock-reconnect-<id>}, started when its time comes
+ * and ended with the attempt; the accepting side's wait is one deadline. One object per rock keeps
+ * the backoff state across suspensions; {@link #lock} guards it. It is never held during I/O, and
+ * it is taken before the rock's lock, never while holding it: the rock calls {@link #suspended}
+ * and {@link #reconnectNow} after releasing its own.
+ */
+public final class Supervisor {
+  private static final Logger log = LogManager.getLogger(Supervisor.class);
+  /** How many attempt errors a timeout keeps as suppressed exceptions. */
+  private static final int KEPT_ERRORS = 8;
+
+  private final RealRock rock;
+  private final Dialer dialer;
+  /** On the accepting side, whether a peer can still come back (its server socket is open). */
+  private final BooleanSupplier resumable;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  // Guarded by lock.
+  /** Numbers the suspensions recovered; a deadline of an earlier one does nothing. */
+  private long episode;
+  /** When the suspension being recovered began ({@link System#nanoTime()}). */
+  private long since;
+  /** The backoff step of the next attempt. */
+  private int attempt;
+  /** Attempts of this suspension, for the timeout's report. */
+  private int tries;
+  private final Deque<IOException> errors = new ArrayDeque<>();
+  /**
+   * The next attempt or deadline on the timer; null while an attempt runs or none waits. Only an
+   * attempt that ended schedules the next, so no two attempts of a rock run at once.
+   */
+  private RockTimer.Entry next;
+  /** Attempts of the last reconnection; carried over when the link it made died at once. */
+  private int lastAttempts;
+  private long lastResumeNanos;
+
+  /**
+   * HELLOs said again for a new rock so far ({@link #helloAgain}), which sets the backoff before
+   * the next; only the establishing thread touches it, and only one runs at a time (a rock's
+   * connection breaks once per attachment).
+   */
+  private int helloAttempts;
+
+  /** Opens connections for connecting rocks (TCP, and TLS when the options say so). */
+  public interface Dialer {
+    Socket dial(InetSocketAddress address, RockOptions options) throws IOException;
+  }
+
+  private Supervisor(RealRock rock, Dialer dialer, BooleanSupplier resumable) {
+    this.rock = rock;
+    this.dialer = dialer;
+    this.resumable = resumable;
+  }
+
+  /** Supervises a rock on the connecting side, which reconnects through {@code dialer}. */
+  public static void startConnector(RealRock rock, Dialer dialer) {
+    GoneNotices.hook();
+    rock.supervise(new Supervisor(rock, dialer, () -> true));
+  }
+
+  /**
+   * Supervises a rock on the accepting side; while suspended it waits for its peer, and fails at
+   * once when {@code resumable} says the peer can no longer come back.
+   */
+  public static void startAcceptor(RealRock rock, BooleanSupplier resumable) {
+    rock.supervise(new Supervisor(rock, null, resumable));
+  }
+
+  /**
+   * The rock just suspended (called once per suspension, holding no lock): starts recovering it.
+   * Never blocks.
+   */
+  void suspended() {
+    long start = rock.suspendedSinceNanos();
+    if (rock.role == Role.ACCEPTOR) {
+      if (!resumable.getAsBoolean()) {
+        rock.fail(
+            new RockException(
+                "rock " + rock.id + " to " + rock.peer() + " cannot resume: its server socket is closed"));
+        return;
+      }
+      lock.lock();
+      try {
+        long current = beginLocked(start);
+        next = RockTimer.at(start + rock.options().reconnectTimeout().toNanos(), () -> awaitedPeer(current));
+      } finally {
+        lock.unlock();
+      }
+      return;
+    }
+    lock.lock();
+    try {
+      // A link that accepts connections but kills each at once (a middlebox cutting after a few
+      // kilobytes) must not be hammered: if the last connection lived shorter than the backoff
+      // cap, the backoff goes on from where it was instead of starting over.
+      boolean diedAtOnce =
+          lastResumeNanos != 0 && start - lastResumeNanos < rock.options().backoffCap().toNanos();
+      long current = beginLocked(start);
+      if (diedAtOnce) {
+        attempt = lastAttempts;
+        scheduleAttemptLocked(current, backoffNanos(rock.options(), attempt + 1));
+      } else {
+        startAttemptLocked(current);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long beginLocked(long start) {
+    if (next != null) {
+      next.cancel();
+      next = null;
+    }
+    since = start;
+    attempt = 0;
+    tries = 0;
+    errors.clear();
+    return ++episode;
+  }
+
+  /**
+   * The application asked to reconnect now: a waiting attempt starts at once. Does nothing while
+   * an attempt runs or the rock is not suspended. Never blocks.
+   */
+  void reconnectNow() {
+    if (rock.role != Role.CONNECTOR || rock.state() != RockState.SUSPENDED) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (next != null && next.cancel()) {
+        next = null;
+        startAttemptLocked(episode);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under {@link #lock}: the next attempt of {@code current} starts after {@code pauseNanos}. */
+  private void scheduleAttemptLocked(long current, long pauseNanos) {
+    long deadline = since + rock.options().reconnectTimeout().toNanos();
+    long at = Math.min(System.nanoTime() + pauseNanos, deadline);
+    next = RockTimer.at(at, () -> {
+      lock.lock();
+      try {
+        if (current == episode) {
+          next = null;
+          startAttemptLocked(current);
+        }
+      } finally {
+        lock.unlock();
+      }
+    });
+  }
+
+  /** Under {@link #lock}: starts an attempt of {@code current} on a thread of its own. */
+  private void startAttemptLocked(long current) {
+    RockThreads.start("reconnect", rock.id, () -> attemptOnce(current));
+  }
+
+  /**
+   * On an attempt's thread: one reconnection attempt, or the end of recovery if the reconnect
+   * timeout passed. Schedules the next attempt after a failure.
+   */
+  private void attemptOnce(long current) {
+    try {
+      attemptOrGiveUp(current);
+    } catch (RuntimeException e) {
+      log.error("rock {}: reconnecting failed unexpectedly", rock.id, e);
+      rock.fail(new RockException("rock " + rock.id + ": internal error in recovery", e));
+    }
+  }
+
+  private void attemptOrGiveUp(long current) {
+    RockOptions options = rock.options(); // read each time: the application may change them
+    int step;
+    long start;
+    RockTimeoutException timeout = null;
+    lock.lock();
+    try {
+      if (current != episode || rock.state() != RockState.SUSPENDED) {
+        return;
+      }
+      start = since;
+      step = ++attempt;
+      tries++;
+      if (System.nanoTime() - (since + options.reconnectTimeout().toNanos()) >= 0) {
+        timeout = timeout(since, tries - 1, errors);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (timeout != null) {
+      rock.fail(timeout);
+      return;
+    }
+    InetSocketAddress address = rock.nextReconnectAddress();
+    Socket socket = null;
+    try {
+      socket = dialer.dial(address, options);
+      socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+      Handshake.clientResume(rock, new Connection(socket));
+      lock.lock();
+      try {
+        lastAttempts = step;
+        lastResumeNanos = System.nanoTime();
+      } finally {
+        lock.unlock();
+      }
+      return;
+    } catch (Handshake.RejectedException e) {
+      if (socket != null) {
+        Connection.closeQuietly(socket);
+      }
+      if (e.reason == Wire.REJECT_UNKNOWN_ROCK && rock.deliveredEverything()) {
+        // The peer finished and forgot the rock after our last acknowledgement was lost.
+        rock.terminate(RockState.CLOSED, null);
+      } else {
+        rock.fail(e);
+      }
+      return;
+    } catch (IOException e) {
+      if (socket != null) {
+        Connection.closeQuietly(socket);
+      }
+      if (rock.state().isTerminal()) {
+        return;
+      }
+      int attemptNumber;
+      lock.lock();
+      try {
+        if (errors.size() == KEPT_ERRORS) {
+          errors.removeFirst();
+        }
+        errors.addLast(e);
+        attemptNumber = tries;
+      } finally {
+        lock.unlock();
+      }
+      log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, step, address, e.toString());
+      rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
+      if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
+        log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, step, address, e.getMessage());
+      }
+    }
+    lock.lock();
+    try {
+      if (current == episode && start == since && rock.state() == RockState.SUSPENDED) {
+        scheduleAttemptLocked(current, backoffNanos(options, step));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Connecting side, once the rock ended while its acceptor may still hold it (it failed, or was
+   * aborted while no CLOSE could be written): tells the acceptor with GONE on a fresh connection to
+   * the next reconnect address, so it ends the rock at once instead of waiting for a resume until
+   * its own reconnect timeout (PROTOCOL.md §7.6). Best effort, on a thread of its own, one attempt:
+   * it takes at most the connect timeout and two reads of at most the handshake timeout each. A
+   * JVM that exits meanwhile waits for it a little ({@link GoneNotices}). Never blocks the caller.
+   */
+  void tellGone(byte reason) {
+    GoneNotices.start("rock-gone-" + rock.id, () -> {
+      RockOptions options = rock.options();
+      InetSocketAddress address = rock.nextReconnectAddress();
+      Socket socket = null;
+      try {
+        socket = dialer.dial(address, options);
+        socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
+        Handshake.clientGone(rock, new Connection(socket), reason);
+        log.info("rock {}: told the server at {} that it ended ({})", rock.id, address,
+            reason == Wire.GONE_ABORTED ? "aborted" : "failed");
+      } catch (IOException | RuntimeException e) {
+        log.debug("rock {}: could not tell the server at {} that it ended: {}", rock.id, address, e.toString());
+      } finally {
+        if (socket != null) {
+          Connection.closeQuietly(socket);
+        }
+      }
+    });
+  }
+
+  /**
+   * On the timer thread, accepting side, at the reconnect timeout of suspension {@code current}:
+   * fails the rock if its peer has not come back (its connector may come back until then, also
+   * when it never showed that it read WELCOME: such a rock costs time, not the rock, and what
+   * such rocks may cost the server is bounded by the suspended-rock cap, which drops them first).
+   * A reconnect timeout raised meanwhile moves the deadline. Never blocks.
+   */
+  private void awaitedPeer(long current) {
+    RockTimeoutException timeout;
+    lock.lock();
+    try {
+      if (current != episode || rock.state() != RockState.SUSPENDED) {
+        return;
+      }
+      long deadline = since + rock.options().reconnectTimeout().toNanos();
+      if (deadline - System.nanoTime() > 0) {
+        next = RockTimer.at(deadline, () -> awaitedPeer(current));
+        return;
+      }
+      next = null;
+      timeout = timeout(since, 0, new ArrayDeque<>());
+    } finally {
+      lock.unlock();
+    }
+    RockThreads.start("recovery", rock.id, () -> rock.fail(timeout)); // off the timer thread
+  }
+
+  /** Returns the error that ends a recovery that ran out of time, every kept attempt error in it. */
+  private RockTimeoutException timeout(long sinceNanos, int attempts, Deque<IOException> errors) {
+    Duration suspendedFor = Duration.ofNanos(System.nanoTime() - sinceNanos);
+    RockTimeoutException timeout =
+        new RockTimeoutException(
+            rock.id, rock.peer(), suspendedFor, attempts, errors.isEmpty() ? null : errors.getLast());
+    for (IOException error : errors) {
+      timeout.addSuppressed(error);
+    }
+    return timeout;
+  }
+
+  /**
+   * Connecting side, for a new rock whose connection broke before WELCOME, or whose HELLO the
+   * server refused for now (its accept queue was full, REJECT(BUSY)): the server made no rock of
+   * ours that we know of, so this dials the address connected to again and says HELLO again, with
+   * the same id and a fresh key pair and nonce, pausing between attempts as reconnection does,
+   * until a connection is attached (its reader then waits for WELCOME as on the first) or the
+   * rock's time to establish runs out ({@link ClientEstablishment#windowNanos}, from its first
+   * connection): the rock then fails with the last error. The bytes the application wrote
+   * wait in the in-flight buffer and go out again from offset 0 on the new connection. A server
+   * that did make the rock (its WELCOME was lost with the connection) refuses the id as in use, and
+   * the rock fails. Runs on a thread of its own ({@code rock-establisher-<id>}).
+   */
+  void helloAgain(IOException cause) {
+    IOException last = cause;
+    try {
+      while (rock.state() == RockState.CONNECTING) {
+        long deadline = rock.establishDeadlineNanos();
+        RockOptions options = rock.options();
+        int attempt = ++helloAttempts; // across breaks: a server that drops each HELLO is not hammered
+        pause(RockState.CONNECTING, backoffNanos(options, attempt), deadline);
+        if (rock.state() != RockState.CONNECTING) {
+          return;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          rock.failEstablishing(last);
+          return;
+        }
+        Socket socket = null;
+        try {
+          socket = dialer.dial(rock.peer(), options);
+          Connection conn = new Connection(socket);
+          rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
+          rock.attach(conn, 0, false, false);
+          log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, rock.peer(), attempt);
+          return;
+        } catch (IOException e) {
+          if (socket != null) {
+            Connection.closeQuietly(socket);
+          }
+          last = e;
+          log.debug("rock {}: HELLO again to {} failed: {}", rock.id, rock.peer(), e.toString());
+        }
+      }
+    } catch (InterruptedException e) {
+      rock.fail(new RockException("rock " + rock.id + ": interrupted while establishing"));
+    } catch (RuntimeException e) {
+      log.error("rock {}: establishing failed unexpectedly", rock.id, e);
+      rock.fail(new RockException("rock " + rock.id + ": internal error while establishing", e));
+    }
+  }
+
+  /**
+   * Waits up to {@code pauseNanos}, but not past the deadline, while the rock stays in {@code
+   * while}; wakes early if it changes or the application asks to reconnect now.
+   */
+  private void pause(RockState during, long pauseNanos, long deadline) throws InterruptedException {
+    long until = Math.min(System.nanoTime() + pauseNanos, deadline);
+    rock.lock.lock();
+    try {
+      while (rock.stateLocked() == during) {
+        long remaining = until - System.nanoTime();
+        if (remaining <= 0 || rock.takeReconnectRequestLocked()) {
+          return;
+        }
+        rock.stateChanged.awaitNanos(remaining);
+      }
+    } finally {
+      rock.lock.unlock();
+    }
+  }
+
+  /**
+   * Returns the pause before the next attempt: exponential from the initial pause, capped, with the
+   * configured share of it drawn at random (never below the initial pause).
+   */
+  static long backoffNanos(RockOptions options, int attempt) {
+    long initial = options.backoffInitial().toNanos();
+    long cap = options.backoffCap().toNanos();
+    long ceiling = initial << Math.min(attempt - 1, 30);
+    if (ceiling <= 0 || ceiling > cap) {
+      ceiling = cap;
+    }
+    long randomSpan = (long) ((ceiling - initial) * options.backoffJitter());
+    long fixed = ceiling - randomSpan;
+    return fixed + (randomSpan > 0 ? ThreadLocalRandom.current().nextLong(randomSpan + 1) : 0);
+  }
+
+}

@@ -1,0 +1,681 @@
+package io.rocks.impl.core;
+
+import io.rocks.RockProtocolException;
+import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.rock.RealRock;
+import io.rocks.impl.server.RealRockServerSocket;
+import io.rocks.impl.wire.DecodedFrame;
+import io.rocks.impl.wire.FrameDecoder;
+import io.rocks.impl.wire.FrameWriter;
+import io.rocks.impl.wire.Wire;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * One deterministic schedule: two {@link RockSession}s, a connector and an acceptor, exchange
+ * streams through a simulated network on a virtual clock, driven the way {@link RealRock} drives
+ * its session (frames encoded by {@link FrameWriter}, decoded by {@link FrameReader}, wake-ups
+ * followed), while faults break the connection: resets, silent cuts, black holes in one direction,
+ * cuts that deliver part of what was in flight, resumes whose acceptor counts are older than
+ * what its old connection still delivered, and applications that stop reading for long.
+ *
+ * <p>Everything follows from the seed: the same seed replays the same schedule, event by event.
+ * After every event the invariants are checked ({@link #check}); a violation throws {@link
+ * Violation} naming the seed, the virtual time and the counters of both sessions.
+ *
+ * <p>Each side runs the shell's watch on the virtual clock ({@link RockSession#look}): heartbeats,
+ * silence limits and idle mode decide when a side notices a silent cut or a black hole, and a
+ * suspension of a connection that still works is a violation. What it does not model: the
+ * handshake itself and its refusal of stale or duplicate resumes ({@link RealRockServerSocket},
+ * tested on real sockets), stalls of the JVM, and write errors.
+ */
+public final class SessionSimulation {
+  /** A broken invariant, with what is needed to replay it. */
+  static final class Violation extends AssertionError {
+    Violation(String message) {
+      super(message);
+    }
+  }
+
+  /** Counts of one schedule, summed by the caller. */
+  static final class Tally {
+    long schedules;
+    long events;
+    long faults;
+    long resumes;
+    long bytes;
+    long staleCounts;
+    long readPauses;
+    long detections;
+    long idleEntries;
+
+    void add(Tally other) {
+      schedules += other.schedules;
+      events += other.events;
+      faults += other.faults;
+      resumes += other.resumes;
+      bytes += other.bytes;
+      staleCounts += other.staleCounts;
+      readPauses += other.readPauses;
+      detections += other.detections;
+      idleEntries += other.idleEntries;
+    }
+
+    @Override
+    public String toString() {
+      return schedules + " schedules, " + events + " events, " + faults + " faults, " + resumes
+          + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
+          + idleEntries + " entries into idle mode, " + readPauses + " read pauses, " + bytes
+          + " bytes delivered";
+    }
+  }
+
+  private static final int WINDOW = 64 * 1024;
+  private static final byte[] SERVER_TAG = tag(1);
+  private static final byte[] CLIENT_TAG = tag(2);
+  private static final long MS = 1_000;
+  private static final long HEARTBEAT = 500 * MS;
+  /** Virtual time allowed after the last fault for both streams to finish. */
+  private static final long SETTLE = 120_000 * MS;
+
+  private final long seed;
+  private final SplittableRandom random;
+  private final PriorityQueue<Event> events = new PriorityQueue<>();
+  private final Tally tally = new Tally();
+  private long now;
+  private long sequence;
+  private long lastFaultAt;
+
+  private final Side connector;
+  private final Side acceptor;
+  /** The newest connection's number. */
+  private int generation;
+  /** Connections that broke: nothing more arrives on them, either way. */
+  private final java.util.BitSet broken = new java.util.BitSet();
+  /** True while a resume is on its way: no second one starts. */
+  private boolean resuming;
+  private final boolean preShared;
+  /** Idle mode's timing, the same on both sides: it begins within seconds here. */
+  private final long idleAfterNanos;
+  private final long idleHeartbeatNanos;
+  private final long delay;
+  private final long jitter;
+  /** The link's rate, in virtual microseconds per KiB: how queued bytes spread out. */
+  private final long microsPerKib;
+
+  private SessionSimulation(long seed) {
+    this.seed = seed;
+    this.random = new SplittableRandom(seed);
+    this.delay = random.nextLong(20 * MS, 60_000 * MS) / 1000; // 20 us to 60 ms one way
+    this.jitter = random.nextInt(4) == 0 ? random.nextLong(1, 10 * MS) : 0;
+    this.microsPerKib = random.nextLong(1, 1_000); // about 1 GiB/s down to 1 MiB/s
+    this.idleAfterNanos = random.nextLong(300, 5_000) * 1_000_000;
+    this.idleHeartbeatNanos = random.nextLong(400, 12_000) * 1_000_000;
+    int inFlight = random.nextBoolean() ? WINDOW : 4 * WINDOW;
+    int window = random.nextBoolean() ? WINDOW : 4 * WINDOW;
+    connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes());
+    acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes());
+    connector.peer = acceptor;
+    acceptor.peer = connector;
+    preShared = random.nextInt(4) == 0;
+    if (preShared) {
+      // With a pre-shared secret: the acceptor has derived the key and sends its CONFIRM first;
+      // the connector pipelines data behind its HELLO and is keyed once that CONFIRM checks out,
+      // then sends its own; the acceptor grants its full window only after it.
+      acceptor.session.keyed(false, SERVER_TAG.clone());
+      acceptor.session.expectConfirm(CLIENT_TAG.clone());
+    } else {
+      // Without one: both sides keyed, the connector read WELCOME, and WELCOME carried the
+      // acceptor's first ACK (as RealRockServerSocket does).
+      connector.session.keyed(true, null);
+      connector.session.welcomed();
+      acceptor.session.keyed(true, null);
+      acceptor.session.welcomeAdvertised(Wire.INITIAL_WINDOW);
+    }
+    connector.closeAtEnd = random.nextInt(4) == 0;
+    acceptor.closeAtEnd = !connector.closeAtEnd && random.nextInt(4) == 0;
+    if (connector.closeAtEnd) {
+      acceptor.planned = 0; // a side that closes reads nothing more: the peer only reads
+    }
+    if (acceptor.closeAtEnd) {
+      connector.planned = 0;
+    }
+  }
+
+  private long plannedBytes() {
+    int kind = random.nextInt(20);
+    if (kind < 4) {
+      return 0;
+    } else if (kind < 9) {
+      return random.nextInt(1, 200);
+    } else if (kind < 15) {
+      return random.nextInt(1, 8_000);
+    } else if (kind < 19 || random.nextInt(5) != 0) {
+      return random.nextInt(1, 150_000);
+    }
+    return random.nextInt(1, 1_500_000);
+  }
+
+  /** Runs the schedule of {@code seed} to its end; throws {@link Violation} if an invariant breaks. */
+  static Tally run(long seed) {
+    SessionSimulation simulation = new SessionSimulation(seed);
+    simulation.execute();
+    return simulation.tally;
+  }
+
+  private void execute() {
+    connector.newConnection(0);
+    acceptor.newConnection(0);
+    connector.attachWith(0, false);
+    acceptor.attachWith(0, false);
+    connector.scheduleApplication(0);
+    acceptor.scheduleApplication(0);
+
+    int faults = random.nextInt(6);
+    long horizon = random.nextLong(10 * MS, 5_000 * MS);
+    for (int i = 0; i < faults; i++) {
+      long at = random.nextLong(horizon);
+      schedule(at, this::fault);
+      lastFaultAt = Math.max(lastFaultAt, at);
+    }
+    tally.schedules = 1;
+    while (!finished()) {
+      Event next = events.poll();
+      if (next == null) {
+        throw violation("nothing left to happen, and the streams are not finished");
+      }
+      now = next.at;
+      if (now > lastFaultAt + SETTLE) {
+        throw violation("the streams did not finish within " + SETTLE / MS + " ms after the last fault");
+      }
+      next.action.run();
+      tally.events++;
+      check();
+    }
+    tally.bytes = connector.verified + acceptor.verified;
+  }
+
+  private boolean finished() {
+    return connector.finished() && acceptor.finished();
+  }
+
+  // ---------------------------------------------------------------- the network
+
+  private static byte[] tag(int fill) {
+    byte[] tag = new byte[ResumeKey.PROOF_BYTES];
+    java.util.Arrays.fill(tag, (byte) fill);
+    return tag;
+  }
+
+  /** Breaks the current connection in one of the ways networks do. */
+  private void fault() {
+    if (resuming || !connector.attached || !acceptor.attached || finished() || !connector.session.keyed()) {
+      return; // a rock not established yet says HELLO again instead: the shell's (HelloAgainTest)
+    }
+    tally.faults++;
+    int gen = generation;
+    switch (random.nextInt(5)) {
+      case 0 -> { // reset: both ends learn at once, with what was in flight lost
+        broken.set(gen);
+        connector.detachAt(now + random.nextLong(1, 2 * MS), gen);
+        acceptor.detachAt(now + random.nextLong(1, 2 * MS), gen);
+      }
+      case 1 -> broken.set(gen); // silent cut: each end notices by the silence (its watch)
+      case 2 -> { // a cut that lets part of what was in flight through first
+        long cutAt = now + random.nextLong(1, delay + jitter + 2);
+        schedule(cutAt, () -> broken.set(gen));
+      }
+      case 3 -> { // one direction becomes a black hole: its receiver notices the silence, and
+        // closing its end resets the other (a reset that may be lost on the way: then the other
+        // end notices the silence in its turn)
+        Side deaf = random.nextBoolean() ? connector : acceptor;
+        deaf.deafFrom = gen;
+        deaf.resetsPeerOnDetach = random.nextBoolean();
+      }
+      default -> { // the connector moved: it knows at once; what it sent still reaches the acceptor
+        connector.detachAt(now, gen);
+      }
+    }
+  }
+
+  /** Called when a side detached: once the connector has, it resumes after a backoff. */
+  private void maybeResume() {
+    tally.detections++;
+    if (resuming || connector.attached || finished()) {
+      return;
+    }
+    resuming = true;
+    long backoff = random.nextInt(3) == 0 ? random.nextLong(1, 5 * MS) : random.nextLong(1, 800 * MS);
+    // RESUME reaches the acceptor; its CHALLENGE carries its count, sampled then; PROOF arrives a
+    // round trip later, and only then is the new connection attached on the acceptor's side.
+    long challengeAt = now + backoff + delay;
+    schedule(challengeAt, () -> {
+      long acceptorReceived = acceptor.session.received();
+      boolean acceptorHasFin = acceptor.session.peerFinReceived();
+      long connectorReceived = connector.session.received();
+      boolean connectorHasFin = connector.session.peerFinReceived();
+      schedule(now + 2 * delay, () -> {
+        if (acceptor.session.received() != acceptorReceived) {
+          tally.staleCounts++; // its old connection still delivered after the CHALLENGE
+        }
+        broken.set(generation);
+        generation++;
+        tally.resumes++;
+        resuming = false;
+        connector.newConnection(generation);
+        acceptor.newConnection(generation);
+        connector.attachWith(acceptorReceived, acceptorHasFin);
+        acceptor.attachWith(connectorReceived, connectorHasFin);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- one end
+
+  private final class Side {
+    final String name;
+    final RockSession session;
+    final FrameWriter frames = new FrameWriter();
+    final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    final int inFlightCapacity;
+    final int window;
+    /** Where this side's stream starts in the pattern ({@link #streamByte}). */
+    final long salt = random.nextLong(1L << 40);
+    Side peer;
+    /** Bytes this side's application writes in all. */
+    long planned;
+    boolean closeAtEnd;
+    long writtenByApp;
+    /** Bytes of the peer's stream read and checked, in order. */
+    long verified;
+    boolean readEnd;
+    boolean outputEnded;
+    boolean attached;
+    int connectionGen = -1;
+    /** The connection that delivers nothing more to this side (a black hole towards it), or -1. */
+    int deafFrom = -1;
+    /** Whether this side, deaf, resets the connection as it detaches. */
+    boolean resetsPeerOnDetach;
+    /** When a byte last arrived on the current connection. */
+    long lastByteAt;
+    /** Numbers the watch's looks: only the latest acts. */
+    long watchLooks;
+    boolean wasIdle;
+    /** True while the application waits for a wake-up: it made no progress at its last look. */
+    boolean waiting;
+    int readPauses;
+    /** What arrived on the current connection and is not decoded yet: {@code [inPos, inLimit)}. */
+    byte[] inBuf = new byte[1024];
+    int inPos;
+    int inLimit;
+    final DecodedFrame frame = new DecodedFrame();
+    long lastSendAt;
+    long readPausedUntil;
+    long arrivalTail;
+    final byte[] scratch = new byte[70_000];
+
+    Side(String name, Role role, int inFlightCapacity, int window, long planned) {
+      this.name = name;
+      this.inFlightCapacity = inFlightCapacity;
+      this.window = window;
+      this.planned = planned;
+      this.session = new RockSession(role, inFlightCapacity, window, new Liveness(HEARTBEAT * 1000, 3, idleAfterNanos, idleHeartbeatNanos, 0));
+    }
+
+    void newConnection(int gen) {
+      connectionGen = gen;
+      inPos = 0;
+      inLimit = 0;
+      arrivalTail = now;
+      lastByteAt = now;
+    }
+
+    void attachWith(long peerReceived, boolean peerHasFin) {
+      String impossible = session.checkPeerCounts(peerReceived, peerHasFin);
+      if (impossible != null) {
+        throw violation(name + " refused the peer's counts: " + impossible);
+      }
+      session.attach(peerReceived, peerHasFin, connectionGen > 0);
+      attached = true;
+      lastSendAt = now;
+      afterInput();
+      watchAt(now + HEARTBEAT);
+    }
+
+    /** Schedules the watch's next look, as RealRock does on the shared timer. */
+    void watchAt(long at) {
+      long look = ++watchLooks;
+      schedule(Math.max(at, now + 1), () -> watch(look));
+    }
+
+    /** The shell's watch (RealRock.watch), on the virtual clock, minus stalls and write errors. */
+    void watch(long look) {
+      if (look != watchLooks || !attached) {
+        return;
+      }
+      RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000, false);
+      if (verdict.dead()) {
+        // Healthy: both ways work. A black hole towards the peer is a dead path too: written data
+        // then waits for an acknowledgement that cannot come, while the peer's heartbeats arrive.
+        boolean healthy =
+            !broken.get(connectionGen) && deafFrom != connectionGen && peer.deafFrom != connectionGen
+                && peer.attached && peer.connectionGen == connectionGen;
+        if (healthy) {
+          throw violation(name + " suspended a healthy connection after " + verdict.silenceNanos() / 1_000_000
+              + " ms of silence; idle " + session.liveness.idle() + ", data waiting " + session.dataWaiting()
+              + ", limit " + session.liveness.silenceLimitNanos() / 1_000_000 + " ms");
+        }
+        int gen = connectionGen;
+        detachAt(now, gen);
+        if (deafFrom == gen && resetsPeerOnDetach) {
+          broken.set(gen);
+          peer.detachAt(now + delay, gen); // the reset reaches the peer
+        }
+        return;
+      }
+      if (verdict.enteredIdle()) {
+        tally.idleEntries++;
+      }
+      afterInput();
+      if (verdict.heartbeatDue() && now > lastSendAt) { // as the writer: unless a batch just went
+        session.trimIdle();
+        send(true);
+      }
+      long next = verdict.nextAtNanos() / 1000 - now;
+      watchAt(now + Math.max(5 * MS, next));
+    }
+
+    void detachAt(long at, int gen) {
+      schedule(at, () -> {
+        if (attached && connectionGen == gen) {
+          attached = false;
+          maybeResume();
+        }
+      });
+    }
+
+    boolean finished() {
+      boolean streamsDone = readEnd && outputEnded && writtenByApp == planned;
+      if (!streamsDone) {
+        return false;
+      }
+      // The rock ends CLOSED: done on this side, or everything delivered and the peer done (a
+      // resume would find it gone, and the supervisor then ends this side too).
+      return session.done() || (session.deliveredEverything() && peer.session.done());
+    }
+
+    // -- the application
+
+    void scheduleApplication(long after) {
+      schedule(now + after, this::application);
+    }
+
+    void application() {
+      waiting = false;
+      boolean progress = false;
+      if (writtenByApp < planned) {
+        int want = (int) Math.min(planned - writtenByApp, 1 + random.nextInt(random.nextBoolean() ? 200 : 70_000));
+        for (int i = 0; i < want; i++) {
+          scratch[i] = streamByte(this, writtenByApp + i);
+        }
+        int n = session.buffer(scratch, 0, want, now * 1000);
+        writtenByApp += n;
+        progress |= n > 0;
+      } else if (!outputEnded) {
+        outputEnded = true;
+        if (closeAtEnd) {
+          session.close();
+          readEnd = true;
+        } else {
+          session.shutdownOutput();
+        }
+        progress = true;
+      }
+      if (!readEnd && now >= readPausedUntil) {
+        if (readPauses < 2 && random.nextInt(100) == 0) {
+          readPauses++;
+          readPausedUntil = now + random.nextLong(1, 40_000 * MS); // stops reading for a while
+          tally.readPauses++;
+        } else {
+          session.activity(now * 1000);
+          int n = session.readBuffered(scratch, 0, 1 + random.nextInt(random.nextBoolean() ? 100 : 70_000));
+          if (n > 0) {
+            for (int i = 0; i < n; i++) {
+              if (scratch[i] != streamByte(peer, verified + i)) {
+                throw violation(name + " read a wrong byte at offset " + (verified + i));
+              }
+            }
+            verified += n;
+            progress = true;
+          } else if (n < 0) {
+            if (verified != peer.planned) {
+              throw violation(name + " read the end after " + verified + " of " + peer.planned + " bytes");
+            }
+            readEnd = true;
+            progress = true;
+          }
+        }
+      }
+      if (readEnd && outputEnded && writtenByApp == planned) {
+        session.close(); // the application is done with the rock (again, if it closed to end output)
+        afterInput();
+        return;
+      }
+      afterInput();
+      if (progress) {
+        scheduleApplication(random.nextLong(0, 2 * MS)); // it goes on at once, or a little later
+      } else {
+        // Blocked in read or write: woken by the session (afterInput), or at the end of its pause.
+        waiting = true;
+        if (now < readPausedUntil && !readEnd) {
+          scheduleApplication(readPausedUntil - now);
+        }
+      }
+    }
+
+    // -- frames
+
+    /** Follows the session's wake-ups, as the shell does: sends what became due. */
+    void afterInput() {
+      int wakeups = session.takeWakeups();
+      if ((wakeups & RockSession.WAKE_TIMER) != 0 && attached) {
+        watchAt(now);
+      }
+      if (waiting && (wakeups & (RockSession.WAKE_READERS | RockSession.WAKE_WRITERS)) != 0) {
+        waiting = false;
+        scheduleApplication(0);
+      }
+      if (attached
+          && (wakeups & (RockSession.WAKE_SENDER | RockSession.WAKE_SENDER_UNLESS_WRITERS)) != 0
+          || attached && session.dataLeft()) {
+        send(false);
+      }
+    }
+
+    void send(boolean heartbeat) {
+      for (int round = 0; round < 64; round++) {
+        session.fill(frames, heartbeat && round == 0);
+        if (frames.size() == 0) {
+          break;
+        }
+        wire.reset();
+        try {
+          frames.flushTo(wire);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+        lastSendAt = now;
+        transmit(wire.toByteArray());
+      }
+    }
+
+    /** Sends {@code bytes} towards the peer on the current connection, in random pieces. */
+    void transmit(byte[] bytes) {
+      int gen = connectionGen;
+      int at = 0;
+      while (at < bytes.length) {
+        int piece = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 32 : 70_000));
+        byte[] chunk = java.util.Arrays.copyOfRange(bytes, at, at + piece);
+        at += piece;
+        long arrival =
+            Math.max(arrivalTail, now + delay + (jitter > 0 ? random.nextLong(jitter) : 0))
+                + piece * microsPerKib / 1024;
+        arrivalTail = arrival; // TCP keeps the order within a connection
+        schedule(arrival, () -> peer.arrive(gen, chunk));
+      }
+    }
+
+    void arrive(int gen, byte[] chunk) {
+      if (!attached || gen != connectionGen || broken.get(gen) || gen == deafFrom) {
+        return; // a connection that broke or was replaced: its bytes are lost with it
+      }
+      if (inBuf.length - inLimit < chunk.length) {
+        byte[] bigger = inBuf.length - (inLimit - inPos) >= chunk.length ? inBuf
+            : new byte[Math.max(2 * inBuf.length, inLimit - inPos + chunk.length)];
+        System.arraycopy(inBuf, inPos, bigger, 0, inLimit - inPos);
+        inLimit -= inPos;
+        inPos = 0;
+        inBuf = bigger;
+      }
+      System.arraycopy(chunk, 0, inBuf, inLimit, chunk.length);
+      inLimit += chunk.length;
+      lastByteAt = now;
+      DecodedFrame reader = frame;
+      while (true) {
+        int taken;
+        try {
+          taken = FrameDecoder.decode(inBuf, inPos, inLimit, frame);
+        } catch (RockProtocolException e) {
+          throw violation(name + " could not decode a frame: " + e.getMessage());
+        }
+        if (taken < 0) {
+          break; // the rest of the frame is still on its way
+        }
+        inPos += taken;
+        byte type = frame.type;
+        try {
+          boolean finished = switch (type) {
+            case Wire.DATA -> {
+              session.onData(
+                  reader.offset, inBuf, reader.bodyStart, reader.length, reader.ackRequested, now * 1000);
+              yield false;
+            }
+            case Wire.ACK -> session.onAck(reader.received, reader.windowLimit, reader.flags);
+            case Wire.FIN -> {
+              session.onFin(reader.offset);
+              yield false;
+            }
+            case Wire.PACE -> {
+              session.onPace(reader.paceMillis);
+              yield false;
+            }
+            case Wire.CLOSE -> {
+              session.onClose();
+              yield true;
+            }
+            case Wire.CONFIRM -> {
+              byte[] tag = java.util.Arrays.copyOfRange(inBuf, reader.bodyStart, reader.bodyStart + ResumeKey.PROOF_BYTES);
+              if (session.role == Role.CONNECTOR && !session.keyed()) {
+                // The shell checks the acceptor's CONFIRM as the end of the handshake.
+                if (!java.util.Arrays.equals(tag, SERVER_TAG)) {
+                  throw violation(name + " got a wrong server CONFIRM");
+                }
+                session.keyed(true, CLIENT_TAG.clone());
+              } else {
+                session.onConfirm(tag, preShared, "sim", "peer");
+              }
+              yield false;
+            }
+            default -> throw violation(name + " got an unexpected frame " + Wire.typeName(type));
+          };
+          if (finished && session.done()) {
+            tally.events++;
+          }
+        } catch (RockProtocolException e) {
+          throw violation(name + " found a protocol error in its peer's frames: " + e.getMessage());
+        }
+        afterInput();
+      }
+    }
+  }
+
+  /** Random bytes of a prime length, so that no power-of-two shift of a stream maps onto itself. */
+  private static final byte[] PATTERN = new byte[65_521];
+
+  static {
+    new SplittableRandom(0x524f434bL).nextBytes(PATTERN);
+  }
+
+  /**
+   * The stream's byte at {@code offset}: a pattern byte that depends on the offset's place in the
+   * pattern and on which repetition of the pattern it is in, from a start that depends on the seed
+   * and the side. A byte lost, duplicated or moved shows as a wrong byte at once.
+   */
+  private static byte streamByte(Side side, long offset) {
+    long at = offset + side.salt;
+    return (byte) (PATTERN[(int) (at % PATTERN.length)] ^ (at / PATTERN.length));
+  }
+
+  /** The invariants every step keeps. */
+  private void check() {
+    checkSide(connector, acceptor);
+    checkSide(acceptor, connector);
+  }
+
+  private void checkSide(Side side, Side other) {
+    RockSession s = side.session;
+    RockSession o = other.session;
+    if (!(s.acked() <= s.sent() && s.sent() <= s.highestSent() && s.highestSent() <= s.written())) {
+      throw violation(side.name + ": send counters out of order");
+    }
+    if (s.consumed() > s.received()) {
+      throw violation(side.name + ": consumed more than received");
+    }
+    if (s.acked() > o.received()) {
+      throw violation(side.name + ": acknowledged " + s.acked() + " but the peer received " + o.received());
+    }
+    if (o.received() > s.highestSent()) {
+      throw violation(other.name + " received more than " + side.name + " sent");
+    }
+    if (s.bufferedIn() > side.window) {
+      throw violation(side.name + ": receive buffer " + s.bufferedIn() + " over its window " + side.window);
+    }
+    if (s.bufferedOut() > side.inFlightCapacity) {
+      throw violation(side.name + ": in-flight buffer over its capacity");
+    }
+    if (s.allocatedBytes() > s.allocationBound()) {
+      throw violation(side.name + ": " + s.allocatedBytes() + " bytes allocated, over the bound " + s.allocationBound());
+    }
+    if (!s.confirmed() && s.role == Role.ACCEPTOR && s.bufferedIn() > Wire.INITIAL_WINDOW) {
+      throw violation(side.name + ": buffered more than the initial window for an unconfirmed peer");
+    }
+    if (s.written() != side.writtenByApp) {
+      throw violation(side.name + ": the session counts " + s.written() + " written, the application " + side.writtenByApp);
+    }
+    if (!s.inputShutdown() && s.consumed() != side.verified) {
+      throw violation(side.name + ": the session counts " + s.consumed() + " read, the application " + side.verified);
+    }
+  }
+
+  private Violation violation(String what) {
+    return new Violation(
+        "seed " + seed + " (replay with -Drocks-sim.seed=" + seed + "), at " + now / MS + " ms: "
+            + what + "\n  connector " + connector.session.describe() + " attached=" + connector.attached
+            + "\n  acceptor  " + acceptor.session.describe() + " attached=" + acceptor.attached);
+  }
+
+  private void schedule(long at, Runnable action) {
+    events.add(new Event(at, sequence++, action));
+  }
+
+  private record Event(long at, long sequence, Runnable action) implements Comparable<Event> {
+    @Override
+    public int compareTo(Event other) {
+      int byTime = Long.compare(at, other.at);
+      return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+    }
+  }
+}
