@@ -247,15 +247,15 @@ public final class Report {
     body.append(
         "While bytes stream, the application's own threads do a rock's socket I/O, as they do a plain"
             + " socket's. A `write` copies the bytes into the in-flight buffer (kept for"
-            + " retransmission; `RealRock.write`, `FrameStore.append`), which keeps them in slots of"
+            + " retransmission; `RockStreams.write`, `FrameStore.append`), which keeps them in slots of"
             + " up to 64 KiB with room for a DATA header in front of each; then, if no other thread is"
             + " writing, it writes the header in place and the frames to the socket straight from"
-            + " that buffer (`RealRock.sendFromApplication`, `RockSession.fill`, `FrameStore.writeHeader`,"
+            + " that buffer (`RockSender.sendDueInline`, `RockSession.fill`, `FrameStore.writeHeader`,"
             + " `FrameWriter.flushTo`). The socket is a channel's and the buffer's arrays are direct,"
             + " so the kernel takes the bytes from there, in calls of up to 128 KiB, without the copy"
             + " into a temporary direct buffer the JDK makes for a heap array. A `read` that finds nothing buffered reads the next"
             + " frame from the socket itself once the rock's reader thread has lent it the connection"
-            + " (`RealRock.readInline`), copies the payload straight into the caller's array"
+            + " (`RockStreams.readInline`), copies the payload straight into the caller's array"
             + " (`RockSession.onData`), and sends the acknowledgement that makes due from the same thread."
             + " Acknowledgements go every quarter of the window (256 KiB by default), or when a DATA_ACK"
             + " frame asks. The rock's reader and writer virtual threads stay parked: the reader takes"
@@ -344,7 +344,7 @@ public final class Report {
       double rockSyscalls = selfShare(rockProfile, m -> m.startsWith("SocketDispatcher."));
       double plainSyscalls = selfShare(plainProfile, m -> m.startsWith("SocketDispatcher."));
       double rockOwn = selfShare(rockProfile,
-          m -> m.startsWith("RealRock.") || m.startsWith("ByteRing.") || m.startsWith("Frame"));
+          m -> m.startsWith("RealRock.") || m.startsWith("Rock") || m.startsWith("ByteRing.") || m.startsWith("Frame"));
       double rockPoll = selfShare(rockProfile, m -> m.equals("Net.poll") || m.endsWith("Impl.timedRead"));
       body.append(
           String.format(

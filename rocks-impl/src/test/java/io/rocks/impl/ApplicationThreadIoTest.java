@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The application's threads read frames and send acknowledgements themselves while bytes stream
- * (see {@code RealRock.read}): what must still hold when they stop, are interrupted, or send from a
+ * (see {@code RockStreams.read}): what must still hold when they stop, are interrupted, or send from a
  * small buffer.
  */
 public class ApplicationThreadIoTest {

@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel;
  * <p>Created by a handshake thread, then used by one writing and one reading thread at a time. It
  * is written by whichever thread holds the rock's send lock (its writer thread, or an application
  * thread sending what it just wrote), and read by its reader thread or an application thread the
- * reader lent the input to (see {@code RealRock.read}). {@link #close} may be called from any
+ * reader lent the input to (see {@code RockStreams.read}). {@link #close} may be called from any
  * thread, more than once.
  */
 public final class Connection {

@@ -662,7 +662,7 @@ public final class RealRock implements Rock {
    * Accepting side, once the key is derived (after WELCOME went out and the rock was attached):
    * records the key and the client's CONFIRM tag to expect, and sends this side's CONFIRM, the
    * first frame it sends, from the calling thread unless another thread is sending. Until then
-   * nothing is sent (see {@link #fillFrames}). Blocks in a socket write like any sender.
+   * nothing is sent (see {@link #RockSession.fill}). Blocks in a socket write like any sender.
    */
   public void keyDerived(ResumeKey resumeKey, byte[] serverConfirm, byte[] clientConfirm) {
     lock.lock();

@@ -42,7 +42,7 @@ import org.apache.logging.log4j.Logger;
  * bytes that are being written to it for the first time; it can acknowledge retransmitted ones (it
  * may have received them on the old connection after it told its count in the resume), so the
  * sender copies retransmitted frames instead of writing them from here ({@code RealRock}'s {@code
- * fillFrames}). A connection that was replaced may still be writing; its peer no longer reads it.
+ * RockSession.fill}). A connection that was replaced may still be writing; its peer no longer reads it.
  */
 public final class FrameStore {
   private static final Logger log = LogManager.getLogger(FrameStore.class);

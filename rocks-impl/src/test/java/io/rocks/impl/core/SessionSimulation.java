@@ -351,7 +351,7 @@ public final class SessionSimulation {
       schedule(Math.max(at, now + 1), () -> watch(look));
     }
 
-    /** The shell's watch (RealRock.watch), on the virtual clock, minus stalls and write errors. */
+    /** The shell's watch (RockWatch), on the virtual clock, minus stalls and write errors. */
     void watch(long look) {
       if (look != watchLooks || !attached) {
         return;
