@@ -19,7 +19,6 @@ import io.rocks.impl.rock.RealRock;
 import io.rocks.impl.wire.Wire;
 import io.rocks.testkit.Await;
 import io.rocks.testkit.FaultRelay;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

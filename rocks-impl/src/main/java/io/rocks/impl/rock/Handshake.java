@@ -12,7 +12,6 @@ import io.rocks.impl.io.FrameReader;
 import io.rocks.impl.wire.FrameWriter;
 import io.rocks.impl.wire.Wire;
 import java.io.IOException;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
