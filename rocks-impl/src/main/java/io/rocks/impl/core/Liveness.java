@@ -16,6 +16,12 @@ import io.rocks.RockOptions;
  * is a failure whatever the peer's pace: a peer in idle mode answers data at once (the data ends
  * its idle mode), so a cut with data waiting is still noticed within the usual bound.
  *
+ * <p>In idle mode one end of each rock leads and the other follows ({@link #follower}): the
+ * leader sends a heartbeat every idle interval, and the follower answers it at once with its own
+ * ({@link #answerDue}), sending one on its own timer only if none came for one and a half
+ * intervals. Each end still hears from the other every interval, but only one timer fires per
+ * rock and interval.
+ *
  * <p>Not thread-safe: owned by a {@link RockSession}, under its driver's lock.
  */
 public final class Liveness {
@@ -33,6 +39,8 @@ public final class Liveness {
   private long peerHeartbeatNanos;
   /** The interval to announce in a PACE frame, in milliseconds; 0 when none is due. */
   private int paceDueMillis;
+  /** True on the end that follows in idle mode (see the class). */
+  private boolean follower;
 
   public Liveness(RockOptions options, long nowNanos) {
     this(
@@ -135,6 +143,56 @@ public final class Liveness {
   /** How long this side may go without sending before a heartbeat is due. */
   public long heartbeatIntervalNanos() {
     return idle ? idleHeartbeatNanos : heartbeatNanos;
+  }
+
+  /**
+   * Makes this end the follower in idle mode (see the class); the two ends of a rock must choose
+   * differently. Only with a failure sensitivity of 2 or more: its fallback heartbeat, one and a
+   * half intervals after its last send, must come within the leader's silence limit.
+   */
+  public void follower(boolean follows) {
+    this.follower = follows;
+  }
+
+  private boolean following() {
+    return follower && idle && sensitivity >= 2;
+  }
+
+  /**
+   * How long after its last send this side's own timer sends a heartbeat: the interval, or one and
+   * a half on the follower in idle mode (a fallback; it answers the leader's).
+   */
+  long ownHeartbeatAfterNanos() {
+    long interval = heartbeatIntervalNanos();
+    return following() ? interval + interval / 2 : interval;
+  }
+
+  /**
+   * How early a heartbeat may go: in idle mode 1/32 of the interval, so that the look that finds
+   * one due and the write that follows a moment later do not make the next look come a moment too
+   * soon and look twice per interval; none out of idle mode.
+   */
+  long heartbeatSlackNanos() {
+    return idle ? idleHeartbeatNanos / 32 : 0;
+  }
+
+  /** True if this side's own heartbeat is due {@code sinceSendNanos} after its last send. */
+  public boolean heartbeatDue(long sinceSendNanos) {
+    return sinceSendNanos >= ownHeartbeatAfterNanos() - heartbeatSlackNanos();
+  }
+
+  /** How long after {@code sinceSendNanos} without sending this side's own heartbeat is due. */
+  public long heartbeatDueInNanos(long sinceSendNanos) {
+    return Math.max(0, ownHeartbeatAfterNanos() - heartbeatSlackNanos() - sinceSendNanos);
+  }
+
+  /**
+   * On the follower in idle mode: true if a frame from the peer that came {@code sinceSendNanos}
+   * after this side's last send is to be answered at once with a heartbeat (at most one per half
+   * interval).
+   */
+  public boolean answerDue(long sinceSendNanos) {
+    return following() && sinceSendNanos >= heartbeatIntervalNanos() / 2;
   }
 
   /** The usual detection time: {@code heartbeatInterval * failureSensitivity}. */

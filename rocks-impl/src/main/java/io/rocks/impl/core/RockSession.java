@@ -250,12 +250,13 @@ public final class RockSession {
       return new Look(true, dataWait, false, false, 0);
     }
     boolean enteredIdle = maybeEnterIdle(nowNanos);
-    long interval = liveness.heartbeatIntervalNanos();
     boolean timesHeartbeats = !senderTimesHeartbeats || liveness.idle();
-    boolean heartbeatDue = timesHeartbeats && sinceSendNanos >= interval;
+    boolean heartbeatDue = timesHeartbeats && liveness.heartbeatDue(sinceSendNanos);
     long next = limit - silentNanos;
     if (timesHeartbeats) {
-      next = Math.min(next, heartbeatDue ? interval : interval - sinceSendNanos);
+      // After a heartbeat, the next one is due an interval after it (the slack keeps a look that
+      // comes a moment early from finding it not yet due).
+      next = Math.min(next, heartbeatDue ? liveness.ownHeartbeatAfterNanos() : liveness.heartbeatDueInNanos(sinceSendNanos));
     }
     if (dataWaiting()) {
       next = Math.min(next, fast - dataWait);

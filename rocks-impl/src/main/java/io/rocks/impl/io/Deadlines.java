@@ -36,6 +36,7 @@ public final class Deadlines {
     private Deadline(Runnable action, long limitNanos) {
       this.action = action;
       this.startNanos = System.nanoTime();
+      LocalStalls.needFine(startNanos);
       this.stalledAtStart = LocalStalls.total(startNanos);
       this.limitNanos = limitNanos;
     }

@@ -70,7 +70,8 @@ public final class RockTimer {
   public static Entry at(long atNanos, Runnable task) {
     Entry entry = new Entry(atNanos, task);
     PENDING.add(entry);
-    if (atNanos < sleepingUntil) {
+    // The timer thread itself looks at the queue again before it sleeps: no need to wake it.
+    if (atNanos < sleepingUntil && Thread.currentThread() != THREAD) {
       LockSupport.unpark(THREAD);
     }
     return entry;

@@ -73,6 +73,7 @@ public final class ClientEstablishment {
   /** Under the rock's lock: a connection was attached at {@code now}; its handshake starts. */
   void attachedLocked(long now) {
     startNanos = now;
+    LocalStalls.needFine(now);
     startStalled = LocalStalls.total(now);
     if (deadlineNanos == 0) {
       deadlineNanos = now + windowNanos(rock.options());

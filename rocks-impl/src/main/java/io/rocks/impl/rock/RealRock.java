@@ -142,6 +142,9 @@ public final class RealRock implements Rock {
             options.inFlightCapacity(),
             options.receiveWindow(),
             new Liveness(options, System.nanoTime()));
+    // In idle mode one end of each rock leads and the other answers its heartbeats (Liveness): the
+    // rock id's lowest bit chooses, so a server's rocks lead about half each way.
+    session.liveness.follower((role == Role.ACCEPTOR) == ((id.low() & 1) == 0));
     this.life = new RockLifecycle(initialState);
     this.streams = new RockStreams(this);
     this.sender = new RockSender(this);
@@ -899,6 +902,7 @@ public final class RealRock implements Rock {
       throws RockProtocolException {
     boolean finished = false;
     boolean justConfirmed = false;
+    Connection answerOn = null;
     lock.lock();
     sender.inlineLocked(inline);
     try {
@@ -915,7 +919,16 @@ public final class RealRock implements Rock {
                 reader.ackRequested,
                 reader.lastByteNanos());
         case Wire.PACE -> session.onPace(reader.paceMillis);
-        case Wire.ACK -> finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+        case Wire.ACK -> {
+          finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+          Connection conn = connection;
+          if (!inline
+              && conn != null
+              && session.liveness.answerDue(reader.lastByteNanos() - conn.lastSendNanos)
+              && !sender.writerRunsLocked(gen)) {
+            answerOn = conn; // the leader's idle heartbeat: answered from this thread, below
+          }
+        }
         case Wire.FIN -> session.onFin(reader.offset);
         case Wire.CLOSE -> {
           session.onClose();
@@ -941,6 +954,9 @@ public final class RealRock implements Rock {
     }
     if (justConfirmed) {
       hooks.confirmed(this);
+    }
+    if (answerOn != null) {
+      sender.answerHeartbeat(answerOn, gen);
     }
     if (finished) {
       finishIfDone();

@@ -295,9 +295,8 @@ public final class RockSender {
           return -1;
         }
         pending = false;
-        long heartbeatNanos = session.liveness.heartbeatIntervalNanos();
         long sinceSend = System.nanoTime() - conn.lastSendNanos;
-        boolean heartbeatDue = sinceSend >= heartbeatNanos;
+        boolean heartbeatDue = session.liveness.heartbeatDue(sinceSend);
         if (heartbeatDue) {
           // Nothing was sent for a whole interval: give back memory grown by bulk transfers.
           conn.frames.trim();
@@ -305,7 +304,7 @@ public final class RockSender {
         }
         finishAfter = session.fill(conn.frames, heartbeatDue);
         if (conn.frames.size() == 0) {
-          return Math.max(1, heartbeatNanos - sinceSend);
+          return Math.max(1, session.liveness.heartbeatDueInNanos(sinceSend));
         }
       } finally {
         lock.unlock();
@@ -319,6 +318,53 @@ public final class RockSender {
       rock.finishIfDone();
     }
     return 0;
+  }
+
+  /**
+   * On the reader thread of {@code conn}, holding no lock, after it applied a heartbeat from the
+   * leading peer in idle mode ({@link io.rocks.impl.core.Liveness#answerDue}): sends this side's
+   * heartbeat at once, with whatever else is due, so the follower's own timer need not fire. Does
+   * nothing if another thread is sending (its batch carries this side's liveness). Then moves the
+   * rock's next look to its new deadline. Blocks in a socket write of a few bytes.
+   */
+  void answerHeartbeat(Connection conn, long gen) {
+    if (!sendLock.tryLock()) {
+      return;
+    }
+    boolean finishAfter;
+    try {
+      lock.lock();
+      try {
+        if (!rock.life.isCurrent(gen) || rock.connectionLocked() != conn || conn.writeFailure != null) {
+          return;
+        }
+        pending = false;
+        finishAfter = rock.session.fill(conn.frames, true);
+      } finally {
+        lock.unlock();
+      }
+      try {
+        conn.send(conn.frames);
+        conn.lastSendNanos = System.nanoTime();
+      } catch (IOException e) {
+        writeFailed(conn, e);
+        return;
+      }
+    } finally {
+      sendLock.unlock();
+    }
+    lock.lock();
+    try {
+      rock.watch.movedLocked(conn, gen, System.nanoTime());
+      if (pending) {
+        signalWriterLocked(); // marked while this thread wrote
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (finishAfter) {
+      rock.finishIfDone();
+    }
   }
 
   /**

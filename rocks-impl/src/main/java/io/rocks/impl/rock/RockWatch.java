@@ -3,6 +3,7 @@ package io.rocks.impl.rock;
 import io.rocks.impl.core.Liveness;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.io.Connection;
+import io.rocks.impl.io.LocalStalls;
 import io.rocks.impl.io.RockThreads;
 import io.rocks.impl.io.RockTimer;
 import java.io.IOException;
@@ -67,6 +68,25 @@ public final class RockWatch {
     entry = RockTimer.at(atNanos, () -> look(conn, gen, look));
   }
 
+  /**
+   * Under the rock's lock, after a heartbeat this side sent at {@code now} outside the watch (an
+   * answer to the peer's, {@link RockSender#answerHeartbeat}): moves the next look to the session's
+   * next deadline, later than the one scheduled, so a follower's own timer does not fire while it
+   * answers. If the look finds anything to act on, it looks now instead.
+   */
+  void movedLocked(Connection conn, long gen, long now) {
+    if (!rock.life.isCurrent(gen) || rock.connectionLocked() != conn) {
+      return;
+    }
+    RockSession.Look verdict = verdictLocked(conn, now, rock.sender.writerRunsLocked(gen));
+    long at = verdict.dead() || verdict.enteredIdle() || verdict.heartbeatDue() ? now : verdict.nextAtNanos();
+    if (entry != null) {
+      entry.cancel();
+      entry = null;
+    }
+    lookLocked(conn, gen, Math.max(at, now + MIN_NANOS));
+  }
+
   /** Under the rock's lock: the rock has no connection to watch any more. */
   void cancelLocked() {
     if (entry != null) {
@@ -102,6 +122,9 @@ public final class RockWatch {
       }
       entry = null;
       Liveness liveness = rock.session.liveness;
+      if (!liveness.idle()) {
+        LocalStalls.needFine(now); // silence limits of a second or two: stalls measured finely
+      }
       long next;
       if (rock.establishment != null && rock.establishment.welcomePending()) {
         next = liveness.heartbeatIntervalNanos(); // the handshake timeout is the reader's to watch

@@ -102,4 +102,46 @@ public class LivenessTest {
     assertTrue(late.dead());
     assertEquals(1_500 * MS, late.silenceNanos());
   }
+
+  @Test
+  void inIdleModeTheFollowerAnswersTheLeaderAndTimesItsOwnHeartbeatOnlyAsAFallback() {
+    Liveness leader = defaults();
+    Liveness follower = defaults();
+    follower.follower(true);
+    assertFalse(follower.answerDue(30 * S), "out of idle mode every end times its own heartbeats");
+    assertEquals(500 * MS, follower.ownHeartbeatAfterNanos());
+    leader.maybeEnterIdle(61 * S, true);
+    follower.maybeEnterIdle(61 * S, true);
+
+    assertEquals(25 * S, leader.ownHeartbeatAfterNanos());
+    assertFalse(leader.answerDue(30 * S), "the leader never answers");
+    assertEquals(37_500 * MS, follower.ownHeartbeatAfterNanos(), "one and a half intervals");
+    assertTrue(follower.answerDue(12_500 * MS), "half an interval after its last send");
+    assertFalse(follower.answerDue(12_499 * MS), "at most two answers an interval");
+    leader.onPace(25_000);
+    assertTrue(follower.ownHeartbeatAfterNanos() < leader.silenceLimitNanos(),
+        "the fallback comes within the leader's silence limit");
+  }
+
+  @Test
+  void anIdleHeartbeatMayGoASliverEarlySoOneLookAnIntervalSuffices() {
+    Liveness liveness = defaults();
+    assertFalse(liveness.heartbeatDue(500 * MS - 1), "no slack out of idle mode");
+    assertTrue(liveness.heartbeatDue(500 * MS));
+    liveness.maybeEnterIdle(61 * S, true);
+    long slack = 25 * S / 32;
+    assertTrue(liveness.heartbeatDue(25 * S - slack));
+    assertFalse(liveness.heartbeatDue(25 * S - slack - 1));
+    assertEquals(1, liveness.heartbeatDueInNanos(25 * S - slack - 1));
+    assertEquals(0, liveness.heartbeatDueInNanos(26 * S));
+  }
+
+  @Test
+  void withASensitivityOfOneNeitherEndFollows() {
+    Liveness follower = new Liveness(500 * MS, 1, 60 * S, 25 * S, 0);
+    follower.follower(true);
+    follower.maybeEnterIdle(61 * S, true);
+    assertFalse(follower.answerDue(20 * S));
+    assertEquals(25 * S, follower.ownHeartbeatAfterNanos(), "its fallback would outlast the peer's limit");
+  }
 }

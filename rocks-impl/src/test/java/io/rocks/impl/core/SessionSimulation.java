@@ -51,6 +51,7 @@ public final class SessionSimulation {
     long readPauses;
     long detections;
     long idleEntries;
+    long answers;
 
     void add(Tally other) {
       schedules += other.schedules;
@@ -62,13 +63,14 @@ public final class SessionSimulation {
       readPauses += other.readPauses;
       detections += other.detections;
       idleEntries += other.idleEntries;
+      answers += other.answers;
     }
 
     @Override
     public String toString() {
       return schedules + " schedules, " + events + " events, " + faults + " faults, " + resumes
           + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
-          + idleEntries + " entries into idle mode, " + readPauses + " read pauses, " + bytes
+          + idleEntries + " entries into idle mode, " + answers + " idle heartbeats answered, " + readPauses + " read pauses, " + bytes
           + " bytes delivered";
     }
   }
@@ -118,6 +120,10 @@ public final class SessionSimulation {
     int window = random.nextBoolean() ? WINDOW : 4 * WINDOW;
     connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes());
     acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes());
+    // In idle mode one end answers the other's heartbeats (Liveness); which one, at random.
+    boolean connectorFollows = random.nextBoolean();
+    connector.session.liveness.follower(connectorFollows);
+    acceptor.session.liveness.follower(!connectorFollows);
     connector.peer = acceptor;
     acceptor.peer = connector;
     preShared = random.nextInt(4) == 0;
@@ -556,6 +562,8 @@ public final class SessionSimulation {
         }
         inPos += taken;
         byte type = frame.type;
+        // As the shell's reader: the follower answers the leader's idle heartbeat at once.
+        boolean answer = type == Wire.ACK && session.liveness.answerDue((now - lastSendAt) * 1000);
         try {
           boolean finished = switch (type) {
             case Wire.DATA -> {
@@ -598,6 +606,11 @@ public final class SessionSimulation {
           throw violation(name + " found a protocol error in its peer's frames: " + e.getMessage());
         }
         afterInput();
+        if (answer && attached) {
+          tally.answers++;
+          send(true);
+          watchAt(now + MS); // the next look moves to the new deadline (RockWatch.movedLocked)
+        }
       }
     }
   }
