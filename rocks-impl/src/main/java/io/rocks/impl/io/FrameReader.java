@@ -26,6 +26,12 @@ import java.util.Arrays;
 public final class FrameReader extends DecodedFrame {
   private static final int INITIAL_BUFFER_BYTES = 1024;
   /**
+   * The buffer of a connection that carried only heartbeats for a while ({@link #trim}): room for
+   * a heartbeat's frames. Ten thousand idle rocks hold 9 MiB less than with {@link
+   * #INITIAL_BUFFER_BYTES}; the first DATA frame grows it back ({@link #dataArrived}).
+   */
+  private static final int QUIET_BUFFER_BYTES = 128;
+  /**
    * The buffer a connection carrying bulk data grows to: room for several frames, so one read
    * takes in what a peer's batched write sent and the reader wakes once for all of it.
    */
@@ -93,12 +99,26 @@ public final class FrameReader extends DecodedFrame {
     return Arrays.copyOfRange(buf, pos, limit);
   }
 
-  /** Drops a buffer grown by bulk data when nothing is buffered, so an idle connection is small. */
+  /**
+   * Drops a buffer grown by data when nothing is buffered, so a connection that carries only
+   * heartbeats is small.
+   */
   public void trim() {
-    if (pos == limit && buf.length > INITIAL_BUFFER_BYTES) {
-      buf = new byte[INITIAL_BUFFER_BYTES];
+    if (pos == limit && buf.length > QUIET_BUFFER_BYTES) {
+      buf = new byte[QUIET_BUFFER_BYTES];
       pos = 0;
       limit = 0;
+    }
+  }
+
+  /** A DATA frame came: a buffer {@link #trim}med to a heartbeat's size grows back. */
+  public void dataArrived() {
+    if (buf.length < INITIAL_BUFFER_BYTES) {
+      byte[] grown = new byte[INITIAL_BUFFER_BYTES];
+      System.arraycopy(buf, pos, grown, 0, limit - pos);
+      limit -= pos;
+      pos = 0;
+      buf = grown;
     }
   }
 

@@ -504,6 +504,7 @@ public final class RockStreams {
         }
         if (type == Wire.DATA) {
           lastDataNanos = reader.lastByteNanos();
+          reader.dataArrived();
         } else if (reader.lastByteNanos() - lastDataNanos > rock.options().heartbeatInterval().toNanos()) {
           reader.trim(); // only heartbeats lately: give back a buffer grown by bulk data
         }
