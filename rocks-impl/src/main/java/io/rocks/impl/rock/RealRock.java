@@ -576,15 +576,9 @@ public final class RealRock implements Rock {
 
   /**
    * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
-   * with {@link Wire#ACK_FLAG_WELCOMED}, a verified CONFIRM or a verified resume. Until then a
-   * suspension waits for a resume at most the handshake timeout ({@link Supervisor}), since a
-   * connector that never read WELCOME cannot resume. Called under {@link #lock}.
+   * with the WELCOMED flag, a verified CONFIRM or a verified resume. Until then a suspension waits
+   * for a resume at most the handshake timeout ({@link Supervisor}).
    */
-  boolean peerWelcomedLocked() {
-    return session.peerWelcomed();
-  }
-
-  /** Accepting side, for tests: {@link #peerWelcomedLocked} under the lock. */
   public boolean peerWelcomed() {
     lock.lock();
     try {
@@ -683,19 +677,6 @@ public final class RealRock implements Rock {
     // The calling handshake thread sends the CONFIRM itself (with the first ACK behind it) instead
     // of waking the writer; the application gets the rock only once the client's CONFIRM came.
     sender.sendDueInline(true);
-  }
-
-  boolean isConfirmed() {
-    lock.lock();
-    try {
-      return session.confirmed();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  boolean isConfirmedLocked() {
-    return session.confirmed();
   }
 
   /** True once the rock's key has been computed (not merely pending). */
