@@ -1,7 +1,7 @@
 package io.rocks.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.rocks.RockOptions;
 import java.io.IOException;
@@ -48,8 +48,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>No link fault is injected, and a pause shorter than the detection time is no dead link, so
  * any suspension is a false one. Each stall's test checks that no rock is lost and no byte either
- * (all {@code CONNECTED}, SHA-256 per rock and direction), then that no rock suspended at all (for
- * the pauses, after checking that every pause was in fact shorter than the detection time). Every test
+ * (all {@code CONNECTED}, SHA-256 per rock and direction), then that no rock suspended at all. For
+ * the full collections a suspension is false only if every pause was in fact shorter than the
+ * detection time: a run whose load stretched a pause past it, and in which a rock suspended, is
+ * aborted with the pauses measured, not passed. Every test
  * prints the suspensions of each window (setup, quiet, stall, settling, final transfer) with their
  * causes, the pauses measured, and the machine's load average.
  */
@@ -121,12 +123,22 @@ class StarvationChaosTest {
       NoLoss.assertNoLoss("connecting JVM", Fleet.Side.CONNECTING, connecting, ROCKS, BYTES_EACH_WAY);
     }
 
-    /** Checks that every pause was shorter than the detection time, so that no suspension was due. */
-    void assertPausesShorterThanDetection() {
-      assertTrue(
+    /**
+     * Checks that no rock suspended, when a suspension would be a false one: with every pause
+     * shorter than the detection time. A machine loaded enough to make a pause as long as the
+     * detection time (two JVMs collecting at once on two cores can take half as long again as the
+     * ballast was sized for) makes a suspension legitimate: the check of that run is then
+     * aborted, saying why, unless no rock suspended anyway.
+     */
+    void assertNoFalseSuspension() {
+      if (suspensions() == 0) {
+        return;
+      }
+      assumeTrue(
           longestPause.compareTo(OPTIONS.failureDetectionTime()) < 0,
-          "precondition: the longest pause (" + longestPause.toMillis() + " ms) is shorter than the detection time ("
-              + OPTIONS.failureDetectionTime().toMillis() + " ms); " + summary);
+          "the longest pause (" + longestPause.toMillis() + " ms) was not shorter than the detection time ("
+              + OPTIONS.failureDetectionTime().toMillis() + " ms), so these suspensions may be due; " + summary);
+      assertNoSuspension();
     }
 
     void assertNoSuspension() {
@@ -149,8 +161,7 @@ class StarvationChaosTest {
   void fullGcsInBothJvmsSuspendNoRock(Scenario scenario) throws Exception {
     Outcome outcome = run(scenario, Stall.FULL_GCS);
     outcome.assertNoLoss();
-    outcome.assertPausesShorterThanDetection();
-    outcome.assertNoSuspension();
+    outcome.assertNoFalseSuspension();
   }
 
   @Test
@@ -159,8 +170,7 @@ class StarvationChaosTest {
   void staggeredStopsOfBothJvmsSuspendNoRock(Scenario scenario) throws Exception {
     Outcome outcome = run(scenario, Stall.STAGGERED_STOPS);
     outcome.assertNoLoss();
-    outcome.assertPausesShorterThanDetection();
-    outcome.assertNoSuspension();
+    outcome.assertNoFalseSuspension();
   }
 
   @AfterEach

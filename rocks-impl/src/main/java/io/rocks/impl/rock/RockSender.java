@@ -206,16 +206,28 @@ public final class RockSender {
       } finally {
         lock.unlock();
       }
-      try {
-        conn.send(conn.frames);
-        conn.lastSendNanos = System.nanoTime();
-      } catch (IOException e) {
-        writeFailed(conn, e);
+      if (!flush(conn)) {
         return finishAfter;
       }
       if (oneRound) {
         return finishAfter;
       }
+    }
+  }
+
+  /**
+   * Holding {@link #sendLock}: writes the batch built in {@code conn.frames} and stamps the time of
+   * the connection's last send. Returns false if the write failed, which is left to the reader
+   * ({@link #writeFailed}).
+   */
+  private boolean flush(Connection conn) {
+    try {
+      conn.send(conn.frames);
+      conn.lastSendNanos = System.nanoTime();
+      return true;
+    } catch (IOException e) {
+      writeFailed(conn, e);
+      return false;
     }
   }
 
@@ -343,11 +355,7 @@ public final class RockSender {
       } finally {
         lock.unlock();
       }
-      try {
-        conn.send(conn.frames);
-        conn.lastSendNanos = System.nanoTime();
-      } catch (IOException e) {
-        writeFailed(conn, e);
+      if (!flush(conn)) {
         return;
       }
     } finally {
