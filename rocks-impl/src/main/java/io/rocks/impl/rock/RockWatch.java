@@ -35,6 +35,8 @@ public final class RockWatch {
   static final long WRITE_FAILURE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** How soon the watch looks again at a silent connection whose bytes wait unread. */
   private static final long STARVED_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** The grid idle looks are rounded up to ({@link #idleSlot}). */
+  static final long IDLE_SLOT_NANOS = TimeUnit.MILLISECONDS.toNanos(128);
   /** The least time between two looks. */
   private static final long MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
@@ -84,7 +86,18 @@ public final class RockWatch {
       entry.cancel();
       entry = null;
     }
-    lookLocked(conn, gen, Math.max(at, now + MIN_NANOS));
+    at = Math.max(at, now + MIN_NANOS);
+    lookLocked(conn, gen, rock.session.liveness.idle() ? idleSlot(at) : at);
+  }
+
+  /**
+   * In idle mode a look may come a little late: its time is rounded up to the next multiple of
+   * {@link #IDLE_SLOT_NANOS}, so the looks of thousands of idle rocks fall due together and the
+   * timer, the writers they start and the peers' readers wake once for many instead of once
+   * each. The delay is at most {@link #IDLE_SLOT_NANOS}, under 1% of the idle interval.
+   */
+  static long idleSlot(long atNanos) {
+    return Math.floorDiv(atNanos + IDLE_SLOT_NANOS - 1, IDLE_SLOT_NANOS) * IDLE_SLOT_NANOS;
   }
 
   /** Under the rock's lock: the rock has no connection to watch any more. */
@@ -158,7 +171,8 @@ public final class RockWatch {
           next = Math.min(next, WRITE_FAILURE_GRACE_NANOS);
         }
       }
-      lookLocked(conn, gen, now + Math.max(MIN_NANOS, next));
+      long at = now + Math.max(MIN_NANOS, next);
+      lookLocked(conn, gen, liveness.idle() ? idleSlot(at) : at);
     } finally {
       lock.unlock();
       if (dead != null) {
