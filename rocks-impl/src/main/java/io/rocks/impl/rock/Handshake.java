@@ -3,6 +3,7 @@ package io.rocks.impl.rock;
 import io.rocks.RockId;
 import io.rocks.RockProtocolException;
 import io.rocks.RockSecret;
+import io.rocks.impl.core.Resumption;
 import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.crypto.Randomness;
@@ -246,39 +247,20 @@ public final class Handshake {
    * proof, then send ours and attach. Throws {@link RejectedException} if the server refused.
    */
   static void clientResume(RealRock rock, Connection conn) throws IOException {
-    ResumeKey key = rock.key();
-    Challenge challenge = challenge(rock, key, conn);
-    long serverReceived = challenge.received();
-    boolean serverFin = challenge.fin();
-    byte[] clientNonce = challenge.clientNonce();
-    byte[] serverNonce = challenge.serverNonce();
-    FrameWriter out = new FrameWriter();
-    long received = rock.receivedCount();
-    boolean fin = rock.peerFinReceived();
-    out.handshakeHeader(Wire.PROOF);
-    out.putLong(received);
-    out.putByte((byte) (fin ? 1 : 0));
-    byte[] proof = key.clientProof(rock.id, clientNonce, serverNonce, received, fin);
-    out.putBytes(proof, 0, proof.length);
-    conn.send(out);
-    rock.attach(conn, serverReceived, serverFin, true);
+    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.key(), nonce());
+    Resumption.Counts server = challenge(rock, attempt, conn);
+    Resumption.Counts own = new Resumption.Counts(rock.receivedCount(), rock.peerFinReceived());
+    sendBody(conn, Wire.PROOF, attempt.proofBody(own));
+    rock.attach(conn, server.received(), server.fin(), true);
   }
 
-  /** The acceptor's CHALLENGE, verified, with the nonces both sides chose for this connection. */
-  private record Challenge(byte[] clientNonce, byte[] serverNonce, long received, boolean fin) {}
-
   /**
-   * Connecting side: sends RESUME for {@code rock} and reads the CHALLENGE, whose proof shows the
-   * server holds the rock's key. Throws {@link RejectedException} if the server refused.
+   * Connecting side: sends RESUME for {@code attempt}'s rock and reads the CHALLENGE, whose proof
+   * shows the server holds the rock's key. Throws {@link RejectedException} if the server refused.
    */
-  private static Challenge challenge(RealRock rock, ResumeKey key, Connection conn) throws IOException {
-    byte[] clientNonce = nonce();
-    FrameWriter out = new FrameWriter();
-    out.handshakeHeader(Wire.RESUME);
-    out.putBytes(ResumeKey.idBytes(rock.id), 0, Wire.ID_BYTES);
-    out.putBytes(clientNonce, 0, Wire.NONCE_BYTES);
-    conn.send(out);
-
+  private static Resumption.Counts challenge(RealRock rock, Resumption.Attempt attempt, Connection conn)
+      throws IOException {
+    sendBody(conn, Wire.RESUME, attempt.resumeBody());
     byte type = conn.reader.nextHandshake();
     if (type == Wire.REJECT) {
       throw rejected(rock.id, conn.reader);
@@ -286,18 +268,7 @@ public final class Handshake {
     if (type != Wire.CHALLENGE) {
       throw new RockProtocolException("expected CHALLENGE, got " + Wire.typeName(type));
     }
-    byte[] serverNonce = conn.reader.bodyBytes(0, Wire.NONCE_BYTES);
-    long serverReceived = conn.reader.bodyLong(Wire.NONCE_BYTES);
-    boolean serverFin = conn.reader.bodyBytes(Wire.NONCE_BYTES + 8, 1)[0] != 0;
-    byte[] serverProof = conn.reader.bodyBytes(Wire.NONCE_BYTES + 9, ResumeKey.PROOF_BYTES);
-    byte[] expected =
-        key.serverProof(rock.id, clientNonce, serverNonce, serverReceived, serverFin);
-    if (!ResumeKey.matches(expected, serverProof)) {
-      throw new RockProtocolException(
-          "rock " + rock.id + ": the server at " + conn.remote() + " could not prove it holds the"
-              + " rock's key");
-    }
-    return new Challenge(clientNonce, serverNonce, serverReceived, serverFin);
+    return attempt.challenged(body(conn.reader, Wire.CHALLENGE), conn.remote());
   }
 
   /**
@@ -307,68 +278,52 @@ public final class Handshake {
    * {@link RejectedException} if the server no longer holds the rock.
    */
   static void clientGone(RealRock rock, Connection conn, byte reason) throws IOException {
-    ResumeKey key = rock.key();
-    Challenge challenge = challenge(rock, key, conn);
-    FrameWriter out = new FrameWriter();
-    out.handshakeHeader(Wire.GONE);
-    out.putByte(reason);
-    byte[] proof = key.goneProof(rock.id, challenge.clientNonce(), challenge.serverNonce(), reason);
-    out.putBytes(proof, 0, proof.length);
-    conn.send(out);
-  }
-
-  /** The accepting side's half of a resume, after RESUME was read and its rock found. */
-  public static void serverResume(RealRock rock, Connection conn, byte[] clientNonce) throws IOException {
-    ResumeKey key = rock.key();
-    byte[] serverNonce = nonce();
-    long challenge = rock.nextChallenge();
-    long received = rock.receivedCount();
-    boolean fin = rock.peerFinReceived();
-    FrameWriter out = new FrameWriter();
-    out.handshakeHeader(Wire.CHALLENGE);
-    out.putBytes(serverNonce, 0, Wire.NONCE_BYTES);
-    out.putLong(received);
-    out.putByte((byte) (fin ? 1 : 0));
-    byte[] proof = key.serverProof(rock.id, clientNonce, serverNonce, received, fin);
-    out.putBytes(proof, 0, proof.length);
-    conn.send(out);
-
-    byte type = conn.reader.nextHandshake();
-    if (type == Wire.GONE) {
-      serverGone(rock, conn, key, clientNonce, serverNonce);
-      return;
-    }
-    if (type != Wire.PROOF) {
-      throw new RockProtocolException("expected PROOF, got " + Wire.typeName(type));
-    }
-    long clientReceived = conn.reader.bodyLong(0);
-    boolean clientFin = conn.reader.bodyBytes(8, 1)[0] != 0;
-    byte[] clientProof = conn.reader.bodyBytes(9, ResumeKey.PROOF_BYTES);
-    byte[] expected = key.clientProof(rock.id, clientNonce, serverNonce, clientReceived, clientFin);
-    if (!ResumeKey.matches(expected, clientProof)) {
-      reject(conn, Wire.REJECT_BAD_PROOF, "resume refused");
-      throw new BadProofException(
-          "rejected resume of rock " + rock.id + " from " + conn.remote() + ": bad proof");
-    }
-    rock.attach(conn, clientReceived, clientFin, true, challenge);
+    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.key(), nonce());
+    challenge(rock, attempt, conn);
+    sendBody(conn, Wire.GONE, attempt.goneBody(reason));
   }
 
   /**
-   * Accepting side, when GONE answered the CHALLENGE: checks its proof and ends the rock as its
-   * connector did. A GONE without a valid proof gets REJECT(BAD_PROOF) and changes nothing.
+   * The accepting side's half of a resume, after RESUME was read and its rock found: CHALLENGE,
+   * then a PROOF (the rock attaches the connection, unless a newer resume attached first) or a
+   * GONE (the rock ends as its connector did). A PROOF or GONE without a valid proof gets
+   * REJECT(BAD_PROOF) and changes nothing.
    */
-  private static void serverGone(
-      RealRock rock, Connection conn, ResumeKey key, byte[] clientNonce, byte[] serverNonce)
-      throws IOException {
-    byte reason = conn.reader.bodyBytes(0, 1)[0];
-    byte[] proof = conn.reader.bodyBytes(1, ResumeKey.PROOF_BYTES);
-    if (!ResumeKey.matches(key.goneProof(rock.id, clientNonce, serverNonce, reason), proof)) {
-      reject(conn, Wire.REJECT_BAD_PROOF, "resume refused");
-      throw new BadProofException(
-          "rejected GONE for rock " + rock.id + " from " + conn.remote() + ": bad proof");
+  public static void serverResume(RealRock rock, Connection conn, byte[] clientNonce) throws IOException {
+    Resumption.Answer answer =
+        new Resumption.Answer(rock.id, rock.key(), clientNonce, nonce(), rock.nextChallenge());
+    Resumption.Counts own = new Resumption.Counts(rock.receivedCount(), rock.peerFinReceived());
+    sendBody(conn, Wire.CHALLENGE, answer.challengeBody(own));
+
+    byte type = conn.reader.nextHandshake();
+    if (type != Wire.PROOF && type != Wire.GONE) {
+      throw new RockProtocolException("expected PROOF, got " + Wire.typeName(type));
     }
-    conn.close();
-    rock.peerGone(reason, conn.remote());
+    byte[] body = body(conn.reader, type);
+    try {
+      if (type == Wire.GONE) {
+        byte reason = answer.gone(body, conn.remote());
+        conn.close();
+        rock.peerGone(reason, conn.remote());
+        return;
+      }
+      Resumption.Counts client = answer.proved(body, conn.remote());
+      rock.attach(conn, client.received(), client.fin(), true, answer.challenge());
+    } catch (Resumption.BadProofException e) {
+      reject(conn, Wire.REJECT_BAD_PROOF, "resume refused");
+      throw e;
+    }
+  }
+
+  private static byte[] body(FrameReader in, byte type) {
+    return in.bodyBytes(0, Wire.handshakeBodyBytes(type));
+  }
+
+  private static void sendBody(Connection conn, byte type, byte[] body) throws IOException {
+    FrameWriter out = new FrameWriter();
+    out.handshakeHeader(type);
+    out.putBytes(body, 0, body.length);
+    conn.send(out);
   }
 
   /** Sends REJECT, best effort: the connection is closed next whatever happens. */
@@ -402,13 +357,6 @@ public final class Handshake {
     RejectedException(byte reason, String message) {
       super(message);
       this.reason = reason;
-    }
-  }
-
-  /** A resume carried a proof that does not match the rock's key: an impostor or a replay. */
-  public static final class BadProofException extends RockProtocolException {
-    public BadProofException(String message) {
-      super(message);
     }
   }
 }

@@ -9,6 +9,7 @@ import io.rocks.RockProtocolException;
 import io.rocks.RockState;
 import io.rocks.RockStats;
 import io.rocks.impl.core.Liveness;
+import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.RockLifecycle;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.core.Role;
@@ -776,16 +777,19 @@ public final class RealRock implements Rock {
         next.close();
         throw new RockException("rock " + id + " is " + life.state());
       }
-      String stale = life.staleResume(challenge);
-      if (stale != null) {
-        next.close();
-        throw new RockProtocolException(
-            "refused a stale resume of rock " + id + " from " + next.remote() + ": " + stale);
-      }
-      String impossibleCounts = session.checkPeerCounts(peerReceived, peerHasFin);
-      if (impossibleCounts != null) {
-        impossible = new RockProtocolException("rock " + id + ": " + impossibleCounts);
-        throw impossible; // the finally below fails the rock, once the lock is released
+      Resumption.Decision decision =
+          Resumption.admit(life, session, challenge, new Resumption.Counts(peerReceived, peerHasFin));
+      switch (decision.admission()) {
+        case STALE -> {
+          next.close();
+          throw new RockProtocolException(
+              "refused a stale resume of rock " + id + " from " + next.remote() + ": " + decision.reason());
+        }
+        case IMPOSSIBLE -> {
+          impossible = new RockProtocolException("rock " + id + ": " + decision.reason());
+          throw impossible; // the finally below fails the rock, once the lock is released
+        }
+        case ATTACH -> {}
       }
       long now = System.nanoTime();
       RockState before = life.state();

@@ -5,6 +5,7 @@ import io.rocks.RockOptions;
 import io.rocks.RockProtocolException;
 import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
+import io.rocks.impl.core.Recovery;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.RockThreads;
@@ -14,8 +15,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -34,15 +34,13 @@ import org.apache.logging.log4j.Logger;
  * the shared {@link RockTimer}. Each reconnection attempt (a connect and a handshake, which block)
  * runs on a virtual thread of its own, {@code rock-reconnect-<id>}, started when its time comes
  * and ended with the attempt; the accepting side's wait is one deadline. One object per rock keeps
- * the backoff state across suspensions; {@link #lock} guards it. It is never held during I/O, and
+ * the backoff state across suspensions ({@link Recovery}, in the core: when to try, when to give
+ * up); {@link #lock} guards it. It is never held during I/O, and
  * it is taken before the rock's lock, never while holding it: the rock calls {@link #suspended}
  * and {@link #reconnectNow} after releasing its own.
  */
 public final class Supervisor {
   private static final Logger log = LogManager.getLogger(Supervisor.class);
-  /** How many attempt errors a timeout keeps as suppressed exceptions. */
-  private static final int KEPT_ERRORS = 8;
-
   private final RealRock rock;
   private final Dialer dialer;
   /** On the accepting side, whether a peer can still come back (its server socket is open). */
@@ -50,23 +48,13 @@ public final class Supervisor {
   private final ReentrantLock lock = new ReentrantLock();
 
   // Guarded by lock.
-  /** Numbers the suspensions recovered; a deadline of an earlier one does nothing. */
-  private long episode;
-  /** When the suspension being recovered began ({@link System#nanoTime()}). */
-  private long since;
-  /** The backoff step of the next attempt. */
-  private int attempt;
-  /** Attempts of this suspension, for the timeout's report. */
-  private int tries;
-  private final Deque<IOException> errors = new ArrayDeque<>();
+  /** When to try and when to give up, on the {@link System#nanoTime()} scale. */
+  private final Recovery recovery = new Recovery();
   /**
    * The next attempt or deadline on the timer; null while an attempt runs or none waits. Only an
    * attempt that ended schedules the next, so no two attempts of a rock run at once.
    */
   private RockTimer.Entry next;
-  /** Attempts of the last reconnection; carried over when the link it made died at once. */
-  private int lastAttempts;
-  private long lastResumeNanos;
 
   /**
    * HELLOs said again for a new rock so far ({@link #helloAgain}), which sets the backoff before
@@ -115,8 +103,10 @@ public final class Supervisor {
       }
       lock.lock();
       try {
-        long current = beginLocked(start);
-        next = RockTimer.at(start + rock.options().reconnectTimeout().toNanos(), () -> awaitedPeer(current));
+        cancelNextLocked();
+        recovery.suspended(start, backoff(rock.options()), ThreadLocalRandom.current());
+        long current = recovery.episode();
+        next = RockTimer.at(recovery.deadline(reconnectTimeoutNanos()), () -> awaitedPeer(current));
       } finally {
         lock.unlock();
       }
@@ -124,15 +114,11 @@ public final class Supervisor {
     }
     lock.lock();
     try {
-      // A link that accepts connections but kills each at once (a middlebox cutting after a few
-      // kilobytes) must not be hammered: if the last connection lived shorter than the backoff
-      // cap, the backoff goes on from where it was instead of starting over.
-      boolean diedAtOnce =
-          lastResumeNanos != 0 && start - lastResumeNanos < rock.options().backoffCap().toNanos();
-      long current = beginLocked(start);
-      if (diedAtOnce) {
-        attempt = lastAttempts;
-        scheduleAttemptLocked(current, backoffNanos(rock.options(), attempt + 1));
+      cancelNextLocked();
+      long pause = recovery.suspended(start, backoff(rock.options()), ThreadLocalRandom.current());
+      long current = recovery.episode();
+      if (pause > 0) {
+        scheduleAttemptLocked(current, System.nanoTime() + pause);
       } else {
         startAttemptLocked(current);
       }
@@ -141,16 +127,20 @@ public final class Supervisor {
     }
   }
 
-  private long beginLocked(long start) {
+  private void cancelNextLocked() {
     if (next != null) {
       next.cancel();
       next = null;
     }
-    since = start;
-    attempt = 0;
-    tries = 0;
-    errors.clear();
-    return ++episode;
+  }
+
+  private long reconnectTimeoutNanos() {
+    return rock.options().reconnectTimeout().toNanos();
+  }
+
+  static Recovery.Backoff backoff(RockOptions options) {
+    return new Recovery.Backoff(
+        options.backoffInitial().toNanos(), options.backoffCap().toNanos(), options.backoffJitter());
   }
 
   /**
@@ -165,21 +155,19 @@ public final class Supervisor {
     try {
       if (next != null && next.cancel()) {
         next = null;
-        startAttemptLocked(episode);
+        startAttemptLocked(recovery.episode());
       }
     } finally {
       lock.unlock();
     }
   }
 
-  /** Under {@link #lock}: the next attempt of {@code current} starts after {@code pauseNanos}. */
-  private void scheduleAttemptLocked(long current, long pauseNanos) {
-    long deadline = since + rock.options().reconnectTimeout().toNanos();
-    long at = Math.min(System.nanoTime() + pauseNanos, deadline);
+  /** Under {@link #lock}: the next attempt of {@code current} starts at {@code at}. */
+  private void scheduleAttemptLocked(long current, long at) {
     next = RockTimer.at(at, () -> {
       lock.lock();
       try {
-        if (current == episode) {
+        if (current == recovery.episode()) {
           next = null;
           startAttemptLocked(current);
         }
@@ -210,18 +198,15 @@ public final class Supervisor {
   private void attemptOrGiveUp(long current) {
     RockOptions options = rock.options(); // read each time: the application may change them
     int step;
-    long start;
     RockTimeoutException timeout = null;
     lock.lock();
     try {
-      if (current != episode || rock.state() != RockState.SUSPENDED) {
+      if (current != recovery.episode() || rock.state() != RockState.SUSPENDED) {
         return;
       }
-      start = since;
-      step = ++attempt;
-      tries++;
-      if (System.nanoTime() - (since + options.reconnectTimeout().toNanos()) >= 0) {
-        timeout = timeout(since, tries - 1, errors);
+      step = recovery.attemptStarts(System.nanoTime(), options.reconnectTimeout().toNanos());
+      if (step == 0) {
+        timeout = timeout(recovery.since(), recovery.attemptsMade(), recovery.errors());
       }
     } finally {
       lock.unlock();
@@ -238,8 +223,7 @@ public final class Supervisor {
       Handshake.clientResume(rock, new Connection(socket));
       lock.lock();
       try {
-        lastAttempts = step;
-        lastResumeNanos = System.nanoTime();
+        recovery.resumed(step, System.nanoTime());
       } finally {
         lock.unlock();
       }
@@ -265,11 +249,12 @@ public final class Supervisor {
       int attemptNumber;
       lock.lock();
       try {
-        if (errors.size() == KEPT_ERRORS) {
-          errors.removeFirst();
+        attemptNumber = recovery.tries();
+        if (current == recovery.episode() && rock.state() == RockState.SUSPENDED) {
+          long at = recovery.attemptFailed(step, e, System.nanoTime(), backoff(options),
+              options.reconnectTimeout().toNanos(), ThreadLocalRandom.current());
+          scheduleAttemptLocked(current, at);
         }
-        errors.addLast(e);
-        attemptNumber = tries;
       } finally {
         lock.unlock();
       }
@@ -278,14 +263,6 @@ public final class Supervisor {
       if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
         log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, step, address, e.getMessage());
       }
-    }
-    lock.lock();
-    try {
-      if (current == episode && start == since && rock.state() == RockState.SUSPENDED) {
-        scheduleAttemptLocked(current, backoffNanos(options, step));
-      }
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -329,16 +306,16 @@ public final class Supervisor {
     RockTimeoutException timeout;
     lock.lock();
     try {
-      if (current != episode || rock.state() != RockState.SUSPENDED) {
+      if (current != recovery.episode() || rock.state() != RockState.SUSPENDED) {
         return;
       }
-      long deadline = since + rock.options().reconnectTimeout().toNanos();
+      long deadline = recovery.deadline(reconnectTimeoutNanos());
       if (deadline - System.nanoTime() > 0) {
         next = RockTimer.at(deadline, () -> awaitedPeer(current));
         return;
       }
       next = null;
-      timeout = timeout(since, 0, new ArrayDeque<>());
+      timeout = timeout(recovery.since(), 0, List.of());
     } finally {
       lock.unlock();
     }
@@ -346,11 +323,11 @@ public final class Supervisor {
   }
 
   /** Returns the error that ends a recovery that ran out of time, every kept attempt error in it. */
-  private RockTimeoutException timeout(long sinceNanos, int attempts, Deque<IOException> errors) {
+  private RockTimeoutException timeout(long sinceNanos, int attempts, List<IOException> errors) {
     Duration suspendedFor = Duration.ofNanos(System.nanoTime() - sinceNanos);
     RockTimeoutException timeout =
         new RockTimeoutException(
-            rock.id, rock.peer(), suspendedFor, attempts, errors.isEmpty() ? null : errors.getLast());
+            rock.id, rock.peer(), suspendedFor, attempts, errors.isEmpty() ? null : errors.get(errors.size() - 1));
     for (IOException error : errors) {
       timeout.addSuppressed(error);
     }
@@ -376,7 +353,7 @@ public final class Supervisor {
         long deadline = rock.establishDeadlineNanos();
         RockOptions options = rock.options();
         int attempt = ++helloAttempts; // across breaks: a server that drops each HELLO is not hammered
-        pause(RockState.CONNECTING, backoffNanos(options, attempt), deadline);
+        pause(RockState.CONNECTING, backoff(options).pauseNanos(attempt, ThreadLocalRandom.current()), deadline);
         if (rock.state() != RockState.CONNECTING) {
           return;
         }
@@ -427,21 +404,4 @@ public final class Supervisor {
       rock.lock.unlock();
     }
   }
-
-  /**
-   * Returns the pause before the next attempt: exponential from the initial pause, capped, with the
-   * configured share of it drawn at random (never below the initial pause).
-   */
-  static long backoffNanos(RockOptions options, int attempt) {
-    long initial = options.backoffInitial().toNanos();
-    long cap = options.backoffCap().toNanos();
-    long ceiling = initial << Math.min(attempt - 1, 30);
-    if (ceiling <= 0 || ceiling > cap) {
-      ceiling = cap;
-    }
-    long randomSpan = (long) ((ceiling - initial) * options.backoffJitter());
-    long fixed = ceiling - randomSpan;
-    return fixed + (randomSpan > 0 ? ThreadLocalRandom.current().nextLong(randomSpan + 1) : 0);
-  }
-
 }

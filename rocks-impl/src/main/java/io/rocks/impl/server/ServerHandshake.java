@@ -5,6 +5,7 @@ import io.rocks.RockOptions;
 import io.rocks.RockProtocolException;
 import io.rocks.RockSecret;
 import io.rocks.RockState;
+import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.PendingKey;
@@ -110,7 +111,7 @@ final class ServerHandshake {
             throw new RockProtocolException(
                 "expected HELLO or RESUME, got " + Wire.typeName(type));
       }
-    } catch (Handshake.BadProofException e) {
+    } catch (Resumption.BadProofException e) {
       log.warn("rocks server {}: {}", server.getLocalSocketAddress(), e.getMessage());
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
