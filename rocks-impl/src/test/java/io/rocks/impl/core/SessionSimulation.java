@@ -1,16 +1,19 @@
 package io.rocks.impl.core;
 
+import io.rocks.RockId;
 import io.rocks.RockProtocolException;
+import io.rocks.RockState;
 import io.rocks.impl.crypto.ResumeKey;
 import io.rocks.impl.io.FrameReader;
 import io.rocks.impl.rock.RealRock;
-import io.rocks.impl.server.RealRockServerSocket;
 import io.rocks.impl.wire.DecodedFrame;
 import io.rocks.impl.wire.FrameDecoder;
 import io.rocks.impl.wire.FrameWriter;
 import io.rocks.impl.wire.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
@@ -28,9 +31,18 @@ import java.util.SplittableRandom;
  *
  * <p>Each side runs the shell's watch on the virtual clock ({@link RockSession#look}): heartbeats,
  * silence limits and idle mode decide when a side notices a silent cut or a black hole, and a
- * suspension of a connection that still works is a violation. What it does not model: the
- * handshake itself and its refusal of stale or duplicate resumes ({@link RealRockServerSocket},
- * tested on real sockets), stalls of the JVM, and write errors.
+ * suspension of a connection that still works is a violation. Each side's {@link RockLifecycle}
+ * moves as the shell's does. The connector recovers as the shell's supervisor does ({@link
+ * Recovery}: backoff, reconnect timeout), and every resume is the real exchange ({@link
+ * Resumption}: RESUME, CHALLENGE, PROOF, each body built and checked with a real key) on a
+ * connection of its own, which faults hit too: a RESUME, CHALLENGE or PROOF lost, a path that
+ * holds what it is given for seconds (so that an attempt times out and a second resume runs beside
+ * it, or a PROOF arrives after a newer resume attached and must be refused as stale), an attacker
+ * who replays a recorded RESUME and PROOF or forges a PROOF (refused, changing nothing), and the
+ * connector's network down for a while: shorter than the reconnect timeout, the rock must resume;
+ * longer, both ends must fail, the connector exactly at its timeout. What it does not model: the
+ * establishing handshake (HELLO, WELCOME; tested on real sockets), stalls of the JVM, and write
+ * errors.
  */
 public final class SessionSimulation {
   /** A broken invariant, with what is needed to replay it. */
@@ -52,6 +64,13 @@ public final class SessionSimulation {
     long detections;
     long idleEntries;
     long answers;
+    long attempts;
+    long attemptsFailed;
+    long concurrentResumes;
+    long staleRefused;
+    long forgeriesRefused;
+    long outages;
+    long givenUp;
 
     void add(Tally other) {
       schedules += other.schedules;
@@ -64,14 +83,24 @@ public final class SessionSimulation {
       detections += other.detections;
       idleEntries += other.idleEntries;
       answers += other.answers;
+      attempts += other.attempts;
+      attemptsFailed += other.attemptsFailed;
+      concurrentResumes += other.concurrentResumes;
+      staleRefused += other.staleRefused;
+      forgeriesRefused += other.forgeriesRefused;
+      outages += other.outages;
+      givenUp += other.givenUp;
     }
 
     @Override
     public String toString() {
       return schedules + " schedules, " + events + " events, " + faults + " faults, " + resumes
           + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
-          + idleEntries + " entries into idle mode, " + answers + " idle heartbeats answered, " + readPauses + " read pauses, " + bytes
-          + " bytes delivered";
+          + idleEntries + " entries into idle mode, " + answers + " idle heartbeats answered, "
+          + readPauses + " read pauses, " + attempts + " resume attempts (" + attemptsFailed + " failed, "
+          + concurrentResumes + " beside another, " + staleRefused + " stale PROOFs refused), "
+          + forgeriesRefused + " replayed or forged resumes refused, " + outages + " network outages ("
+          + givenUp + " past the reconnect timeout, both ends failed), " + bytes + " bytes delivered";
     }
   }
 
@@ -81,7 +110,13 @@ public final class SessionSimulation {
   private static final long MS = 1_000;
   private static final long HEARTBEAT = 500 * MS;
   /** Virtual time allowed after the last fault for both streams to finish. */
-  private static final long SETTLE = 120_000 * MS;
+  private static final long SETTLE = 300_000 * MS;
+  /** The reconnect timeout of both sides. */
+  private static final long RECONNECT_TIMEOUT = 120_000 * MS;
+  /** How long the connector waits for CHALLENGE before it gives an attempt up. */
+  private static final long HANDSHAKE_TIMEOUT = 2_000 * MS;
+  /** Attempts of one suspension that a fault may break; the later ones meet a clean path. */
+  private static final int BROKEN_ATTEMPTS = 2;
 
   private final long seed;
   private final SplittableRandom random;
@@ -93,12 +128,38 @@ public final class SessionSimulation {
 
   private final Side connector;
   private final Side acceptor;
-  /** The newest connection's number. */
+  /** The newest connection's number: data and handshake connections, the attacker's too. */
   private int generation;
   /** Connections that broke: nothing more arrives on them, either way. */
   private final java.util.BitSet broken = new java.util.BitSet();
-  /** True while a resume is on its way: no second one starts. */
-  private boolean resuming;
+  /** Per connection and direction ({@link #lane}): when its last piece arrives (TCP keeps order). */
+  private final Map<Integer, Long> tails = new HashMap<>();
+  /** Per connection: from when, and until when, it holds what the connector sends on it. */
+  private final Map<Integer, long[]> holds = new HashMap<>();
+
+  private final RockId id;
+  private final ResumeKey key;
+  private final Recovery recovery = new Recovery();
+  private final Recovery.Backoff backoff;
+  /** The connector's attempt under way, its connection and step; null between attempts. */
+  private Resumption.Attempt attempt;
+  private int attemptGen = -1;
+  private int attemptStep;
+  /** Attempts of the current suspension that a fault broke ({@link #BROKEN_ATTEMPTS}). */
+  private int brokenAttempts;
+  /** The accepting side's answers waiting for their PROOF, by connection. */
+  private final Map<Integer, Resumption.Answer> answers = new HashMap<>();
+  /** The bodies of the last resume that went through, as someone on the path recorded them. */
+  private byte[] recordedResume;
+  private byte[] recordedProof;
+  /** Connections the attacker opened. */
+  private final java.util.BitSet attackers = new java.util.BitSet();
+  /** The connector's network is down until then: dials fail, and every connection broke. */
+  private long networkDownUntil;
+  /** True if an outage longer than the reconnect timeout was made: both ends must fail. */
+  private boolean mustFail;
+  /** Numbers the acceptor's suspensions: a deadline of an earlier one does nothing. */
+  private long acceptorEpisode;
   private final boolean preShared;
   /** Idle mode's timing, the same on both sides: it begins within seconds here. */
   private final long idleAfterNanos;
@@ -114,6 +175,12 @@ public final class SessionSimulation {
     this.delay = random.nextLong(20 * MS, 60_000 * MS) / 1000; // 20 us to 60 ms one way
     this.jitter = random.nextInt(4) == 0 ? random.nextLong(1, 10 * MS) : 0;
     this.microsPerKib = random.nextLong(1, 1_000); // about 1 GiB/s down to 1 MiB/s
+    this.id = new RockId(random.nextLong(), random.nextLong());
+    byte[] shared = new byte[32];
+    random.nextBytes(shared);
+    this.key = ResumeKey.derive(shared, null, id, new byte[32], new byte[32], nonce(), nonce());
+    this.backoff = new Recovery.Backoff(
+        random.nextLong(1, 200) * MS, random.nextLong(200, 2_000) * MS, random.nextInt(3) * 0.25);
     this.idleAfterNanos = random.nextLong(300, 5_000) * 1_000_000;
     this.idleHeartbeatNanos = random.nextLong(400, 12_000) * 1_000_000;
     int inFlight = random.nextBoolean() ? WINDOW : 4 * WINDOW;
@@ -175,8 +242,8 @@ public final class SessionSimulation {
   private void execute() {
     connector.newConnection(0);
     acceptor.newConnection(0);
-    connector.attachWith(0, false);
-    acceptor.attachWith(0, false);
+    connector.attachWith(0, false, -1);
+    acceptor.attachWith(0, false, -1);
     connector.scheduleApplication(0);
     acceptor.scheduleApplication(0);
 
@@ -186,6 +253,16 @@ public final class SessionSimulation {
       long at = random.nextLong(horizon);
       schedule(at, this::fault);
       lastFaultAt = Math.max(lastFaultAt, at);
+    }
+    if (random.nextInt(4) == 0) { // someone on the path replays or forges resumes
+      for (int i = random.nextInt(1, 3); i > 0; i--) {
+        schedule(random.nextLong(horizon + 2_000 * MS), this::forgedResume);
+      }
+    }
+    if (random.nextInt(12) == 0) { // the connector's network goes down for a while
+      long at = random.nextLong(horizon);
+      schedule(at, this::outage);
+      lastFaultAt = Math.max(lastFaultAt, at + RECONNECT_TIMEOUT);
     }
     tally.schedules = 1;
     while (!finished()) {
@@ -205,6 +282,9 @@ public final class SessionSimulation {
   }
 
   private boolean finished() {
+    if (mustFail) {
+      return connector.life.state() == RockState.FAILED && acceptor.life.state() == RockState.FAILED;
+    }
     return connector.finished() && acceptor.finished();
   }
 
@@ -216,13 +296,19 @@ public final class SessionSimulation {
     return tag;
   }
 
+  private byte[] nonce() {
+    byte[] nonce = new byte[Wire.NONCE_BYTES];
+    random.nextBytes(nonce);
+    return nonce;
+  }
+
   /** Breaks the current connection in one of the ways networks do. */
   private void fault() {
-    if (resuming || !connector.attached || !acceptor.attached || finished() || !connector.session.keyed()) {
+    if (!established() || finished() || !connector.session.keyed() || now < networkDownUntil) {
       return; // a rock not established yet says HELLO again instead: the shell's (HelloAgainTest)
     }
     tally.faults++;
-    int gen = generation;
+    int gen = connector.connectionGen;
     switch (random.nextInt(5)) {
       case 0 -> { // reset: both ends learn at once, with what was in flight lost
         broken.set(gen);
@@ -247,36 +333,307 @@ public final class SessionSimulation {
     }
   }
 
-  /** Called when a side detached: once the connector has, it resumes after a backoff. */
-  private void maybeResume() {
-    tally.detections++;
-    if (resuming || connector.attached || finished()) {
+  /** Both ends attached to the same connection, no resume under way. */
+  private boolean established() {
+    return connector.attached && acceptor.attached && connector.connectionGen == acceptor.connectionGen
+        && attemptGen < 0 && connector.life.state() == RockState.CONNECTED
+        && acceptor.life.state() == RockState.CONNECTED;
+  }
+
+  /**
+   * The connector's network goes down: every connection breaks, the connector knows at once (its
+   * address went away), and its dials fail until the network is back. Shorter than the reconnect
+   * timeout, the rock resumes; longer, both ends fail.
+   */
+  private void outage() {
+    if (!established() || finished()) {
       return;
     }
-    resuming = true;
-    long backoff = random.nextInt(3) == 0 ? random.nextLong(1, 5 * MS) : random.nextLong(1, 800 * MS);
-    // RESUME reaches the acceptor; its CHALLENGE carries its count, sampled then; PROOF arrives a
-    // round trip later, and only then is the new connection attached on the acceptor's side.
-    long challengeAt = now + backoff + delay;
-    schedule(challengeAt, () -> {
-      long acceptorReceived = acceptor.session.received();
-      boolean acceptorHasFin = acceptor.session.peerFinReceived();
-      long connectorReceived = connector.session.received();
-      boolean connectorHasFin = connector.session.peerFinReceived();
-      schedule(now + 2 * delay, () -> {
-        if (acceptor.session.received() != acceptorReceived) {
-          tally.staleCounts++; // its old connection still delivered after the CHALLENGE
-        }
-        broken.set(generation);
-        generation++;
-        tally.resumes++;
-        resuming = false;
-        connector.newConnection(generation);
-        acceptor.newConnection(generation);
-        connector.attachWith(acceptorReceived, acceptorHasFin);
-        acceptor.attachWith(connectorReceived, connectorHasFin);
-      });
+    tally.outages++;
+    boolean longer = random.nextInt(3) == 0;
+    long length = longer
+        ? RECONNECT_TIMEOUT + random.nextLong(1, 10_000 * MS)
+        : random.nextLong(1, RECONNECT_TIMEOUT / 4);
+    mustFail = longer;
+    networkDownUntil = now + length;
+    broken.set(0, generation + 1);
+    connector.detachAt(now, connector.connectionGen);
+  }
+
+  /** Opens a new connection. */
+  private int connect() {
+    return ++generation;
+  }
+
+  /** A number for one direction of connection {@code gen}. */
+  private static int lane(int gen, boolean towardAcceptor) {
+    return 2 * gen + (towardAcceptor ? 1 : 0);
+  }
+
+  /**
+   * When {@code bytes} sent now on connection {@code gen} toward one side arrive: after the delay
+   * and jitter, behind what was sent before on that direction, spread by the link's rate, and
+   * after the end of a hold on the path.
+   */
+  private long arrival(int gen, boolean towardAcceptor, int bytes) {
+    int lane = lane(gen, towardAcceptor);
+    long at = Math.max(tails.getOrDefault(lane, now), now + delay + (jitter > 0 ? random.nextLong(jitter) : 0))
+        + bytes * microsPerKib / 1024;
+    long[] hold = holds.get(gen);
+    if (towardAcceptor && hold != null && now >= hold[0]) {
+      at = Math.max(at, hold[1] + delay);
+    }
+    tails.put(lane, at);
+    return at;
+  }
+
+  /** True if connection {@code gen} held what was sent on it at any time since {@code from}. */
+  private boolean heldSince(int gen, long from) {
+    long[] hold = holds.get(gen);
+    return hold != null && hold[0] <= now && hold[1] > from;
+  }
+
+  /** Sends a handshake message on {@code gen}; {@code onArrival} runs if it arrives. */
+  private void sendHandshake(int gen, boolean towardAcceptor, byte[] body, Runnable onArrival) {
+    long at = arrival(gen, towardAcceptor, Wire.HANDSHAKE_HEADER_BYTES + body.length);
+    schedule(at, () -> {
+      if (!broken.get(gen)) {
+        onArrival.run();
+      }
     });
+  }
+
+  // ---------------------------------------------------------------- recovery and resumes
+
+  /** Called when a side's connection of generation {@code gen} broke and it noticed. */
+  private void detached(Side side, long lifeGen) {
+    tally.detections++;
+    // The simulated connector resumes until both ends are done, also if its own side ended in
+    // order: its acceptor may still wait for the last acknowledgement.
+    RockLifecycle.Loss loss = side.life.lost(lifeGen, now, false, true, false);
+    if (loss != RockLifecycle.Loss.SUSPENDED) {
+      throw violation(side.name + " lost its connection with the outcome " + loss);
+    }
+    if (side == acceptor) {
+      long episode = ++acceptorEpisode;
+      schedule(now + RECONNECT_TIMEOUT, () -> {
+        if (episode == acceptorEpisode && acceptor.life.state() == RockState.SUSPENDED) {
+          giveUp(acceptor, "its peer did not come back within the reconnect timeout");
+        }
+      });
+      return;
+    }
+    if (finished()) {
+      return;
+    }
+    brokenAttempts = 0;
+    long pause = recovery.suspended(now, backoff, random);
+    long episode = recovery.episode();
+    schedule(now + pause, () -> startAttempt(episode));
+  }
+
+  private void giveUp(Side side, String why) {
+    if (!mustFail) {
+      throw violation(side.name + " gave the rock up (" + why + ") after an outage shorter than the"
+          + " reconnect timeout");
+    }
+    side.life.fail(new IOException(why));
+    side.attached = false;
+    if (side == connector) {
+      tally.givenUp++;
+      if (now != recovery.deadline(RECONNECT_TIMEOUT)) {
+        throw violation("the connector gave up at " + now / MS + " ms, not at its reconnect timeout "
+            + recovery.deadline(RECONNECT_TIMEOUT) / MS + " ms");
+      }
+    }
+  }
+
+  /** One reconnection attempt of suspension {@code episode}, as the supervisor makes it. */
+  private void startAttempt(long episode) {
+    if (episode != recovery.episode() || connector.life.state() != RockState.SUSPENDED || finished()) {
+      return;
+    }
+    int step = recovery.attemptStarts(now, RECONNECT_TIMEOUT);
+    if (step == 0) {
+      giveUp(connector, "reconnect timeout");
+      return;
+    }
+    tally.attempts++;
+    int gen = connect();
+    if (now < networkDownUntil) {
+      // The dial fails: at once (no route), or at a connect timeout.
+      long failsAt = now + (random.nextBoolean() ? 1 : random.nextLong(1, 1_000 * MS));
+      schedule(failsAt, () -> attemptFailed(episode, step, gen, "network unreachable"));
+      return;
+    }
+    if (attemptGen >= 0) {
+      throw violation("a second attempt started while attempt on connection " + attemptGen + " ran");
+    }
+    attempt = new Resumption.Attempt(id, key, nonce());
+    attemptGen = gen;
+    attemptStep = step;
+    boolean mayBreak = brokenAttempts < BROKEN_ATTEMPTS;
+    int fate = mayBreak ? random.nextInt(20) : 19;
+    if (fate < 5) {
+      brokenAttempts++;
+    }
+    switch (fate) {
+      case 0 -> broken.set(gen); // RESUME lost: the attempt times out
+      case 1 -> schedule(now + delay + 1, () -> broken.set(gen)); // CHALLENGE lost
+      case 2 -> connector.breakAfterProof = gen; // PROOF lost: the connector notices by the silence
+      case 3 -> holds.put(gen, new long[] {now, now + random.nextLong(1, 20_000 * MS)}); // RESUME held
+      case 4 -> connector.holdFromProof = gen; // PROOF held, perhaps until a newer resume attached
+      default -> {}
+    }
+    byte[] resume = attempt.resumeBody();
+    long sentAt = now + 2 * delay; // after the TCP handshake
+    schedule(sentAt, () -> sendHandshake(gen, true, resume, () -> answerResume(gen, resume)));
+    schedule(sentAt + HANDSHAKE_TIMEOUT, () -> {
+      if (attemptGen == gen && connector.connectionGen != gen) {
+        attemptFailed(episode, step, gen, "no CHALLENGE within the handshake timeout");
+      }
+    });
+  }
+
+  private void attemptFailed(long episode, int step, int gen, String why) {
+    if (attemptGen == gen) {
+      attemptGen = -1;
+      attempt = null;
+    }
+    broken.set(gen); // the connector closes it
+    tally.attemptsFailed++;
+    if (episode != recovery.episode() || connector.life.state() != RockState.SUSPENDED) {
+      return;
+    }
+    long at = recovery.attemptFailed(step, new IOException(why), now, backoff, RECONNECT_TIMEOUT, random);
+    schedule(at, () -> startAttempt(episode));
+  }
+
+  /** The acceptor read RESUME on connection {@code gen}: it answers with its CHALLENGE. */
+  private void answerResume(int gen, byte[] resume) {
+    if (acceptor.life.isTerminal()) {
+      broken.set(gen); // REJECT(UNKNOWN_ROCK): the connector's attempt fails
+      return;
+    }
+    byte[] clientNonce = java.util.Arrays.copyOfRange(resume, Wire.ID_BYTES, resume.length);
+    answers.keySet().removeIf(broken::get); // their handshakes ended with their connections
+    if (!answers.isEmpty()) {
+      tally.concurrentResumes++;
+    }
+    Resumption.Answer answer = new Resumption.Answer(id, key, clientNonce, nonce(), acceptor.life.nextChallenge());
+    answers.put(gen, answer);
+    long received = acceptor.session.received();
+    boolean fin = acceptor.session.peerFinReceived();
+    byte[] challenge = answer.challengeBody(new Resumption.Counts(received, fin));
+    sendHandshake(gen, false, challenge, () -> challenged(gen, challenge));
+    // What its old connection still delivers after this makes these counts stale; a resume
+    // must cope (the acceptor's retransmission starts from the connector's PROOF).
+    schedule(now + 2 * delay, () -> {
+      if (acceptor.session.received() != received) {
+        tally.staleCounts++;
+      }
+    });
+  }
+
+  /** The connector read CHALLENGE on {@code gen}: it checks it, sends PROOF and attaches. */
+  private void challenged(int gen, byte[] challenge) {
+    if (attackers.get(gen)) {
+      if (recordedProof != null && random.nextBoolean()) {
+        sendHandshake(gen, true, recordedProof, () -> proved(gen, recordedProof));
+      } else {
+        byte[] forged = new byte[Wire.handshakeBodyBytes(Wire.PROOF)];
+        random.nextBytes(forged);
+        forged[8] = 0;
+        sendHandshake(gen, true, forged, () -> proved(gen, forged));
+      }
+      return;
+    }
+    if (gen != attemptGen || connector.life.state() != RockState.SUSPENDED) {
+      return; // an attempt given up: the connector closed it
+    }
+    Resumption.Counts acceptorCounts;
+    try {
+      acceptorCounts = attempt.challenged(challenge, "acceptor");
+    } catch (RockProtocolException e) {
+      throw violation("the connector refused a true CHALLENGE: " + e.getMessage());
+    }
+    Resumption.Counts own = new Resumption.Counts(connector.session.received(), connector.session.peerFinReceived());
+    byte[] proof = attempt.proofBody(own);
+    recordedResume = attempt.resumeBody();
+    recordedProof = proof;
+    if (connector.holdFromProof == gen) {
+      holds.put(gen, new long[] {now, now + random.nextLong(1, 20_000 * MS)});
+    }
+    sendHandshake(gen, true, proof, () -> proved(gen, proof));
+    if (connector.breakAfterProof == gen) {
+      broken.set(gen);
+    }
+    Resumption.Decision decision = Resumption.admit(connector.life, connector.session, -1, acceptorCounts);
+    if (decision.admission() != Resumption.Admission.ATTACH) {
+      throw violation("the connector refused the acceptor's counts: " + decision.reason());
+    }
+    attemptGen = -1;
+    attempt = null;
+    recovery.resumed(attemptStep, now);
+    tally.resumes++;
+    connector.newConnection(gen);
+    connector.attachWith(acceptorCounts.received(), acceptorCounts.fin(), -1);
+  }
+
+  /** The acceptor read PROOF on {@code gen}: it attaches the connection, or refuses it. */
+  private void proved(int gen, byte[] proof) {
+    Resumption.Answer answer = answers.remove(gen);
+    if (answer == null || acceptor.life.isTerminal()) {
+      return; // it rejected the resume (the rock had failed)
+    }
+    Resumption.Counts counts;
+    try {
+      counts = answer.proved(proof, "connection " + gen);
+    } catch (RockProtocolException e) {
+      if (!attackers.get(gen)) {
+        throw violation("the acceptor refused a true PROOF: " + e.getMessage());
+      }
+      tally.forgeriesRefused++;
+      broken.set(gen);
+      return;
+    }
+    if (attackers.get(gen)) {
+      throw violation("the acceptor took a replayed or forged PROOF on connection " + gen);
+    }
+    Resumption.Decision decision = Resumption.admit(acceptor.life, acceptor.session, answer.challenge(), counts);
+    switch (decision.admission()) {
+      case STALE -> {
+        tally.staleRefused++;
+        broken.set(gen);
+      }
+      case IMPOSSIBLE -> throw violation("the acceptor found the connector's counts impossible: " + decision.reason());
+      case ATTACH -> {
+        if (acceptor.connectionGen >= 0 && acceptor.connectionGen != gen) {
+          broken.set(acceptor.connectionGen); // it closes the connection it replaces
+        }
+        acceptor.newConnection(gen);
+        acceptor.attachWith(counts.received(), counts.fin(), answer.challenge());
+      }
+    }
+  }
+
+  /**
+   * Someone on the path opens a connection to the acceptor and sends the last recorded RESUME (or
+   * a made-up one), then answers the CHALLENGE with the recorded PROOF or forged bytes.
+   */
+  private void forgedResume() {
+    if (finished() || now < networkDownUntil) {
+      return;
+    }
+    int gen = connect();
+    attackers.set(gen);
+    byte[] resume;
+    if (recordedResume != null) {
+      resume = recordedResume;
+    } else {
+      resume = ResumeKey.concat(ResumeKey.idBytes(id), nonce());
+    }
+    sendHandshake(gen, true, resume, () -> answerResume(gen, resume));
   }
 
   // ---------------------------------------------------------------- one end
@@ -284,6 +641,13 @@ public final class SessionSimulation {
   private final class Side {
     final String name;
     final RockSession session;
+    final RockLifecycle life = new RockLifecycle(RockState.CONNECTED);
+    /** The lifecycle's generation of the connection attached last, and when it attached. */
+    long lifeGen;
+    long attachedAt;
+    /** The connection whose PROOF this side's sending breaks, or holds from then; -1 for none. */
+    int breakAfterProof = -1;
+    int holdFromProof = -1;
     final FrameWriter frames = new FrameWriter();
     final ByteArrayOutputStream wire = new ByteArrayOutputStream();
     final int inFlightCapacity;
@@ -320,7 +684,6 @@ public final class SessionSimulation {
     final DecodedFrame frame = new DecodedFrame();
     long lastSendAt;
     long readPausedUntil;
-    long arrivalTail;
     final byte[] scratch = new byte[70_000];
 
     Side(String name, Role role, int inFlightCapacity, int window, long planned) {
@@ -335,15 +698,17 @@ public final class SessionSimulation {
       connectionGen = gen;
       inPos = 0;
       inLimit = 0;
-      arrivalTail = now;
       lastByteAt = now;
     }
 
-    void attachWith(long peerReceived, boolean peerHasFin) {
+    void attachWith(long peerReceived, boolean peerHasFin, long challenge) {
       String impossible = session.checkPeerCounts(peerReceived, peerHasFin);
       if (impossible != null) {
         throw violation(name + " refused the peer's counts: " + impossible);
       }
+      life.attached(now, connectionGen > 0, challenge);
+      lifeGen = life.generation();
+      attachedAt = now;
       session.attach(peerReceived, peerHasFin, connectionGen > 0);
       attached = true;
       lastSendAt = now;
@@ -364,11 +729,16 @@ public final class SessionSimulation {
       }
       RockSession.Look verdict = session.look(now * 1000, (now - lastByteAt) * 1000, (now - lastSendAt) * 1000, false);
       if (verdict.dead()) {
-        // Healthy: both ways work. A black hole towards the peer is a dead path too: written data
-        // then waits for an acknowledgement that cannot come, while the peer's heartbeats arrive.
+        // Healthy: both ways worked over the whole silence, with time for the peer's bytes to
+        // arrive. A black hole towards the peer is a dead path too: written data then waits for an
+        // acknowledgement that cannot come, while the peer's heartbeats arrive. So is a path that
+        // held bytes, or a peer that attached the connection only during the silence (its PROOF
+        // was held).
+        long silentFrom = now - verdict.silenceNanos() / 1000 - delay - jitter;
         boolean healthy =
             !broken.get(connectionGen) && deafFrom != connectionGen && peer.deafFrom != connectionGen
-                && peer.attached && peer.connectionGen == connectionGen;
+                && peer.attached && peer.connectionGen == connectionGen && peer.attachedAt < silentFrom
+                && !heldSince(connectionGen, silentFrom);
         if (healthy) {
           throw violation(name + " suspended a healthy connection after " + verdict.silenceNanos() / 1_000_000
               + " ms of silence; idle " + session.liveness.idle() + ", data waiting " + session.dataWaiting()
@@ -398,7 +768,7 @@ public final class SessionSimulation {
       schedule(at, () -> {
         if (attached && connectionGen == gen) {
           attached = false;
-          maybeResume();
+          detached(this, lifeGen);
         }
       });
     }
@@ -526,10 +896,7 @@ public final class SessionSimulation {
         int piece = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 32 : 70_000));
         byte[] chunk = java.util.Arrays.copyOfRange(bytes, at, at + piece);
         at += piece;
-        long arrival =
-            Math.max(arrivalTail, now + delay + (jitter > 0 ? random.nextLong(jitter) : 0))
-                + piece * microsPerKib / 1024;
-        arrivalTail = arrival; // TCP keeps the order within a connection
+        long arrival = arrival(gen, this == connector, piece);
         schedule(arrival, () -> peer.arrive(gen, chunk));
       }
     }
