@@ -93,6 +93,13 @@ final class SimFigure {
     h.results.fact("sim.idleEntries", total.idleEntries());
     h.results.fact("sim.readPauses", total.readPauses());
     h.results.fact("sim.bytes", total.bytesDelivered());
+    h.results.fact("sim.attempts", total.attempts());
+    h.results.fact("sim.attemptsFailed", total.attemptsFailed());
+    h.results.fact("sim.concurrentResumes", total.concurrentResumes());
+    h.results.fact("sim.staleProofsRefused", total.staleProofsRefused());
+    h.results.fact("sim.forgeriesRefused", total.forgeriesRefused());
+    h.results.fact("sim.outages", total.outages());
+    h.results.fact("sim.outagesPastTimeout", total.outagesPastTimeout());
     h.results.fact("sim.violations", violations);
     if (broken != null) {
       h.results.fact("sim.violation.seed", broken.violation.seed());

@@ -48,14 +48,27 @@ final class SimSection {
             + " black holes, a connector that moves to a new connection, resumes whose acceptor counts"
             + " are stale (its old connection delivered more after it sent them), applications that"
             + " stop reading for up to 40 s, and in a quarter of the schedules a pre-shared secret, with"
-            + " data pipelined before the CONFIRM frames are exchanged. After every event the"
+            + " data pipelined before the CONFIRM frames are exchanged. Every resume is the real"
+            + " exchange of the core's `Resumption` (RESUME, CHALLENGE, PROOF, built and checked with a"
+            + " real key) on a connection of its own, timed by the core's `Recovery` (backoff, reconnect"
+            + " timeout of 120 s), with each side's `RockLifecycle` moved as the shell moves it; up to"
+            + " two attempts of each suspension meet a fault of their own: a RESUME, CHALLENGE or PROOF"
+            + " lost, or a path that holds a RESUME or a PROOF for up to 20 s (attempts then run side by"
+            + " side, and a PROOF that arrives after a newer resume attached must be refused as stale)."
+            + " In a quarter of the schedules someone on the path replays the last recorded RESUME and"
+            + " PROOF or forges a PROOF (each must be refused, changing nothing), and in one in twelve"
+            + " the connector's network goes down: for less than a quarter of the reconnect timeout the"
+            + " rock must resume, for longer than the timeout both ends must fail, the connector exactly"
+            + " at its timeout. After every event the"
             + " invariants are checked: every byte delivered exactly once and in order (each byte read"
             + " is compared with what the peer wrote), the send and receive counters in order on both"
             + " sides, the receive buffer within its window, the in-flight buffer within its capacity"
-            + " and memory within its bound, no suspension of a healthy connection, and at the end both"
-            + " streams finished and both ends closed within 120 s of virtual time after the last fault."
-            + " The handshake and the shell's threads and sockets are not simulated; the tests on real"
-            + " sockets cover them.\n\n");
+            + " and memory within its bound, no suspension of a healthy connection, no give-up before"
+            + " the reconnect timeout, and at the end both"
+            + " streams finished and both ends closed (or both failed, after an outage longer than the"
+            + " reconnect timeout) within 300 s of virtual time after the last fault."
+            + " The establishing handshake (HELLO, WELCOME) and the shell's threads and sockets are not"
+            + " simulated; the tests on real sockets cover them.\n\n");
     body.append(String.format(
         "The tests run seeds 1 to 100,000 (`SessionSimulationTest`, in the normal test run). Here the"
             + " simulator ran for %s s of wall-clock time on %s threads, one taking the odd seeds and"
@@ -77,6 +90,13 @@ final class SimSection {
     counter("Ends that detached from their connection", "sim.detachedEnds", schedules);
     counter("Entries into idle mode", "sim.idleEntries", schedules);
     counter("Read pauses (up to 40 s)", "sim.readPauses", schedules);
+    counter("Resume attempts", "sim.attempts", schedules);
+    counter("Resume attempts that failed", "sim.attemptsFailed", schedules);
+    counter("RESUMEs answered while another resume was under way", "sim.concurrentResumes", schedules);
+    counter("Stale PROOFs refused", "sim.staleProofsRefused", schedules);
+    counter("Replayed or forged resumes refused", "sim.forgeriesRefused", schedules);
+    counter("Network outages", "sim.outages", schedules);
+    counter("Outages past the reconnect timeout (both ends failed)", "sim.outagesPastTimeout", schedules);
     counter("Bytes delivered and checked", "sim.bytes", schedules);
     body.append("\n");
 

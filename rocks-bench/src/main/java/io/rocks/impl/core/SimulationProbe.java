@@ -22,14 +22,25 @@ public final class SimulationProbe {
       long detachedEnds,
       long idleEntries,
       long readPauses,
-      long bytesDelivered) {
-    public static final Counts NONE = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0);
+      long bytesDelivered,
+      long attempts,
+      long attemptsFailed,
+      long concurrentResumes,
+      long staleProofsRefused,
+      long forgeriesRefused,
+      long outages,
+      long outagesPastTimeout) {
+    public static final Counts NONE = new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public Counts plus(Counts o) {
       return new Counts(
           schedules + o.schedules, events + o.events, faults + o.faults, resumes + o.resumes,
           resumesWithStaleCounts + o.resumesWithStaleCounts, detachedEnds + o.detachedEnds,
-          idleEntries + o.idleEntries, readPauses + o.readPauses, bytesDelivered + o.bytesDelivered);
+          idleEntries + o.idleEntries, readPauses + o.readPauses, bytesDelivered + o.bytesDelivered,
+          attempts + o.attempts, attemptsFailed + o.attemptsFailed,
+          concurrentResumes + o.concurrentResumes, staleProofsRefused + o.staleProofsRefused,
+          forgeriesRefused + o.forgeriesRefused, outages + o.outages,
+          outagesPastTimeout + o.outagesPastTimeout);
     }
   }
 
@@ -69,6 +80,7 @@ public final class SimulationProbe {
     }
     return new Counts(
         t.schedules, t.events, t.faults, t.resumes, t.staleCounts, t.detections, t.idleEntries,
-        t.readPauses, t.bytes);
+        t.readPauses, t.bytes, t.attempts, t.attemptsFailed, t.concurrentResumes, t.staleRefused,
+        t.forgeriesRefused, t.outages, t.givenUp);
   }
 }
