@@ -249,7 +249,7 @@ public final class Handshake {
   static void clientResume(RealRock rock, Connection conn) throws IOException {
     Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.key(), nonce());
     Resumption.Counts server = challenge(rock, attempt, conn);
-    Resumption.Counts own = new Resumption.Counts(rock.receivedCount(), rock.peerFinReceived());
+    Resumption.Counts own = rock.resumeCounts();
     sendBody(conn, Wire.PROOF, attempt.proofBody(own));
     rock.attach(conn, server.received(), server.fin(), true);
   }
@@ -292,7 +292,7 @@ public final class Handshake {
   public static void serverResume(RealRock rock, Connection conn, byte[] clientNonce) throws IOException {
     Resumption.Answer answer =
         new Resumption.Answer(rock.id, rock.key(), clientNonce, nonce(), rock.nextChallenge());
-    Resumption.Counts own = new Resumption.Counts(rock.receivedCount(), rock.peerFinReceived());
+    Resumption.Counts own = rock.resumeCounts();
     sendBody(conn, Wire.CHALLENGE, answer.challengeBody(own));
 
     byte type = conn.reader.nextHandshake();

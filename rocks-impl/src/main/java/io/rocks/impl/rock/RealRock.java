@@ -523,10 +523,14 @@ public final class RealRock implements Rock {
     }
   }
 
-  boolean peerFinReceived() {
+  /**
+   * What this side holds of the peer's stream, for a CHALLENGE or PROOF: both counts read under
+   * one hold of the lock, so a FIN never goes with a count short of it.
+   */
+  Resumption.Counts resumeCounts() {
     lock.lock();
     try {
-      return session.peerFinReceived();
+      return new Resumption.Counts(session.received(), session.peerFinReceived());
     } finally {
       lock.unlock();
     }
