@@ -253,6 +253,9 @@ public final class RealRocksProvider implements RocksProvider {
       throws IOException {
     Socket socket = dialer.dial(remote, options);
     RealRock rock = newConnector(remote, options);
+    // Supervised before its first connection is attached: a connection that breaks at once, before
+    // WELCOME, finds the supervisor that says HELLO again.
+    Supervisor.startConnector(rock, dialer);
     try {
       Connection conn = new Connection(socket);
       rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
@@ -262,7 +265,6 @@ public final class RealRocksProvider implements RocksProvider {
       Connection.closeQuietly(socket);
       throw reason;
     }
-    Supervisor.startConnector(rock, dialer);
     return new RealRockSocket(rock);
   }
 

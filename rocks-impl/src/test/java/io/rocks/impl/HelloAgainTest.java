@@ -60,6 +60,64 @@ public class HelloAgainTest {
     }
   }
 
+  /**
+   * The server made the rock from HELLO (and the application accepted it and read what came with
+   * HELLO), but WELCOME was lost with the connection: the client says the same HELLO again, the
+   * server recognises it and sends the same WELCOME again, and the rock carries on, each stream
+   * exactly once, instead of being refused as a rock id in use.
+   */
+  @Test
+  @Timeout(60)
+  void aRockWhoseWelcomeWasLostIsWelcomedAgain() throws Exception {
+    assertWelcomedAgain(RockOptions.defaults());
+  }
+
+  /** The same with a pre-shared secret: the server had not given the rock out, and makes it anew. */
+  @Test
+  @Timeout(60)
+  void aRockWithASecretWhoseWelcomeWasLostIsMadeAgain() throws Exception {
+    assertWelcomedAgain(RockOptions.builder().preSharedSecret(io.rocks.RockSecret.of("hello again secret".getBytes())).build());
+  }
+
+  private static void assertWelcomedAgain(RockOptions options) throws Exception {
+    byte[] reply = new byte[200_000];
+    new java.util.Random(7).nextBytes(reply);
+    try (RockServerSocket server = Rocks.serverSocket(0, LOOPBACK, options);
+        FaultRelay relay = new FaultRelay(new InetSocketAddress(LOOPBACK, server.getLocalPort()))) {
+      relay.dropFromServer(); // HELLO and the request get through; WELCOME does not
+      RockSocket client = Rocks.connect(relay.address(), options);
+      client.getOutputStream().write(REQUEST);
+      server.setSoTimeout(20_000);
+      RockSocket accepted;
+      if (options.preSharedSecret() == null) {
+        accepted = server.accept(); // the server made the rock from HELLO alone
+        assertArrayEquals(REQUEST, accepted.getInputStream().readNBytes(REQUEST.length));
+        accepted.getOutputStream().write(reply); // sent on the first connection, lost
+        Await.until(Duration.ofSeconds(10), "the reply went into the void",
+            () -> relay.forwardedBytes() >= REQUEST.length && accepted.rock().stats().bytesWritten() == reply.length);
+        relay.restore(); // closes the first connection: the client never saw WELCOME
+      } else {
+        Await.until(Duration.ofSeconds(10), "HELLO reached the server", () -> relay.forwardedBytes() >= REQUEST.length);
+        relay.restore();
+        accepted = server.accept(); // made anew from the same HELLO, accepted once proved
+        assertArrayEquals(REQUEST, accepted.getInputStream().readNBytes(REQUEST.length));
+        accepted.getOutputStream().write(reply);
+      }
+      try (client; accepted) {
+        assertArrayEquals(reply, client.getInputStream().readNBytes(reply.length));
+        client.getOutputStream().write(5);
+        assertEquals(5, accepted.getInputStream().read());
+        assertEquals(RockState.CONNECTED, client.rock().state());
+        assertEquals(RockState.CONNECTED, accepted.rock().state());
+        assertEquals(0, client.rock().stats().suspensions(), "the client was never established before");
+        assertEquals(2, relay.acceptedConnections(), "one HELLO more, on a new connection");
+        assertEquals(0, accepted.getInputStream().available(), "nothing arrived twice");
+        assertEquals(REQUEST.length + 1, accepted.rock().stats().bytesReceived());
+        assertEquals(reply.length, client.rock().stats().bytesReceived());
+      }
+    }
+  }
+
   @Test
   @Timeout(60)
   void aRockRefusedForAFullBacklogGetsInOnceTheApplicationAccepts() throws Exception {

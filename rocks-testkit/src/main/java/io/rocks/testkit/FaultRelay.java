@@ -34,6 +34,8 @@ import org.apache.logging.log4j.Logger;
  *       without a word; new connections are accepted and never read. Neither end sees a FIN or RST.
  *       {@link #blackHoleCurrentLinks()} does the same to current links only: new connections are
  *       forwarded, as when one route died and another works.
+ *   <li>{@link #dropFromServer()}: what the server sends vanishes, on current and future links,
+ *       while what the client sends still reaches the server: an answer lost on the way back.
  *   <li>{@link #reset()}: every current link is closed with a TCP reset on both ends.
  *   <li>{@link #delay(Duration)}: each chunk arrives this long after it was sent (one-way latency).
  *   <li>{@link #restore()}: new connections are forwarded again. Links that were cut or black-holed
@@ -63,6 +65,7 @@ public final class FaultRelay implements AutoCloseable {
   private final AtomicLong forwardedBytes = new AtomicLong();
   private volatile boolean cut;
   private volatile boolean blackHole;
+  private volatile boolean dropFromServer;
   private volatile long delayNanos;
   private volatile boolean closed;
   private final List<byte[]> recordings = new CopyOnWriteArrayList<>();
@@ -131,6 +134,18 @@ public final class FaultRelay implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops what the server sends on every current and future link until {@link #restore()}, which
+   * closes those links; what the client sends is still forwarded.
+   */
+  public void dropFromServer() {
+    dropFromServer = true;
+    cuts.incrementAndGet();
+    for (Link link : links) {
+      link.dropFromServer = true;
+    }
+  }
+
   /** Closes every current link with a TCP reset on both ends. New connections still work. */
   public void reset() {
     cuts.incrementAndGet();
@@ -148,8 +163,9 @@ public final class FaultRelay implements AutoCloseable {
   public void restore() {
     cut = false;
     blackHole = false;
+    dropFromServer = false;
     for (Link link : links) {
-      if (link.cut || link.blackHoled) {
+      if (link.cut || link.blackHoled || link.dropFromServer) {
         link.close(false);
       }
     }
@@ -219,6 +235,7 @@ public final class FaultRelay implements AutoCloseable {
 
   private void open(Socket client) {
     Link link = new Link(client);
+    link.dropFromServer = dropFromServer;
     links.add(link);
     if (cut) {
       link.cut = true; // accepted into the void: the connect succeeds, nothing gets through
@@ -263,7 +280,7 @@ public final class FaultRelay implements AutoCloseable {
           inFlight.put(Chunk.END);
           return;
         }
-        if (link.cut) {
+        if (link.cut || (link.dropFromServer && from == link.server)) {
           continue; // the bytes vanish
         }
         if (link.blackHoled) {
@@ -320,6 +337,8 @@ public final class FaultRelay implements AutoCloseable {
     final Socket client;
     volatile Socket server;
     volatile boolean cut;
+    /** What the server sends on this link vanishes. */
+    volatile boolean dropFromServer;
     /** Set once by {@link #blackHole()}; a black-holed link is never read again, only closed. */
     volatile boolean blackHoled;
     /** Released when the link closes, which ends a black-holed pump's wait. */

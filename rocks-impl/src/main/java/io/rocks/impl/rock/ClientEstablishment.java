@@ -60,6 +60,11 @@ public final class ClientEstablishment {
     setup = started;
   }
 
+  /** The HELLO said and not yet answered by WELCOME, to say again unchanged; or null. */
+  Handshake.ClientSetup unansweredHello() {
+    return setup;
+  }
+
   /** True while HELLO was said and WELCOME is awaited. */
   boolean helloSaid() {
     return setup != null;

@@ -69,11 +69,17 @@ public final class Handshake {
   public static ClientSetup sendHello(Connection conn, RockId id, RockSecret preShared) throws IOException {
     KeyAgreement25519 keys = new KeyAgreement25519();
     byte[] body = ResumeKey.concat(ResumeKey.idBytes(id), keys.publicKey(), nonce());
-    FrameWriter out = new FrameWriter();
-    out.handshakeHeader(Wire.HELLO);
-    out.putBytes(body, 0, body.length);
-    conn.send(out);
-    return new ClientSetup(keys, body, preShared);
+    return sendHello(conn, new ClientSetup(keys, body, preShared));
+  }
+
+  /**
+   * Says HELLO again with {@code setup}, unchanged: a server that made the rock from the first
+   * HELLO and lost its WELCOME with the connection recognises the same HELLO and sends the same
+   * WELCOME again ({@link RealRock#welcomeAgainFor}); one that never saw it makes the rock now.
+   */
+  public static ClientSetup sendHello(Connection conn, ClientSetup setup) throws IOException {
+    sendBody(conn, Wire.HELLO, setup.helloBody());
+    return setup;
   }
 
   /**
@@ -212,6 +218,14 @@ public final class Handshake {
       conn.lastSendNanos = System.nanoTime();
     }
     return new ServerSetup(keys, hello, keyAndNonce);
+  }
+
+  /**
+   * Sends WELCOME again, the same {@code keyAndNonce} as the first time ({@link
+   * ServerSetup#keyAndNonce}), for a HELLO said again after the first WELCOME was lost.
+   */
+  public static void sendWelcomeAgain(Connection conn, byte[] keyAndNonce) throws IOException {
+    sendBody(conn, Wire.WELCOME, keyAndNonce);
   }
 
   /** Derives the key of a rock whose WELCOME went out (one X25519 shared secret). */

@@ -110,6 +110,13 @@ public final class RealRock implements Rock {
    * #key()}); null once it is, and with a secret, whose key is computed at setup.
    */
   private PendingKey pendingKey;
+  /**
+   * Accepting side: the body of the HELLO that made the rock, and of the WELCOME that answered it
+   * (null with a pre-shared secret), kept until the connector shows it read WELCOME, so that the
+   * same HELLO said again after a lost WELCOME is recognised ({@link #welcomeAgainFor}).
+   */
+  private byte[] helloBody;
+  private byte[] welcomeBody;
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
   private Connection connection;
@@ -684,6 +691,57 @@ public final class RealRock implements Rock {
     sender.sendDueInline(true);
   }
 
+  /**
+   * Accepting side, as WELCOME goes out: the bodies of the HELLO that made the rock and of the
+   * WELCOME that answered it ({@code welcome} null with a pre-shared secret), kept so that the
+   * same HELLO said again is recognised.
+   */
+  public void welcomed(byte[] hello, byte[] welcome) {
+    lock.lock();
+    try {
+      helloBody = hello.clone();
+      welcomeBody = welcome == null ? null : welcome.clone();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Accepting side, when a HELLO arrives with this rock's id: what the connector said again is the
+   * HELLO that made the rock, unchanged, and it has not shown that it read WELCOME, so its first
+   * connection broke before WELCOME reached it. Returns the WELCOME body to send again, unchanged
+   * (the connector then derives the key this side derives), or null if this HELLO is not that: a
+   * different HELLO with the id in use, a connector that was welcomed, a rock with a pre-shared
+   * secret (see {@link #unconfirmedFrom}), or a rock that ended.
+   */
+  public byte[] welcomeAgainFor(byte[] hello) {
+    lock.lock();
+    try {
+      if (life.isTerminal() || welcomeBody == null || session.peerWelcomed()
+          || !java.util.Arrays.equals(hello, helloBody)) {
+        return null;
+      }
+      return welcomeBody.clone();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Accepting side, with a pre-shared secret: true if {@code hello} is the HELLO that made this
+   * rock, unchanged, and the connector has not proved the secret yet, so the application has not
+   * got the rock: the server may then end it and make the rock anew from this HELLO.
+   */
+  public boolean unconfirmedFrom(byte[] hello) {
+    lock.lock();
+    try {
+      return !life.isTerminal() && welcomeBody == null && helloBody != null && !session.confirmed()
+          && java.util.Arrays.equals(hello, helloBody);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** True once the rock's key has been computed (not merely pending). */
   public boolean keyComputed() {
     lock.lock();
@@ -910,6 +968,10 @@ public final class RealRock implements Rock {
         case Wire.PACE -> session.onPace(reader.paceMillis);
         case Wire.ACK -> {
           finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+          if (helloBody != null && session.peerWelcomed()) {
+            helloBody = null; // the connector read WELCOME: it will not say HELLO again
+            welcomeBody = null;
+          }
           Connection conn = connection;
           if (!inline
               && conn != null

@@ -365,7 +365,12 @@ public final class Supervisor {
         try {
           socket = dialer.dial(rock.peer(), options);
           Connection conn = new Connection(socket);
-          rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
+          // The same HELLO as before: a server that made the rock and lost its WELCOME knows it.
+          Handshake.ClientSetup unanswered = rock.establishment.unansweredHello();
+          rock.establishment.helloSent(
+              unanswered != null
+                  ? Handshake.sendHello(conn, unanswered)
+                  : Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
           rock.attach(conn, 0, false, false);
           log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, rock.peer(), attempt);
           return;

@@ -153,9 +153,21 @@ final class ServerHandshake {
    */
   private Runnable establish(Connection conn) throws IOException {
     Handshake.Hello hello = Handshake.readHello(conn.reader);
-    if (registry.contains(hello.id())) {
-      Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
-      throw new RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+    RealRock existing = registry.find(hello.id());
+    if (existing != null) {
+      byte[] welcome = existing.welcomeAgainFor(hello.body());
+      if (welcome != null) {
+        return welcomeAgain(existing, conn, welcome);
+      }
+      if (existing.unconfirmedFrom(hello.body())) {
+        // Not accepted yet (its connector has not proved the pre-shared secret), and this is its
+        // HELLO again: the rock is made anew from it, and the old one ends unseen.
+        existing.fail(new RockProtocolException(
+            "rock " + hello.id() + " said HELLO again before it proved the pre-shared secret"));
+      } else {
+        Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
+        throw new RockProtocolException("HELLO reuses the id of live rock " + hello.id());
+      }
     }
     if (server.queued() >= backlog) {
       Handshake.reject(conn, Wire.REJECT_BUSY, "server backlog full");
@@ -192,6 +204,7 @@ final class ServerHandshake {
       conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
     rock.attach(conn, 0, false, false);
+    rock.welcomed(hello.body(), secret == null ? setup.keyAndNonce() : null);
     Supervisor.startAcceptor(rock, () -> !server.isClosed());
     if (secret == null) {
       server.enqueue(rock);
@@ -209,6 +222,23 @@ final class ServerHandshake {
     }
     rock.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
     return null;
+  }
+
+  /**
+   * The connector of {@code rock} said the same HELLO again: its first connection broke before
+   * WELCOME reached it, after this server made the rock (which the application may have accepted
+   * and read from). Sends the same WELCOME again and attaches the new connection to the rock: the
+   * connector sends its stream again from the start (what arrived already is skipped), and this
+   * side sends its own from the start, since the connector received none of it. Returns the
+   * connection's reading, as for a new rock.
+   */
+  private Runnable welcomeAgain(RealRock rock, Connection conn, byte[] welcome) throws IOException {
+    Handshake.sendWelcomeAgain(conn, welcome);
+    conn.readByAttacher = true;
+    rock.attach(conn, 0, false, true);
+    log.info("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
+        server.getLocalSocketAddress(), rock.id, conn.remote());
+    return () -> rock.serveAsReader(conn);
   }
 
   private void resume(Connection conn) throws IOException {
