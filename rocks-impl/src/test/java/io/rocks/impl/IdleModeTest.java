@@ -117,9 +117,16 @@ public class IdleModeTest {
     return pair.accepted.getInputStream().read() == 1 ? 1 : 0;
   }
 
+  /**
+   * Waits until both rocks are idle and each has read the other's PACE: until then its silence
+   * limit is still the usual 1.5 s.
+   */
   private static void awaitIdle(RockPair pair) throws Exception {
-    Await.until(Duration.ofSeconds(15), "both rocks idle",
-        () -> pair.clientRock().idle() && pair.serverRock().idle());
+    long idleLimit = 3 * OPTIONS.idleHeartbeatInterval().toNanos();
+    Await.until(Duration.ofSeconds(15), "both rocks idle, each with the other's PACE",
+        () -> pair.clientRock().idle() && pair.serverRock().idle()
+            && pair.clientRock().silenceLimitNanos() == idleLimit
+            && pair.serverRock().silenceLimitNanos() == idleLimit);
   }
 
   private static CountDownLatch suspension(Rock rock, AtomicReference<Throwable> cause) {

@@ -1055,7 +1055,7 @@ public final class RealRock implements Rock {
   }
 
   /** How long the peer may be silent before the connection is dead ({@link Liveness}). */
-  long silenceLimitNanos() {
+  public long silenceLimitNanos() {
     lock.lock();
     try {
       return session.liveness.silenceLimitNanos();
