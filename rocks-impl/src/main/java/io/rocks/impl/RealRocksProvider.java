@@ -174,7 +174,7 @@ public final class RealRocksProvider implements RocksProvider {
       }
       if (magic > 0) {
         Handshake.Welcomed read = welcomed;
-        rock.established(new PendingKey(read::key));
+        rock.keys.established(new PendingKey(read::key));
         rock.attach(conn, 0, false, false);
         Supervisor.startConnector(rock, DIALER);
         endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());

@@ -271,7 +271,7 @@ public class AdversarialTest {
       // Until its client shows it read WELCOME, a server's rock waits for a resume only the
       // handshake timeout (PROTOCOL.md §7.5); these must wait out the cut.
       Await.until(Duration.ofSeconds(20), "the server saw all three welcomed",
-          () -> accepted.stream().allMatch(r -> ((RealRock) r.rock()).peerWelcomed()));
+          () -> accepted.stream().allMatch(r -> ((RealRock) r.rock()).keys.peerWelcomed()));
       RockFailureTest.echoOnce(pair);
       // Three rocks suspend and cannot come back yet; the pair's rock stays connected on its link.
       link.cutSilently();

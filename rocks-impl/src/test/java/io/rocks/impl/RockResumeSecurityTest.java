@@ -44,15 +44,15 @@ public class RockResumeSecurityTest {
   void withoutASecretTheKeyIsComputedWhenTheRockFirstResumes() throws Exception {
     try (RockPair pair = new RockPair(RockOptions.defaults())) {
       RockFailureTest.echoOnce(pair);
-      assertEquals(false, pair.clientRock().keyComputed(), "client key computed before a resume");
-      assertEquals(false, pair.serverRock().keyComputed(), "server key computed before a resume");
+      assertEquals(false, pair.clientRock().keys.keyComputed(), "client key computed before a resume");
+      assertEquals(false, pair.serverRock().keys.keyComputed(), "server key computed before a resume");
       pair.relay.reset();
       Await.until(Duration.ofSeconds(30), "resumed",
           () -> pair.clientRock().stats().suspensions() == 1
               && pair.clientRock().state() == RockState.CONNECTED
               && pair.serverRock().state() == RockState.CONNECTED);
-      assertTrue(pair.clientRock().keyComputed(), "client key computed by the resume");
-      assertTrue(pair.serverRock().keyComputed(), "server key computed by the resume");
+      assertTrue(pair.clientRock().keys.keyComputed(), "client key computed by the resume");
+      assertTrue(pair.serverRock().keys.keyComputed(), "server key computed by the resume");
       RockFailureTest.echoOnce(pair);
     }
   }
@@ -93,7 +93,7 @@ public class RockResumeSecurityTest {
     try (RockPair pair = new RockPair(RockOptions.defaults())) {
       RockFailureTest.echoOnce(pair);
       RealRock client = pair.clientRock();
-      ResumeKey key = client.key();
+      ResumeKey key = client.keys.key();
       try (Socket late = new Socket(InetAddress.getLoopbackAddress(), pair.server.getLocalPort())) {
         late.setSoTimeout(10_000);
         byte[] clientNonce = randomBytes(16);

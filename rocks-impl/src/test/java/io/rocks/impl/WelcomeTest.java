@@ -88,7 +88,7 @@ public class WelcomeTest {
       try (client) {
         accepted = listener.accept();
         assertEquals(client.welcome().id(), accepted.rock().id());
-        assertFalse(((RealRock) accepted.rock()).peerWelcomed());
+        assertFalse(((RealRock) accepted.rock()).keys.peerWelcomed());
         client.socket().setSoLinger(true, 0); // a reset
       }
       RealRock serverRock = (RealRock) accepted.rock();
@@ -99,7 +99,7 @@ public class WelcomeTest {
         raw.setSoTimeout(10_000);
         client.resume(raw);
         Await.until(Duration.ofSeconds(10), () -> "the rock resumes: " + serverRock.describe(),
-            () -> serverRock.state() == RockState.CONNECTED && serverRock.peerWelcomed());
+            () -> serverRock.state() == RockState.CONNECTED && serverRock.keys.peerWelcomed());
         assertEquals(1, serverRock.stats().suspensions());
       }
     }
@@ -126,7 +126,7 @@ public class WelcomeTest {
           RockSocket second = Rocks.connect(link.address(), RockOptions.defaults());
           RockSocket secondAccepted = listener.accept()) {
         Await.until(Duration.ofSeconds(10), "both clients show they were welcomed",
-            () -> ((RealRock) firstAccepted.rock()).peerWelcomed() && ((RealRock) secondAccepted.rock()).peerWelcomed());
+            () -> ((RealRock) firstAccepted.rock()).keys.peerWelcomed() && ((RealRock) secondAccepted.rock()).keys.peerWelcomed());
         link.cutSilently();
         Await.until(Duration.ofSeconds(30), "the unwelcomed rock is dropped for the two others",
             () -> unwelcomed.rock().state() == RockState.FAILED
@@ -156,7 +156,7 @@ public class WelcomeTest {
         RockSocket client = Rocks.connect(link.address(), RockOptions.defaults());
         RockSocket accepted = listener.accept()) {
       RealRock serverRock = (RealRock) accepted.rock();
-      Await.until(Duration.ofSeconds(10), "the client shows it was welcomed", serverRock::peerWelcomed);
+      Await.until(Duration.ofSeconds(10), "the client shows it was welcomed", serverRock.keys::peerWelcomed);
       link.cutSilently();
       Await.until(Duration.ofSeconds(30), "the server's rock suspended for twice the handshake timeout",
           () -> serverRock.state() == RockState.SUSPENDED

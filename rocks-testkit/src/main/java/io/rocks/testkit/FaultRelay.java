@@ -228,21 +228,21 @@ public final class FaultRelay implements AutoCloseable {
         }
         return;
       }
+      // The link's fate is the relay's mode at its accept, decided before it counts as accepted:
+      // a test that waits for the count and then restores finds the link already dead.
+      Link link = new Link(client);
+      link.cut = cut; // accepted into the void: the connect succeeds, nothing gets through
+      link.blackHoled = !cut && blackHole; // accepted, and never read
+      link.dropFromServer = dropFromServer;
+      links.add(link);
       accepted.incrementAndGet();
-      Thread.ofVirtual().name("fault-relay-link").start(() -> open(client));
+      Thread.ofVirtual().name("fault-relay-link").start(() -> open(link));
     }
   }
 
-  private void open(Socket client) {
-    Link link = new Link(client);
-    link.dropFromServer = dropFromServer;
-    links.add(link);
-    if (cut) {
-      link.cut = true; // accepted into the void: the connect succeeds, nothing gets through
-      return;
-    }
-    if (blackHole) {
-      link.blackHoled = true; // accepted, and never read
+  private void open(Link link) {
+    Socket client = link.client;
+    if (link.cut || link.blackHoled) {
       return;
     }
     try {

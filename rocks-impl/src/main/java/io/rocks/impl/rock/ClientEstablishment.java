@@ -131,7 +131,7 @@ public final class ClientEstablishment {
         }
         setup = null;
         if (welcomed.setup().preShared() == null) {
-          rock.established(new PendingKey(welcomed::key));
+          rock.keys.established(new PendingKey(welcomed::key));
           return true;
         }
         welcomeRead = welcomed.establish();
@@ -139,7 +139,7 @@ public final class ClientEstablishment {
       Handshake.checkServerConfirm(rock.id, welcomeRead, conn.reader, conn.reader.nextFrame());
       Handshake.Established done = welcomeRead;
       welcomeRead = null;
-      rock.established(done.key(), done.clientConfirm(), inline);
+      rock.keys.established(done.key(), done.clientConfirm(), inline);
       return true;
     } catch (SocketTimeoutException timeout) {
       long limit = rock.options().handshakeTimeout().toNanos();

@@ -261,9 +261,9 @@ public final class Handshake {
    * proof, then send ours and attach. Throws {@link RejectedException} if the server refused.
    */
   static void clientResume(RealRock rock, Connection conn) throws IOException {
-    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.key(), nonce());
+    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.keys.key(), nonce());
     Resumption.Counts server = challenge(rock, attempt, conn);
-    Resumption.Counts own = rock.resumeCounts();
+    Resumption.Counts own = rock.keys.resumeCounts();
     sendBody(conn, Wire.PROOF, attempt.proofBody(own));
     rock.attach(conn, server.received(), server.fin(), true);
   }
@@ -292,7 +292,7 @@ public final class Handshake {
    * {@link RejectedException} if the server no longer holds the rock.
    */
   static void clientGone(RealRock rock, Connection conn, byte reason) throws IOException {
-    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.key(), nonce());
+    Resumption.Attempt attempt = new Resumption.Attempt(rock.id, rock.keys.key(), nonce());
     challenge(rock, attempt, conn);
     sendBody(conn, Wire.GONE, attempt.goneBody(reason));
   }
@@ -305,8 +305,8 @@ public final class Handshake {
    */
   public static void serverResume(RealRock rock, Connection conn, byte[] clientNonce) throws IOException {
     Resumption.Answer answer =
-        new Resumption.Answer(rock.id, rock.key(), clientNonce, nonce(), rock.nextChallenge());
-    Resumption.Counts own = rock.resumeCounts();
+        new Resumption.Answer(rock.id, rock.keys.key(), clientNonce, nonce(), rock.keys.nextChallenge());
+    Resumption.Counts own = rock.keys.resumeCounts();
     sendBody(conn, Wire.CHALLENGE, answer.challengeBody(own));
 
     byte type = conn.reader.nextHandshake();

@@ -102,21 +102,10 @@ public final class RealRock implements Rock {
   /** The connecting side's handshake until WELCOME; null on the accepting side. */
   public final ClientEstablishment establishment;
 
+  /** The rock's key and what its handshakes need of it. */
+  public final RockKeys keys;
+
   // All fields below are guarded by lock.
-  /** The key, once computed; see {@link #key()}. */
-  private ResumeKey key;
-  /**
-   * Without a pre-shared secret: the inputs of the key, computed at the first resume ({@link
-   * #key()}); null once it is, and with a secret, whose key is computed at setup.
-   */
-  private PendingKey pendingKey;
-  /**
-   * Accepting side: the body of the HELLO that made the rock, and of the WELCOME that answered it
-   * (null with a pre-shared secret), kept until the connector shows it read WELCOME, so that the
-   * same HELLO said again after a lost WELCOME is recognised ({@link #welcomeAgainFor}).
-   */
-  private byte[] helloBody;
-  private byte[] welcomeBody;
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
   private Connection connection;
@@ -158,6 +147,7 @@ public final class RealRock implements Rock {
     this.sender = new RockSender(this);
     this.watch = new RockWatch(this);
     this.establishment = role == Role.CONNECTOR ? new ClientEstablishment(this) : null;
+    this.keys = new RockKeys(this);
     this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
     listeners.addAll(options.listeners());
   }
@@ -326,22 +316,6 @@ public final class RealRock implements Rock {
     if (start) {
       recovery.suspended();
     }
-  }
-
-  /** Fails the rock if its peer has not proved the key by now (the acceptor's confirm deadline). */
-  public void failIfUnconfirmed() {
-    lock.lock();
-    try {
-      if (session.confirmed() || life.isTerminal()) {
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    fail(
-        new RockProtocolException(
-            "rock " + id + " from " + peer() + ": the client did not prove the rock's key within "
-                + options.handshakeTimeout().toMillis() + " ms"));
   }
 
   /** Returns true, once, if the application asked to reconnect now. Called under {@link #lock}. */
@@ -531,238 +505,6 @@ public final class RealRock implements Rock {
   }
 
   /**
-   * What this side holds of the peer's stream, for a CHALLENGE or PROOF: both counts read under
-   * one hold of the lock, so a FIN never goes with a count short of it.
-   */
-  Resumption.Counts resumeCounts() {
-    lock.lock();
-    try {
-      return new Resumption.Counts(session.received(), session.peerFinReceived());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Returns the rock's key, or null before the handshake produced one; computes it first if it is
-   * still pending ({@link PendingKey}: about 90 microseconds, once, on the thread that resumes).
-   * Throws, and fails the rock, if it cannot be computed.
-   */
-  public ResumeKey key() throws RockProtocolException {
-    PendingKey pending;
-    lock.lock();
-    try {
-      if (key != null || pendingKey == null) {
-        return key;
-      }
-      pending = pendingKey;
-    } finally {
-      lock.unlock();
-    }
-    ResumeKey computed;
-    try {
-      computed = pending.get(); // outside the lock: arithmetic only, but not under the rock's lock
-    } catch (RockProtocolException e) {
-      fail(e);
-      throw e;
-    }
-    lock.lock();
-    try {
-      key = computed;
-      pendingKey = null;
-      return key;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Under {@link #lock}, connecting side, once WELCOME was read: the acceptor learns it from the
-   * next ACK, which goes along with the next DATA or is the next heartbeat, whichever comes first.
-   * Nothing is woken for it: sending it at once cost measurably on the connect path (an extra
-   * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
-   */
-  private void tellWelcomed() {
-    session.welcomed();
-  }
-
-  /**
-   * Accepting side: true once the connector showed that it read WELCOME, so it can resume: an ACK
-   * with the WELCOMED flag, a verified CONFIRM or a verified resume. Until then a suspension waits
-   * for a resume at most the handshake timeout ({@link Supervisor}).
-   */
-  public boolean peerWelcomed() {
-    lock.lock();
-    try {
-      return session.peerWelcomed();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Under {@link #lock}: true once the rock has a key, computed or pending. */
-  private boolean hasKeyLocked() {
-    return session.keyed();
-  }
-
-  /**
-   * Connecting side without a pre-shared secret, when WELCOME arrived: the rock is connected, and
-   * its key waits until a resume needs it. Nothing is sent for it (there is no CONFIRM to send).
-   */
-  public void established(PendingKey pending) {
-    lock.lock();
-    try {
-      pendingKey = pending;
-      session.keyed(true, null);
-      if (life.established()) {
-        stateChanged.signalAll();
-      }
-      tellWelcomed();
-      post(l -> l.connected(this));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Accepting side without a pre-shared secret, before the first connection is attached: the key
-   * waits until a resume needs it, and the rock is connected from the start (the client has
-   * nothing to prove, so no CONFIRM is expected). WELCOME carried the rock's first ACK, which
-   * advertised {@code windowLimit}.
-   */
-  public void keyPending(PendingKey pending, long windowLimit) {
-    lock.lock();
-    try {
-      pendingKey = pending;
-      session.keyed(true, null);
-      session.welcomeAdvertised(windowLimit);
-      post(l -> l.connected(this));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Connecting side with a pre-shared secret, when WELCOME arrived and the server's CONFIRM proved
-   * it holds the same key: records the key and queues our own CONFIRM tag. {@code inline} says an
-   * application thread read the server's CONFIRM itself and sends our CONFIRM after it (see {@link #readInline}), so the
-   * writer is not woken for it.
-   */
-  public void established(ResumeKey resumeKey, byte[] clientConfirm, boolean inline) {
-    lock.lock();
-    try {
-      key = resumeKey;
-      session.keyed(true, clientConfirm); // the CONFIRM proves it read WELCOME; later ACKs too
-      if (life.established()) {
-        stateChanged.signalAll();
-      }
-      if (inline) {
-        sender.markPendingLocked();
-      } else {
-        sender.wakeLocked();
-      }
-      post(l -> l.connected(this));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Accepting side, once the key is derived (after WELCOME went out and the rock was attached):
-   * records the key and the client's CONFIRM tag to expect, and sends this side's CONFIRM, the
-   * first frame it sends, from the calling thread unless another thread is sending. Until then
-   * nothing is sent (see {@link #RockSession.fill}). Blocks in a socket write like any sender.
-   */
-  public void keyDerived(ResumeKey resumeKey, byte[] serverConfirm, byte[] clientConfirm) {
-    lock.lock();
-    try {
-      if (life.isTerminal()) {
-        return;
-      }
-      key = resumeKey;
-      session.keyed(false, serverConfirm);
-      session.expectConfirm(clientConfirm);
-      sender.markPendingLocked();
-    } finally {
-      lock.unlock();
-    }
-    // The calling handshake thread sends the CONFIRM itself (with the first ACK behind it) instead
-    // of waking the writer; the application gets the rock only once the client's CONFIRM came.
-    sender.sendDueInline(true);
-  }
-
-  /**
-   * Accepting side, as WELCOME goes out: the bodies of the HELLO that made the rock and of the
-   * WELCOME that answered it ({@code welcome} null with a pre-shared secret), kept so that the
-   * same HELLO said again is recognised.
-   */
-  public void welcomed(byte[] hello, byte[] welcome) {
-    lock.lock();
-    try {
-      helloBody = hello.clone();
-      welcomeBody = welcome == null ? null : welcome.clone();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Accepting side, when a HELLO arrives with this rock's id: what the connector said again is the
-   * HELLO that made the rock, unchanged, and it has not shown that it read WELCOME, so its first
-   * connection broke before WELCOME reached it. Returns the WELCOME body to send again, unchanged
-   * (the connector then derives the key this side derives), or null if this HELLO is not that: a
-   * different HELLO with the id in use, a connector that was welcomed, a rock with a pre-shared
-   * secret (see {@link #unconfirmedFrom}), or a rock that ended.
-   */
-  public byte[] welcomeAgainFor(byte[] hello) {
-    lock.lock();
-    try {
-      if (life.isTerminal() || welcomeBody == null || session.peerWelcomed()
-          || !java.util.Arrays.equals(hello, helloBody)) {
-        return null;
-      }
-      return welcomeBody.clone();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Accepting side, with a pre-shared secret: true if {@code hello} is the HELLO that made this
-   * rock, unchanged, and the connector has not proved the secret yet, so the application has not
-   * got the rock: the server may then end it and make the rock anew from this HELLO.
-   */
-  public boolean unconfirmedFrom(byte[] hello) {
-    lock.lock();
-    try {
-      return !life.isTerminal() && welcomeBody == null && helloBody != null && !session.confirmed()
-          && java.util.Arrays.equals(hello, helloBody);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** True once the rock's key has been computed (not merely pending). */
-  public boolean keyComputed() {
-    lock.lock();
-    try {
-      return key != null;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** True once the handshake gave the rock a key (computed or pending), so it can resume. */
-  public boolean isEstablished() {
-    lock.lock();
-    try {
-      return hasKeyLocked();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
    * Under {@link #lock}, connecting side: true if a new rock whose connection broke before WELCOME
    * may try again, with a new connection and HELLO ({@link Supervisor#helloAgain}): it is still
    * connecting, has a supervisor, and its time to establish has not run out.
@@ -793,19 +535,6 @@ public final class RealRock implements Rock {
         RockState.FAILED,
         new RockException(
             "rock " + id + " to " + peer() + " failed before it was established: " + cause.getMessage(), cause));
-  }
-
-  /**
-   * Accepting side, as it answers a RESUME: returns the number of the CHALLENGE it is about to
-   * send, for {@link #attach} to tell a stale resume from the latest.
-   */
-  long nextChallenge() {
-    lock.lock();
-    try {
-      return life.nextChallenge();
-    } finally {
-      lock.unlock();
-    }
   }
 
   /** Makes {@code next} the rock's first connection, or a resumed connection of the connector. */
@@ -882,7 +611,7 @@ public final class RealRock implements Rock {
         post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
       }
       wakeLocked();
-      if (establishment != null && !hasKeyLocked()) {
+      if (establishment != null && !keys.hasKeyLocked()) {
         // A new rock: its handshake starts now, and the application's first read takes WELCOME.
         establishment.attachedLocked(now);
         streams.lendWelcomeLocked(next, now);
@@ -968,10 +697,7 @@ public final class RealRock implements Rock {
         case Wire.PACE -> session.onPace(reader.paceMillis);
         case Wire.ACK -> {
           finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
-          if (helloBody != null && session.peerWelcomed()) {
-            helloBody = null; // the connector read WELCOME: it will not say HELLO again
-            welcomeBody = null;
-          }
+          keys.forgetHelloLocked();
           Connection conn = connection;
           if (!inline
               && conn != null
@@ -1089,8 +815,8 @@ public final class RealRock implements Rock {
     lock.lock();
     try {
       boolean helloMayHelp =
-          !hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException);
-      switch (life.lost(gen, System.nanoTime(), doneLocked(), hasKeyLocked(), helloMayHelp)) {
+          !keys.hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException);
+      switch (life.lost(gen, System.nanoTime(), doneLocked(), keys.hasKeyLocked(), helloMayHelp)) {
         case STALE -> {
           return;
         }
@@ -1231,7 +957,7 @@ public final class RealRock implements Rock {
           terminal == RockState.CLOSED && connection != null && !session.closeSent() && !session.peerClosed();
       last = detachLocked();
       abortedHere = session.aborted() && !session.peerClosed();
-      keyHeld = hasKeyLocked();
+      keyHeld = keys.hasKeyLocked();
       recovery = supervisor;
       if (terminal == RockState.FAILED) {
         if (role == Role.CONNECTOR && keyHeld && recovery != null

@@ -471,7 +471,7 @@ public final class RockStreams {
         return; // a new rock's input starts lent: an application thread in read takes WELCOME
       }
       ClientEstablishment establishment = rock.establishment;
-      if (establishment != null && !rock.isEstablished()) {
+      if (establishment != null && !rock.keys.isEstablished()) {
         conn.socket.setSoTimeout((int) Math.max(1, rock.options().heartbeatInterval().toMillis()));
         while (!establishment.step(conn, false)) {
           // each read timed out within the handshake timeout

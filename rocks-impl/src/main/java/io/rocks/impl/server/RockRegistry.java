@@ -92,7 +92,7 @@ final class RockRegistry {
   /** {@code rock} suspended: counts it, and makes room if more than its cap are suspended now. */
   void suspended(RealRock rock) {
     suspended.add(rock);
-    if (!rock.peerWelcomed()) {
+    if (!rock.keys.peerWelcomed()) {
       unwelcomed.put(new Suspension(rock.suspendedSinceNanos(), rock.id), rock);
     }
     int cap = rock.options().maxSuspendedRocks();
@@ -126,7 +126,7 @@ final class RockRegistry {
     Map.Entry<Suspension, RealRock> oldest;
     while ((oldest = unwelcomed.pollFirstEntry()) != null) {
       RealRock candidate = oldest.getValue();
-      if (candidate.state() == RockState.SUSPENDED && !candidate.peerWelcomed()) {
+      if (candidate.state() == RockState.SUSPENDED && !candidate.keys.peerWelcomed()) {
         victim = candidate;
         break;
       }

@@ -155,11 +155,11 @@ final class ServerHandshake {
     Handshake.Hello hello = Handshake.readHello(conn.reader);
     RealRock existing = registry.find(hello.id());
     if (existing != null) {
-      byte[] welcome = existing.welcomeAgainFor(hello.body());
+      byte[] welcome = existing.keys.welcomeAgainFor(hello.body());
       if (welcome != null) {
         return welcomeAgain(existing, conn, welcome);
       }
-      if (existing.unconfirmedFrom(hello.body())) {
+      if (existing.keys.unconfirmedFrom(hello.body())) {
         // Not accepted yet (its connector has not proved the pre-shared secret), and this is its
         // HELLO again: the rock is made anew from it, and the old one ends unseen.
         existing.fail(new RockProtocolException(
@@ -200,17 +200,17 @@ final class ServerHandshake {
     }
     if (secret == null) {
       // Nothing to prove: the key waits until a resume needs it.
-      rock.keyPending(new PendingKey(() -> Handshake.serverKey(setup, null)), window);
+      rock.keys.keyPending(new PendingKey(() -> Handshake.serverKey(setup, null)), window);
       conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
     rock.attach(conn, 0, false, false);
-    rock.welcomed(hello.body(), secret == null ? setup.keyAndNonce() : null);
+    rock.keys.welcomed(hello.body(), secret == null ? setup.keyAndNonce() : null);
     Supervisor.startAcceptor(rock, () -> !server.isClosed());
     if (secret == null) {
       server.enqueue(rock);
       return () -> rock.serveAsReader(conn);
     }
-    Deadlines.schedule(rock::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis());
+    Deadlines.schedule(rock.keys::failIfUnconfirmed, rockOptions.handshakeTimeout().toMillis());
     // The key agreement runs now, while the client computes its own; the rock sends nothing
     // before its CONFIRM, and is accepted once the client's CONFIRM proved the secret.
     Handshake.Welcome welcome;
@@ -220,7 +220,7 @@ final class ServerHandshake {
       rock.fail(e); // not accepted yet, so never handed to the application
       throw e;
     }
-    rock.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
+    rock.keys.keyDerived(welcome.key(), welcome.serverConfirm(), welcome.expectedClientConfirm());
     return null;
   }
 
@@ -250,7 +250,7 @@ final class ServerHandshake {
       Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
       throw new RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
     }
-    if (rock == null || rock.state().isTerminal() || !rock.isEstablished()) {
+    if (rock == null || rock.state().isTerminal() || !rock.keys.isEstablished()) {
       // Not established: the rock's own handshake is still deriving the key with a pre-shared
       // secret, so no peer can prove it.
       Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
