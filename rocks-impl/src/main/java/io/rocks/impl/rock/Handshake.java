@@ -318,7 +318,7 @@ public final class Handshake {
       if (type == Wire.GONE) {
         byte reason = answer.gone(body, conn.remote());
         conn.close();
-        rock.peerGone(reason, conn.remote());
+        rock.ending.peerGone(reason, conn.remote());
         return;
       }
       Resumption.Counts client = answer.proved(body, conn.remote());

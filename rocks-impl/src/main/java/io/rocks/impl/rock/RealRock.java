@@ -13,7 +13,6 @@ import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.RockLifecycle;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.core.Role;
-import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.crypto.ResumeKey;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.EventDispatcher;
@@ -58,14 +57,20 @@ import org.apache.logging.log4j.Logger;
  *       <td>a new connecting rock's handshake until WELCOME</td>
  *       <td>whichever thread owns the first connection's input</td></tr>
  *   <tr><td>{@link Supervisor}</td>
- *       <td>recovery after a suspension: dialing, backoff, the reconnect timeout</td>
+ *       <td>recovery after a suspension: dialing, backoff, the reconnect timeout ({@code Recovery})</td>
  *       <td>the timer; a virtual thread per attempt</td></tr>
+ *   <tr><td>{@link RockKeys}</td>
+ *       <td>the key, establishment's results, what a resume or a HELLO said again needs</td>
+ *       <td>handshake threads, the reader, the thread that resumes</td></tr>
+ *   <tr><td>{@link RockEnding}</td>
+ *       <td>what a broken connection means (suspend, HELLO again, fail, end), and the end</td>
+ *       <td>whichever thread noticed</td></tr>
  * </table>
  *
- * <p>This class keeps what joins them: the rock's identity, options, peer and current {@link
- * Connection}; the handshake's results (the key); attaching a connection; applying a decoded frame
- * ({@link #onFrame}); mapping the core's wake-ups to the parts ({@link #wakeLocked}); failure,
- * suspension and the end; and the listeners' events.
+ * <p>This class is the {@link Rock} the application holds, and keeps what joins the parts: the
+ * rock's identity, options, peer and current {@link Connection}; attaching a connection ({@link
+ * #attach}); applying a decoded frame ({@link #onFrame}); mapping the core's wake-ups to the parts
+ * ({@link #wakeLocked}); and the listeners' events ({@link #post}).
  *
  * <p>Everything mutable is guarded by {@link #lock}, a {@link ReentrantLock} (never a monitor, so
  * virtual threads blocked on it do not pin their carrier), except the fields documented otherwise.
@@ -83,7 +88,7 @@ public final class RealRock implements Rock {
   private final EventDispatcher events;
   private final List<RockListener> listeners = new CopyOnWriteArrayList<>();
   /** Tells the rock's owner of suspensions, resumptions, confirmation and the end. */
-  private final RockHooks hooks;
+  final RockHooks hooks;
 
   final ReentrantLock lock = new ReentrantLock();
   /** Signalled on every state change; the supervisor waits on it. */
@@ -104,14 +109,17 @@ public final class RealRock implements Rock {
 
   /** The rock's key and what its handshakes need of it. */
   public final RockKeys keys;
+  /** How its connections break and how it ends. */
+  final RockEnding ending;
 
   // All fields below are guarded by lock.
   private InetSocketAddress peer;
   private InetSocketAddress localAddress;
+  /** The current connection; null while there is none. Written only by attach and detachLocked. */
   private Connection connection;
 
   /** Recovers this rock when it suspends; set once, right after the rock is made. */
-  private Supervisor supervisor;
+  Supervisor supervisor;
 
   /** Where the connecting side reconnects, tried in turn. */
   private List<InetSocketAddress> reconnectAddresses;
@@ -148,6 +156,7 @@ public final class RealRock implements Rock {
     this.watch = new RockWatch(this);
     this.establishment = role == Role.CONNECTOR ? new ClientEstablishment(this) : null;
     this.keys = new RockKeys(this);
+    this.ending = new RockEnding(this);
     this.reconnectAddresses = role == Role.CONNECTOR ? List.of(peer) : List.of();
     listeners.addAll(options.listeners());
   }
@@ -229,7 +238,7 @@ public final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    connectionFailed(gen, new RockException("rock " + id + " suspended by the application"));
+    ending.connectionFailed(gen, new RockException("rock " + id + " suspended by the application"));
   }
 
   @Override
@@ -255,7 +264,7 @@ public final class RealRock implements Rock {
       waiting.reconnectNow();
     }
     if (gen >= 0) {
-      connectionFailed(gen, new RockException("rock " + id + ": reconnect requested by the application"));
+      ending.connectionFailed(gen, new RockException("rock " + id + ": reconnect requested by the application"));
     }
   }
 
@@ -461,7 +470,7 @@ public final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    finishIfDone();
+    ending.finishIfDone();
   }
 
   /** Closes at once, dropping undelivered bytes (SO_LINGER 0). Tells the peer if connected. */
@@ -472,7 +481,7 @@ public final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    terminate(RockState.CLOSED, null);
+    ending.terminate(RockState.CLOSED, null);
   }
 
   void soTimeout(int millis) {
@@ -504,18 +513,6 @@ public final class RealRock implements Rock {
     }
   }
 
-  /**
-   * Under {@link #lock}, connecting side: true if a new rock whose connection broke before WELCOME
-   * may try again, with a new connection and HELLO ({@link Supervisor#helloAgain}): it is still
-   * connecting, has a supervisor, and its time to establish has not run out.
-   */
-  private boolean mayHelloAgainLocked() {
-    return establishment != null
-        && life.state() == RockState.CONNECTING
-        && supervisor != null
-        && establishment.mayHelloAgainLocked(System.nanoTime());
-  }
-
   /** Connecting side: until when a new rock may say HELLO again ({@link ClientEstablishment}). */
   long establishDeadlineNanos() {
     lock.lock();
@@ -524,17 +521,6 @@ public final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-  }
-
-  /**
-   * Connecting side, when saying HELLO again failed for good (its time ran out): fails the rock
-   * with {@code cause}, the last break or refusal, as the first connection's failure would have.
-   */
-  void failEstablishing(IOException cause) {
-    terminate(
-        RockState.FAILED,
-        new RockException(
-            "rock " + id + " to " + peer() + " failed before it was established: " + cause.getMessage(), cause));
   }
 
   /** Makes {@code next} the rock's first connection, or a resumed connection of the connector. */
@@ -621,7 +607,7 @@ public final class RealRock implements Rock {
       lock.unlock();
       if (impossible != null) {
         next.close();
-        terminate(RockState.FAILED, impossible);
+        ending.terminate(RockState.FAILED, impossible);
       }
     }
     if (previous != null) {
@@ -639,7 +625,7 @@ public final class RealRock implements Rock {
           suspendedFor.toMillis(),
           retransmitting);
     }
-    finishIfDone();
+    ending.finishIfDone();
   }
 
   private void startThreads(Connection conn, long gen) {
@@ -736,7 +722,7 @@ public final class RealRock implements Rock {
       sender.answerHeartbeat(answerOn, gen);
     }
     if (finished) {
-      finishIfDone();
+      ending.finishIfDone();
     }
     return true;
   }
@@ -765,7 +751,7 @@ public final class RealRock implements Rock {
    * connection stop (its reader if it waits for its turn, and its writer, which waits without a
    * timeout), and whoever waits on the state looks again.
    */
-  private void generationChangedLocked() {
+  void generationChangedLocked() {
     streams.nextGenerationLocked();
     sender.stopLocked();
   }
@@ -801,83 +787,6 @@ public final class RealRock implements Rock {
     }
   }
 
-  /**
-   * The connection of generation {@code gen} failed: suspend, unless a newer connection already
-   * replaced it or the rock was never established (then the rock fails: there is no key to resume
-   * with).
-   */
-  void connectionFailed(long gen, IOException cause) {
-    Connection broken = null;
-    boolean suspendedNow = false;
-    boolean ended = false;
-    Supervisor recovery = null;
-    Supervisor helloAgain = null;
-    lock.lock();
-    try {
-      boolean helloMayHelp =
-          !keys.hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException);
-      switch (life.lost(gen, System.nanoTime(), doneLocked(), keys.hasKeyLocked(), helloMayHelp)) {
-        case STALE -> {
-          return;
-        }
-        case ENDED -> {
-          // Its last frames are out and the peer's are in: the peer closing the connection as it
-          // ends (often with a reset, when our last ACK reached it unread) is no failure.
-          ended = true;
-        }
-        case HELLO_AGAIN -> {
-          // Also after the handshake timeout: a server answering a burst of thousands may take
-          // longer than that to reach this rock's HELLO. Not after a TLS failure, such as a
-          // refused certificate, which would only repeat itself. No key yet, so nothing to resume;
-          // but the server made no rock of ours that we know of (the break came before WELCOME),
-          // so a new HELLO with the same id may still make it.
-          broken = detachLocked();
-          helloAgain = supervisor;
-          log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again",
-              id, peer, cause.toString());
-        }
-        case FAILED -> {
-          failLocked(
-              new RockException(
-                  "rock " + id + " to " + peer + " failed before it was established: " + cause.getMessage(),
-                  cause));
-          broken = detachLocked();
-        }
-        case SUSPENDED -> {
-          broken = detachLocked();
-          stateChanged.signalAll();
-          suspendedNow = true;
-          recovery = supervisor;
-          log.info("rock {} to {} suspended: {}", id, peer, cause.toString());
-          post(l -> l.suspended(this, cause));
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (ended) {
-      terminate(RockState.CLOSED, null);
-      return;
-    }
-    // Recovery first: closing never blocks (Connection#close), but nothing should wait for it.
-    if (recovery != null) {
-      recovery.suspended();
-    }
-    if (helloAgain != null) {
-      Supervisor establishing = helloAgain;
-      IOException why = cause;
-      RockThreads.start("establisher", id, () -> establishing.helloAgain(why));
-    }
-    if (broken != null) {
-      broken.close();
-    }
-    if (isTerminalNow()) {
-      hooks.terminated(this);
-    } else if (suspendedNow) {
-      hooks.suspended(this);
-    }
-  }
-
   /** Fails the rock for good, if {@code gen} is still current. */
   public void fail(long gen, IOException cause) {
     lock.lock();
@@ -888,12 +797,12 @@ public final class RealRock implements Rock {
     } finally {
       lock.unlock();
     }
-    terminate(RockState.FAILED, cause);
+    ending.terminate(RockState.FAILED, cause);
   }
 
   /** Fails the rock for good, whatever its connection. */
   public void fail(IOException cause) {
-    terminate(RockState.FAILED, cause);
+    ending.terminate(RockState.FAILED, cause);
   }
 
   public long suspendedSinceNanos() {
@@ -919,138 +828,12 @@ public final class RealRock implements Rock {
    * Under {@link #lock}: the current connection is no longer the rock's; returns it (or null) for
    * the caller to close once it released the lock.
    */
-  private Connection detachLocked() {
+  Connection detachLocked() {
     Connection detached = connection;
     connection = null;
     watch.cancelLocked();
     generationChangedLocked();
     return detached;
-  }
-
-  private void failLocked(IOException cause) {
-    if (!life.fail(cause)) {
-      return;
-    }
-    generationChangedLocked();
-    stateChanged.signalAll();
-    streams.endedLocked();
-    log.warn("rock {} to {} failed: {}", id, peer, cause.getMessage());
-    post(l -> l.failed(this, cause));
-  }
-
-  /**
-   * Moves to a terminal state, closes the connection and frees the buffers. Safe to call more than
-   * once; the first call wins.
-   */
-  void terminate(RockState terminal, IOException cause) {
-    Connection last;
-    boolean sendClose;
-    boolean abortedHere;
-    boolean keyHeld;
-    Supervisor recovery;
-    lock.lock();
-    try {
-      if (life.isTerminal()) {
-        return;
-      }
-      sendClose =
-          terminal == RockState.CLOSED && connection != null && !session.closeSent() && !session.peerClosed();
-      last = detachLocked();
-      abortedHere = session.aborted() && !session.peerClosed();
-      keyHeld = keys.hasKeyLocked();
-      recovery = supervisor;
-      if (terminal == RockState.FAILED) {
-        if (role == Role.CONNECTOR && keyHeld && recovery != null
-            && !(cause instanceof Handshake.RejectedException)) {
-          // Started before the failure shows: an application that exits as soon as it sees it
-          // still has its notice waited for (GoneNotices). Starting a thread never blocks.
-          recovery.tellGone(Wire.GONE_FAILED);
-        }
-        failLocked(cause);
-      } else {
-        life.close();
-        generationChangedLocked();
-        stateChanged.signalAll();
-        streams.endedLocked();
-        post(l -> l.closed(this));
-      }
-      session.discardInFlight();
-    } finally {
-      lock.unlock();
-    }
-    boolean closeWritten = false;
-    if (last != null) {
-      if (terminal == RockState.CLOSED) {
-        closeWritten = sender.closeAfterLastWrite(last, sendClose);
-      }
-      last.close();
-    }
-    // A connector whose acceptor may still hold the rock, suspended or unaware, tells it on a
-    // fresh connection (GONE), so it does not wait for a resume until its reconnect timeout.
-    if (role == Role.CONNECTOR && keyHeld && recovery != null
-        && terminal == RockState.CLOSED && abortedHere && !closeWritten) {
-      recovery.tellGone(Wire.GONE_ABORTED); // before abort() returns to the application
-    }
-    hooks.terminated(this);
-  }
-
-  /**
-   * Accepting side: the connector proved with GONE that it ended the rock; ends it here too. An
-   * aborted rock ends {@code CLOSED} as on the peer's CLOSE (reads then fail with a reset); a
-   * failed one ends {@code FAILED}, saying so.
-   */
-  void peerGone(byte reason, InetSocketAddress from) {
-    if (reason == Wire.GONE_ABORTED) {
-      lock.lock();
-      try {
-        session.peerAborted();
-        log.info("rock {} from {}: its client aborted it and said so", id, from);
-      } finally {
-        lock.unlock();
-      }
-      terminate(RockState.CLOSED, null);
-    } else {
-      terminate(
-          RockState.FAILED,
-          new RockException(
-              "rock " + id + ": its client at " + from + " gave up on it (its rock failed) and said so"));
-    }
-  }
-
-  /**
-   * Ends the rock in order when both directions are done: our FIN is acknowledged and the peer's
-   * FIN received (and its acknowledgement written), or the application closed and the peer was
-   * told with CLOSE, or the peer sent CLOSE.
-   */
-  void finishIfDone() {
-    boolean done;
-    lock.lock();
-    try {
-      done = !life.isTerminal() && doneLocked();
-    } finally {
-      lock.unlock();
-    }
-    if (done) {
-      terminate(RockState.CLOSED, null);
-    }
-  }
-
-  /**
-   * Under {@link #lock}: true once the rock has nothing left to do. The frames this depends on may
-   * have been put in a batch that is still being written; {@link #terminate} closes the connection
-   * only after that write.
-   */
-  private boolean doneLocked() {
-    return session.done();
-  }
-
-  private boolean isTerminalNow() {
-    lock.lock();
-    try {
-      return life.isTerminal();
-    } finally {
-      lock.unlock();
-    }
   }
 
   RockState stateLocked() {

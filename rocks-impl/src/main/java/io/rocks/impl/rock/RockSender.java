@@ -175,7 +175,7 @@ public final class RockSender {
       }
     } finally {
       if (finishAfter) {
-        rock.finishIfDone();
+        rock.ending.finishIfDone();
       }
     }
   }
@@ -272,7 +272,7 @@ public final class RockSender {
         }
       }
     } catch (InterruptedException e) {
-      rock.connectionFailed(gen, new InterruptedIOException("writer interrupted"));
+      rock.ending.connectionFailed(gen, new InterruptedIOException("writer interrupted"));
     } catch (IOException e) {
       writeFailed(conn, e);
     } catch (RuntimeException e) {
@@ -327,7 +327,7 @@ public final class RockSender {
       sendLock.unlock();
     }
     if (finishAfter) {
-      rock.finishIfDone();
+      rock.ending.finishIfDone();
     }
     return 0;
   }
@@ -371,7 +371,7 @@ public final class RockSender {
       lock.unlock();
     }
     if (finishAfter) {
-      rock.finishIfDone();
+      rock.ending.finishIfDone();
     }
   }
 

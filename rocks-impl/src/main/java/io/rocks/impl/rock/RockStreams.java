@@ -397,9 +397,9 @@ public final class RockStreams {
       } catch (SocketTimeoutException timeout) {
         silentNanos = silentNanos(reader);
         if (silentNanos >= limitNanos) {
-          rock.connectionFailed(gen, silenceException(silentNanos));
+          rock.ending.connectionFailed(gen, silenceException(silentNanos));
         } else if (conn.writeFailure != null) {
-          rock.connectionFailed(gen, conn.writeFailure);
+          rock.ending.connectionFailed(gen, conn.writeFailure);
         }
         return false; // the caller checks its own deadline
       }
@@ -409,7 +409,7 @@ public final class RockStreams {
       log.warn("rock {}: closing connection {}: {}", rock.id, conn, e.getMessage());
       rock.fail(gen, e);
     } catch (IOException e) {
-      rock.connectionFailed(gen, e);
+      rock.ending.connectionFailed(gen, e);
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedIOException("interrupted while reading rock " + rock.id);
       }
@@ -516,7 +516,7 @@ public final class RockStreams {
       log.warn("rock {}: closing connection {}: {}", rock.id, conn, e.getMessage());
       rock.fail(gen, e);
     } catch (IOException e) {
-      rock.connectionFailed(gen, e);
+      rock.ending.connectionFailed(gen, e);
     } catch (RuntimeException e) {
       log.error("rock {}: reader failed unexpectedly", rock.id, e);
       rock.fail(gen, new RockException("rock " + rock.id + ": internal error in reader", e));

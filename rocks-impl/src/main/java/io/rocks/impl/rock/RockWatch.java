@@ -196,7 +196,7 @@ public final class RockWatch {
    */
   private void confirmDead(Connection conn, long gen, IOException cause) {
     if (!(cause instanceof SocketTimeoutException)) {
-      rock.connectionFailed(gen, cause);
+      rock.ending.connectionFailed(gen, cause);
       return;
     }
     long now = System.nanoTime();
@@ -212,6 +212,6 @@ public final class RockWatch {
     } finally {
       lock.unlock();
     }
-    rock.connectionFailed(gen, cause);
+    rock.ending.connectionFailed(gen, cause);
   }
 }

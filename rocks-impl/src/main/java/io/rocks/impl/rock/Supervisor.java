@@ -234,7 +234,7 @@ public final class Supervisor {
       }
       if (e.reason == Wire.REJECT_UNKNOWN_ROCK && rock.deliveredEverything()) {
         // The peer finished and forgot the rock after our last acknowledgement was lost.
-        rock.terminate(RockState.CLOSED, null);
+        rock.ending.terminate(RockState.CLOSED, null);
       } else {
         rock.fail(e);
       }
@@ -358,7 +358,7 @@ public final class Supervisor {
           return;
         }
         if (System.nanoTime() - deadline >= 0) {
-          rock.failEstablishing(last);
+          rock.ending.failEstablishing(last);
           return;
         }
         Socket socket = null;
