@@ -34,6 +34,8 @@ public final class RockKeys {
    */
   private byte[] helloBody;
   private byte[] welcomeBody;
+  /** Accepting side: set once the handshake that made the rock has finished ({@link #welcomed}). */
+  private boolean welcomeSent;
 
   RockKeys(RealRock rock) {
     this.rock = rock;
@@ -237,6 +239,28 @@ public final class RockKeys {
     try {
       helloBody = hello.clone();
       welcomeBody = welcome == null ? null : welcome.clone();
+      welcomeSent = true;
+      rock.stateChanged.signalAll();
+    } finally {
+      rock.lock.unlock();
+    }
+  }
+
+  /**
+   * Accepting side, as a HELLO with this rock's id arrives: waits, at most {@code timeoutNanos},
+   * until the handshake that made the rock has sent WELCOME and attached its connection ({@link
+   * #welcomed}), or the rock ended. Holds no lock while it waits; never waits on I/O.
+   */
+  public void awaitWelcomed(long timeoutNanos) throws java.io.InterruptedIOException {
+    rock.lock.lock();
+    try {
+      long remaining = timeoutNanos;
+      while (!welcomeSent && !rock.life.isTerminal() && remaining > 0) {
+        remaining = rock.stateChanged.awaitNanos(remaining);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while the rock's first handshake finished");
     } finally {
       rock.lock.unlock();
     }

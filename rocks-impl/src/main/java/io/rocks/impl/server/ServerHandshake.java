@@ -155,6 +155,9 @@ final class ServerHandshake {
     Handshake.Hello hello = Handshake.readHello(conn.reader);
     RealRock existing = registry.find(hello.id());
     if (existing != null) {
+      // The handshake that made it may still be finishing on another thread (a loaded server can
+      // take longer than the client waits for WELCOME): what it sent is weighed once it is done.
+      existing.keys.awaitWelcomed(options.handshakeTimeout().toNanos());
       byte[] welcome = existing.keys.welcomeAgainFor(hello.body());
       if (welcome != null) {
         return welcomeAgain(existing, conn, welcome);
@@ -203,7 +206,14 @@ final class ServerHandshake {
       rock.keys.keyPending(new PendingKey(() -> Handshake.serverKey(setup, null)), window);
       conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
-    rock.attach(conn, 0, false, false);
+    try {
+      rock.attach(conn, 0, false, false);
+    } catch (IOException | RuntimeException e) {
+      // Never handed out: it leaves the registry, so that its client's HELLO said again makes it
+      // anew instead of finding its id in use.
+      rock.fail(new RockProtocolException("rock " + hello.id() + ": its handshake failed: " + e.getMessage()));
+      throw e;
+    }
     rock.keys.welcomed(hello.body(), secret == null ? setup.keyAndNonce() : null);
     Supervisor.startAcceptor(rock, () -> !server.isClosed());
     if (secret == null) {
