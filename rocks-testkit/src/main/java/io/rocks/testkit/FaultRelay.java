@@ -42,9 +42,10 @@ import org.apache.logging.log4j.Logger;
  *       stay dead and are closed, as their lost bytes cannot be recovered by TCP any more.
  * </ul>
  *
- * <p>Each link is served by four virtual threads, a reader and a deliverer per direction. Control methods may be called
- * from any thread and never block on I/O. {@link #close()} stops everything and is safe to call more
- * than once.
+ * <p>Each link is served by four virtual threads, a reader and a deliverer per direction; once both
+ * directions have forwarded their end of stream the link closes its two sockets. Control methods
+ * may be called from any thread and never block on I/O. {@link #close()} stops everything and is
+ * safe to call more than once.
  */
 public final class FaultRelay implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(FaultRelay.class);
@@ -223,10 +224,18 @@ public final class FaultRelay implements AutoCloseable {
       try {
         client = listener.accept();
       } catch (IOException e) {
-        if (!closed) {
-          log.warn("fault relay: accept failed: {}", e.toString());
+        if (closed) {
+          return;
         }
-        return;
+        // Out of file descriptors, say: the relay keeps serving once some are freed, instead of
+        // refusing every later connection while its port still accepts into the backlog.
+        log.warn("fault relay: accept failed, trying again in 100 ms: {}", e.toString());
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        continue;
       }
       // The link's fate is the relay's mode at its accept, decided before it counts as accepted:
       // a test that waits for the count and then restores finds the link already dead.
@@ -310,6 +319,7 @@ public final class FaultRelay implements AutoCloseable {
           if (!link.cut) {
             to.shutdownOutput();
           }
+          link.directionEnded(); // both ended: the link closes, freeing its two sockets
           return;
         }
         long wait = chunk.dueNanos() - System.nanoTime();
@@ -343,6 +353,8 @@ public final class FaultRelay implements AutoCloseable {
     volatile boolean blackHoled;
     /** Released when the link closes, which ends a black-holed pump's wait. */
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** Directions whose end of stream was forwarded; at two the link is done. */
+    private final AtomicInteger endedDirections = new AtomicInteger();
 
     Link(Socket client) {
       this.client = client;
@@ -350,6 +362,13 @@ public final class FaultRelay implements AutoCloseable {
 
     void blackHole() {
       blackHoled = true;
+    }
+
+    /** One direction forwarded its end of stream; once both have, the link closes. */
+    void directionEnded() {
+      if (endedDirections.incrementAndGet() == 2) {
+        close(false);
+      }
     }
 
     /** Blocks the calling pump thread while the link is black-holed, until it is closed. */
