@@ -141,7 +141,7 @@ public final class ChildJvm implements AutoCloseable {
         throw new IOException(name + " ended with status " + process.exitValue() + " before answering '" + what + "'" + logTail());
       }
       if (System.nanoTime() - deadlineNanos > 0) {
-        throw new TimeoutException(name + " did not answer '" + what + "' in time" + logTail());
+        throw new TimeoutException(name + " did not answer '" + what + "' in time" + platformThreadDump() + logTail());
       }
     }
   }
@@ -159,6 +159,34 @@ public final class ChildJvm implements AutoCloseable {
       }
     } catch (IOException e) {
       // The process ended; next() reports it.
+    }
+  }
+
+  /**
+   * Where a command went unanswered: the child's platform threads (its main thread answers
+   * commands) with the locks they hold and wait for, written by {@code jcmd PID Thread.print -l}
+   * beside its log. Platform threads only: a dump with virtual threads has crashed a busy JVM (see
+   * {@link Storm.Plan}). Returns a phrase for the error message.
+   */
+  private String platformThreadDump() {
+    Path file = log.resolveSibling(name + "-threads-" + System.currentTimeMillis() + ".txt");
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Process dump =
+          new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print", "-l")
+              .redirectErrorStream(true)
+              .redirectOutput(file.toFile())
+              .start();
+      if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+        dump.destroyForcibly();
+        return " (jcmd Thread.print did not finish within 30 s)";
+      }
+      return " (its platform threads: " + file + ")";
+    } catch (IOException e) {
+      return " (no thread dump: " + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return " (no thread dump: interrupted)";
     }
   }
 

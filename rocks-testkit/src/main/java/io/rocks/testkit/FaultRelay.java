@@ -229,7 +229,11 @@ public final class FaultRelay implements AutoCloseable {
         }
         // Out of file descriptors, say: the relay keeps serving once some are freed, instead of
         // refusing every later connection while its port still accepts into the backlog.
-        log.warn("fault relay: accept failed, trying again in 100 ms: {}", e.toString());
+        try {
+          log.warn("fault relay: accept failed, trying again in 100 ms: {}", e.toString());
+        } catch (RuntimeException | LinkageError logFailed) {
+          // Out of descriptors, the logger may fail to initialise (it opens files): the loop goes on.
+        }
         try {
           Thread.sleep(100);
         } catch (InterruptedException interrupted) {
