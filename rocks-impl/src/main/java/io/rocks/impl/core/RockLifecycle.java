@@ -38,7 +38,11 @@ public final class RockLifecycle {
     SUSPENDED
   }
 
-  private RockState state;
+  /**
+   * Written only by the driver, under its lock; volatile so that the driver can report the state
+   * without that lock ({@link #state}), to monitors that ask about thousands of rocks at once.
+   */
+  private volatile RockState state;
   private long generation;
   private IOException failure;
   private int suspensions;

@@ -57,6 +57,13 @@ public final class Deadlines {
       return true;
     }
 
+    /** Returns the time left before the action is due, this JVM's stalls forgiven; 0 if past. */
+    public long remainingNanos() {
+      long now = System.nanoTime();
+      long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, now));
+      return Math.max(0, limitNanos - (now - startNanos - stalled));
+    }
+
     /** On the timer thread: runs the action if its time has come, else looks again later. */
     private void look() {
       if (state.get() != PENDING) {

@@ -68,8 +68,11 @@ final class RockEnding {
     boolean ended = false;
     Supervisor recovery = null;
     Supervisor helloAgain = null;
+    InetSocketAddress peer;
+    boolean failedNow = false;
     rock.lock.lock();
     try {
+      peer = rock.peerLocked();
       boolean helloMayHelp =
           !rock.keys.hasKeyLocked() && mayHelloAgainLocked() && !(cause instanceof javax.net.ssl.SSLException);
       switch (rock.life.lost(gen, System.nanoTime(), doneLocked(), rock.keys.hasKeyLocked(), helloMayHelp)) {
@@ -89,14 +92,13 @@ final class RockEnding {
           // so a new HELLO with the same id may still make it.
           broken = rock.detachLocked();
           helloAgain = rock.supervisor;
-          log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again",
-              rock.id, rock.peerLocked(), cause.toString());
         }
         case FAILED -> {
-          failLocked(
-              new RockException(
-                  "rock " + rock.id + " to " + rock.peerLocked() + " failed before it was established: " + cause.getMessage(),
-                  cause));
+          failedNow =
+              failLocked(
+                  new RockException(
+                      "rock " + rock.id + " to " + peer + " failed before it was established: " + cause.getMessage(),
+                      cause));
           broken = rock.detachLocked();
         }
         case SUSPENDED -> {
@@ -104,12 +106,21 @@ final class RockEnding {
           rock.stateChanged.signalAll();
           suspendedNow = true;
           recovery = rock.supervisor;
-          log.info("rock {} to {} suspended: {}", rock.id, rock.peerLocked(), cause.toString());
           rock.post(l -> l.suspended(rock, cause));
         }
       }
     } finally {
       rock.lock.unlock();
+    }
+    // Logged after the lock is let go: a burst of thousands of suspensions contends for the log's
+    // writer, and a rock's lock held meanwhile would stall its timer looks and anyone asking its
+    // state.
+    if (helloAgain != null) {
+      log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again", rock.id, peer, cause.toString());
+    } else if (failedNow) {
+      log.warn("rock {} to {} failed before it was established: {}", rock.id, peer, cause.getMessage());
+    } else if (suspendedNow) {
+      log.info("rock {} to {} suspended: {}", rock.id, peer, cause.toString());
     }
     if (ended) {
       terminate(RockState.CLOSED, null);
@@ -134,15 +145,16 @@ final class RockEnding {
     }
   }
 
-  private void failLocked(IOException cause) {
+  /** Moves to FAILED; returns false if the rock had already ended. The caller logs, unlocked. */
+  private boolean failLocked(IOException cause) {
     if (!rock.life.fail(cause)) {
-      return;
+      return false;
     }
     rock.generationChangedLocked();
     rock.stateChanged.signalAll();
     rock.streams.endedLocked();
-    log.warn("rock {} to {} failed: {}", rock.id, rock.peerLocked(), cause.getMessage());
     rock.post(l -> l.failed(rock, cause));
+    return true;
   }
 
   /**
@@ -155,8 +167,11 @@ final class RockEnding {
     boolean abortedHere;
     boolean keyHeld;
     Supervisor recovery;
+    boolean failedNow = false;
+    InetSocketAddress peer;
     rock.lock.lock();
     try {
+      peer = rock.peerLocked();
       if (rock.life.isTerminal()) {
         return;
       }
@@ -173,7 +188,7 @@ final class RockEnding {
           // still has its notice waited for (GoneNotices). Starting a thread never blocks.
           recovery.tellGone(Wire.GONE_FAILED);
         }
-        failLocked(cause);
+        failedNow = failLocked(cause);
       } else {
         rock.life.close();
         rock.generationChangedLocked();
@@ -184,6 +199,9 @@ final class RockEnding {
       rock.session.discardInFlight();
     } finally {
       rock.lock.unlock();
+    }
+    if (failedNow) {
+      log.warn("rock {} to {} failed: {}", rock.id, peer, cause.getMessage());
     }
     boolean closeWritten = false;
     if (last != null) {
@@ -211,10 +229,10 @@ final class RockEnding {
       rock.lock.lock();
       try {
         rock.session.peerAborted();
-        log.info("rock {} from {}: its client aborted it and said so", rock.id, from);
       } finally {
         rock.lock.unlock();
       }
+      log.info("rock {} from {}: its client aborted it and said so", rock.id, from);
       terminate(RockState.CLOSED, null);
     } else {
       terminate(

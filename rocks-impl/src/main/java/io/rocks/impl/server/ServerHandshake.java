@@ -157,7 +157,9 @@ final class ServerHandshake {
     if (existing != null) {
       // The handshake that made it may still be finishing on another thread (a loaded server can
       // take longer than the client waits for WELCOME): what it sent is weighed once it is done.
-      existing.keys.awaitWelcomed(options.handshakeTimeout().toNanos());
+      // At most half of this handshake's own time left, so the answer still goes out before its
+      // deadline closes the connection (and the permit it holds is not held for long).
+      existing.keys.awaitWelcomed(conn.handshakeDeadline.remainingNanos() / 2);
       byte[] welcome = existing.keys.welcomeAgainFor(hello.body());
       if (welcome != null) {
         return welcomeAgain(existing, conn, welcome);
