@@ -537,14 +537,32 @@ public final class RealRock implements Rock {
    */
   public void attach(Connection next, long peerReceived, boolean peerHasFin, boolean resumed, long challenge)
       throws IOException {
+    if (!next.handshakeDone()) {
+      throw new SocketException("rock " + id + ": the handshake's deadline passed as it ended");
+    }
+    attachLive(next, peerReceived, peerHasFin, resumed, challenge);
+  }
+
+  /**
+   * Accepting side, without a pre-shared secret: makes {@code next}, the connection whose HELLO
+   * made this rock and that carried its WELCOME, the rock's first connection, even if that
+   * handshake's deadline closed it as WELCOME went out. WELCOME may still have reached the client,
+   * which then holds the key and resumes (or, if it did not, says the same HELLO again): the closed
+   * connection fails at its first read and the rock suspends and waits for either, as any other.
+   * Refusing it would fail the rock, and that client's resume would find no rock.
+   */
+  public void attachFirstAccepted(Connection next) throws IOException {
+    next.handshakeDone(); // cancels the deadline if it has not fired; if it has, the reader finds out
+    attachLive(next, 0, false, false, -1);
+  }
+
+  private void attachLive(Connection next, long peerReceived, boolean peerHasFin, boolean resumed, long challenge)
+      throws IOException {
     Connection previous;
     long retransmitting;
     Duration suspendedFor;
     boolean confirmedNow;
     RockProtocolException impossible = null;
-    if (!next.handshakeDone()) {
-      throw new SocketException("rock " + id + ": the handshake's deadline passed as it ended");
-    }
     lock.lock();
     try {
       if (life.isTerminal()) {

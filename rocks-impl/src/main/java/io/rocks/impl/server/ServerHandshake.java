@@ -209,7 +209,12 @@ final class ServerHandshake {
       conn.readByAttacher = true; // this thread reads it, once the handshake's permit is returned
     }
     try {
-      rock.attach(conn, 0, false, false);
+      if (secret == null) {
+        // WELCOME is out: the rock is kept even if this connection's deadline fired meanwhile.
+        rock.attachFirstAccepted(conn);
+      } else {
+        rock.attach(conn, 0, false, false);
+      }
     } catch (IOException | RuntimeException e) {
       // Never handed out: it leaves the registry, so that its client's HELLO said again makes it
       // anew instead of finding its id in use.
