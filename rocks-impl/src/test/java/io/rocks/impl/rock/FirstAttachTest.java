@@ -43,12 +43,16 @@ class FirstAttachTest {
       AtomicInteger terminated = new AtomicInteger();
       RealRock rock = acceptorRock(suspended, terminated);
 
-      rock.attachFirstAccepted(conn);
-      assertEquals(RockState.CONNECTED, rock.state());
+      rock.attachFirstAccepted(conn); // no exception: taken (its writer may find it closed first)
       Thread reader = Thread.ofVirtual().start(() -> rock.serveAsReader(conn));
 
-      Await.until(Duration.ofSeconds(10), "the rock suspends", () -> rock.state() == RockState.SUSPENDED);
+      // The hook is called after the state changed, once the lock is let go.
+      Await.until(
+          Duration.ofSeconds(10),
+          "the rock suspends and its owner hears of it",
+          () -> rock.state() == RockState.SUSPENDED && suspended.get() > 0);
       reader.join(Duration.ofSeconds(10));
+      assertEquals(RockState.SUSPENDED, rock.state());
       assertEquals(1, suspended.get());
       assertEquals(0, terminated.get());
       assertEquals(1, rock.stats().suspensions());
