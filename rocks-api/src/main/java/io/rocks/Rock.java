@@ -36,7 +36,8 @@ public interface Rock {
 
   /**
    * Drops the current connection at once; the rock suspends and recovers as after a link failure.
-   * Does nothing unless the rock is connected.
+   * Does nothing unless the rock is connected. Throws {@link IllegalStateException} once the
+   * application closed the rock or it ended.
    */
   void suspend();
 
@@ -44,7 +45,8 @@ public interface Rock {
    * Reconnects now. On the connecting side a suspended rock skips the rest of its backoff pause,
    * and a connected one first drops its connection (for when the application knows the network
    * changed, before heartbeats notice). On the accepting side it is {@link #suspend()}: only the
-   * peer can reconnect.
+   * peer can reconnect. Throws {@link IllegalStateException} once the application closed the rock
+   * or it ended.
    */
   void reconnectNow();
 
@@ -56,8 +58,12 @@ public interface Rock {
 
   /**
    * Replaces the addresses the connecting side reconnects to (for example when the peer moved);
-   * the next attempt uses the first. Throws {@link UnsupportedOperationException} on the accepting
-   * side and {@link IllegalArgumentException} if the list is empty or has an unresolved address.
+   * the next attempt uses the first. An unresolved address (a host name that did not resolve when
+   * the address was made, or one from {@link InetSocketAddress#createUnresolved}) is looked up
+   * again at each attempt that uses it; one that still does not resolve fails that attempt, and
+   * the rock tries again as after any failed attempt. Throws {@link
+   * UnsupportedOperationException} on the accepting side and {@link IllegalArgumentException} if
+   * the list is empty.
    */
   void reconnectAddresses(List<InetSocketAddress> addresses);
 

@@ -1,5 +1,6 @@
 package io.rocks.impl;
 
+import com.typesafe.config.ConfigException;
 import io.rocks.Rock;
 import io.rocks.RockDetection;
 import io.rocks.RockOptions;
@@ -61,10 +62,46 @@ public final class RealRocksProvider implements RocksProvider {
         }
       };
 
-  /** The application's policy, loaded once on first use ({@code application.conf} over defaults). */
-  private static final class Policy {
-    static final RocksPolicy LOADED = RocksPolicy.load();
+  /**
+   * The application's policy ({@code application.conf} over defaults), loaded once on first use.
+   * A configuration that cannot be loaded fails every use the same way: each call throws a new
+   * {@link ConfigException} with the message of the first failure (key, value, file and line),
+   * where a class initialiser would have thrown {@code ExceptionInInitializerError} once and
+   * {@code NoClassDefFoundError} ever after. Loading twice at once is harmless (both get the same
+   * answer); the first result stored wins.
+   */
+  static final class PolicyLoad {
+    private final java.util.function.Supplier<RocksPolicy> loader;
+    /** A {@link RocksPolicy} or the {@link ConfigException} that loading it threw; null before. */
+    private volatile Object result;
+
+    PolicyLoad(java.util.function.Supplier<RocksPolicy> loader) {
+      this.loader = loader;
+    }
+
+    RocksPolicy get() {
+      Object loaded = result;
+      if (loaded == null) {
+        try {
+          loaded = loader.get();
+        } catch (ConfigException e) {
+          loaded = e;
+        }
+        synchronized (this) {
+          if (result == null) {
+            result = loaded;
+          }
+          loaded = result;
+        }
+      }
+      if (loaded instanceof ConfigException failure) {
+        throw new ConfigException.Generic(failure.getMessage(), failure);
+      }
+      return (RocksPolicy) loaded;
+    }
   }
+
+  private static final PolicyLoad APPLICATION_POLICY = new PolicyLoad(RocksPolicy::load);
 
   /** What detection found per endpoint, for the connections this provider makes. */
   private final EndpointCache endpoints = new EndpointCache();
@@ -84,7 +121,7 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   private RocksPolicy policy() {
-    return policy != null ? policy : Policy.LOADED;
+    return policy != null ? policy : APPLICATION_POLICY.get();
   }
 
   @Override

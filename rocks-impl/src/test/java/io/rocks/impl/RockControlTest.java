@@ -148,6 +148,42 @@ public class RockControlTest {
     }
   }
 
+  /**
+   * Reconnection addresses given by name: one that does not resolve fails its attempt (counted,
+   * told to listeners) and the rock goes on to the next, which is looked up when it is used.
+   */
+  @Test
+  @Timeout(60)
+  void reconnectAddressesByNameAreLookedUpAtEachAttempt() throws Exception {
+    try (RockPair pair = new RockPair(RockOptions.defaults());
+        FaultRelay second = new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), pair.server.getLocalPort()))) {
+      RockFailureTest.echoOnce(pair);
+      Rock rock = pair.client.rock();
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      rock.addListener(
+          new RockListener() {
+            @Override
+            public void reconnectAttemptFailed(Rock r, int attempt, InetSocketAddress address, Throwable error) {
+              failures.add(error);
+            }
+          });
+      InetSocketAddress nowhere = InetSocketAddress.createUnresolved("no-such-host.invalid", 7000);
+      InetSocketAddress byName = InetSocketAddress.createUnresolved("localhost", second.address().getPort());
+      rock.reconnectAddresses(List.of(nowhere, byName));
+      assertEquals(List.of(nowhere, byName), rock.reconnectAddresses());
+      rock.suspend();
+      Await.until(Duration.ofSeconds(20), "resumed through the second relay, by name",
+          () -> pair.clientRock().state() == RockState.CONNECTED && second.acceptedConnections() == 1);
+      RockFailureTest.echoOnce(pair);
+      Await.until(Duration.ofSeconds(10), "the failed attempt reaches the listener", () -> !failures.isEmpty());
+      assertEquals(1, failures.size(), "one attempt, to the name that does not resolve, failed: " + failures);
+      assertEquals(java.net.UnknownHostException.class, failures.get(0).getClass());
+      assertEquals("reconnection address no-such-host.invalid does not resolve", failures.get(0).getMessage());
+      assertEquals(second.address().getPort(), rock.peer().getPort());
+      assertTrue(rock.peer().getAddress().isLoopbackAddress(), rock.peer().toString());
+    }
+  }
+
   @Test
   @Timeout(30)
   void excludedPortGetsAPlainSocketAndOtherPortsGetRocks() throws Exception {

@@ -126,6 +126,12 @@ public final class RealRock implements Rock {
   private int nextAddress;
   /** Set by {@link #reconnectNow}; the supervisor skips its backoff pause and clears it. */
   private boolean reconnectRequested;
+  /**
+   * The application closed or aborted the rock ({@link RockSession#appClosed}, kept here too):
+   * written under {@link #lock}, volatile so that {@link #state} and {@link #isAppClosed} read it
+   * without the lock.
+   */
+  private volatile boolean closedByApplication;
 
   public RealRock(
       RockId id,
@@ -172,6 +178,16 @@ public final class RealRock implements Rock {
   public RockState state() {
     // Without the lock: a monitor asking thousands of rocks must not queue behind each one's
     // frames, and the state is one volatile field.
+    RockState state = life.state();
+    return closedByApplication && !state.isTerminal() ? RockState.CLOSING : state;
+  }
+
+  /**
+   * The state machine's own state, which the rock's parts and its owners act on: a rock the
+   * application closed is still CONNECTED or SUSPENDED here while it delivers what was written
+   * ({@link #state} says CLOSING then).
+   */
+  public RockState lifeState() {
     return life.state();
   }
 
@@ -228,6 +244,7 @@ public final class RealRock implements Rock {
     long gen;
     lock.lock();
     try {
+      refuseIfClosedLocked("suspend");
       if (life.state() != RockState.CONNECTED) {
         return;
       }
@@ -238,12 +255,26 @@ public final class RealRock implements Rock {
     ending.connectionFailed(gen, new RockException("rock " + id + " suspended by the application"));
   }
 
+  /**
+   * A rock the application closed, or one that ended, is not suspended or reconnected on demand:
+   * a closed rock only finishes delivering what was written, which its own recovery sees to.
+   */
+  private void refuseIfClosedLocked(String what) {
+    if (life.isTerminal()) {
+      throw new IllegalStateException("rock " + id + " is " + life.state() + ": it cannot " + what);
+    }
+    if (session.appClosed()) {
+      throw new IllegalStateException("rock " + id + " was closed by the application: it cannot " + what);
+    }
+  }
+
   @Override
   public void reconnectNow() {
     long gen = -1;
     Supervisor waiting = null;
     lock.lock();
     try {
+      refuseIfClosedLocked("reconnect");
       if (role == Role.CONNECTOR && life.state() == RockState.CONNECTING) {
         reconnectRequested = true; // a new rock saying HELLO again skips its pause
         stateChanged.signalAll();
@@ -284,11 +315,7 @@ public final class RealRock implements Rock {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("no reconnection address given");
     }
-    for (InetSocketAddress address : addresses) {
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("unresolved reconnection address " + address);
-      }
-    }
+    // Unresolved addresses are kept as names: Supervisor looks each up at the attempt that uses it.
     lock.lock();
     try {
       reconnectAddresses = List.copyOf(addresses);
@@ -444,12 +471,7 @@ public final class RealRock implements Rock {
   }
 
   boolean isAppClosed() {
-    lock.lock();
-    try {
-      return session.appClosed();
-    } finally {
-      lock.unlock();
-    }
+    return closedByApplication;
   }
 
   /**
@@ -462,6 +484,7 @@ public final class RealRock implements Rock {
       if (!session.close()) {
         return;
       }
+      closedByApplication = true;
       streams.reclaimLocked();
       wakeLocked();
     } finally {
@@ -475,6 +498,7 @@ public final class RealRock implements Rock {
     lock.lock();
     try {
       session.abort();
+      closedByApplication = true;
     } finally {
       lock.unlock();
     }

@@ -174,6 +174,7 @@ public final class RealRockSocket extends RockSocket {
 
   @Override
   public void setSoTimeout(int timeout) throws SocketException {
+    ensureOpen();
     if (timeout < 0) {
       throw new IllegalArgumentException("timeout < 0");
     }
@@ -181,7 +182,8 @@ public final class RealRockSocket extends RockSocket {
   }
 
   @Override
-  public int getSoTimeout() {
+  public int getSoTimeout() throws SocketException {
+    ensureOpen();
     return rock.soTimeout();
   }
 
@@ -190,28 +192,33 @@ public final class RealRockSocket extends RockSocket {
    * its writer already coalesces what the application writes into frames.
    */
   @Override
-  public void setTcpNoDelay(boolean on) {
+  public void setTcpNoDelay(boolean on) throws SocketException {
+    ensureOpen();
     tcpNoDelay = on;
   }
 
   @Override
-  public boolean getTcpNoDelay() {
+  public boolean getTcpNoDelay() throws SocketException {
+    ensureOpen();
     return tcpNoDelay;
   }
 
   /** Records the setting; the rock's heartbeats detect failures within seconds either way. */
   @Override
-  public void setKeepAlive(boolean on) {
+  public void setKeepAlive(boolean on) throws SocketException {
+    ensureOpen();
     keepAlive = on;
   }
 
   @Override
-  public boolean getKeepAlive() {
+  public boolean getKeepAlive() throws SocketException {
+    ensureOpen();
     return keepAlive;
   }
 
   @Override
   public void setSoLinger(boolean on, int linger) throws SocketException {
+    ensureOpen();
     if (on && linger < 0) {
       throw new IllegalArgumentException("invalid value for SO_LINGER");
     }
@@ -219,22 +226,26 @@ public final class RealRockSocket extends RockSocket {
   }
 
   @Override
-  public int getSoLinger() {
+  public int getSoLinger() throws SocketException {
+    ensureOpen();
     return lingerSeconds;
   }
 
   @Override
-  public void setTrafficClass(int tc) {
+  public void setTrafficClass(int tc) throws SocketException {
+    ensureOpen();
     trafficClass = tc;
   }
 
   @Override
-  public int getTrafficClass() {
+  public int getTrafficClass() throws SocketException {
+    ensureOpen();
     return trafficClass;
   }
 
   @Override
-  public void setSendBufferSize(int size) {
+  public void setSendBufferSize(int size) throws SocketException {
+    ensureOpen();
     if (size <= 0) {
       throw new IllegalArgumentException("negative send size");
     }
@@ -242,12 +253,14 @@ public final class RealRockSocket extends RockSocket {
 
   /** Returns the in-flight capacity: how much may be written before {@code write} blocks. */
   @Override
-  public int getSendBufferSize() {
+  public int getSendBufferSize() throws SocketException {
+    ensureOpen();
     return rock.options().inFlightCapacity();
   }
 
   @Override
-  public void setReceiveBufferSize(int size) {
+  public void setReceiveBufferSize(int size) throws SocketException {
+    ensureOpen();
     if (size <= 0) {
       throw new IllegalArgumentException("invalid receive size");
     }
@@ -255,27 +268,33 @@ public final class RealRockSocket extends RockSocket {
 
   /** Returns the receive window: how much the peer may send before the application reads. */
   @Override
-  public int getReceiveBufferSize() {
+  public int getReceiveBufferSize() throws SocketException {
+    ensureOpen();
     return rock.options().receiveWindow();
   }
 
   @Override
-  public void setReuseAddress(boolean on) {}
+  public void setReuseAddress(boolean on) throws SocketException {
+    ensureOpen();
+  }
 
   @Override
-  public boolean getReuseAddress() {
+  public boolean getReuseAddress() throws SocketException {
+    ensureOpen();
     return false;
   }
 
   @Override
   public void setOOBInline(boolean on) throws SocketException {
+    ensureOpen();
     if (on) {
       throw new SocketException("urgent data is not supported by rocks");
     }
   }
 
   @Override
-  public boolean getOOBInline() {
+  public boolean getOOBInline() throws SocketException {
+    ensureOpen();
     return false;
   }
 
@@ -286,6 +305,13 @@ public final class RealRockSocket extends RockSocket {
 
   @Override
   public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
+    ensureOpen();
+    if (!supportedOptions().contains(name)) {
+      throw new UnsupportedOperationException("'" + name + "' not supported by rocks");
+    }
+    if (value == null) {
+      throw new IllegalArgumentException("no value for " + name);
+    }
     if (name == StandardSocketOptions.TCP_NODELAY) {
       setTcpNoDelay((Boolean) value);
     } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
@@ -293,8 +319,10 @@ public final class RealRockSocket extends RockSocket {
     } else if (name == StandardSocketOptions.SO_LINGER) {
       int linger = (Integer) value;
       setSoLinger(linger >= 0, Math.max(0, linger));
-    } else {
-      throw new UnsupportedOperationException("'" + name + "' not supported by rocks");
+    } else if (name == StandardSocketOptions.SO_SNDBUF) {
+      setSendBufferSize((Integer) value); // a hint, as for TCP; the policy sizes the in-flight buffer
+    } else if (name == StandardSocketOptions.SO_RCVBUF) {
+      setReceiveBufferSize((Integer) value); // a hint; the policy sizes the receive window
     }
     return this;
   }
@@ -302,6 +330,7 @@ public final class RealRockSocket extends RockSocket {
   @Override
   @SuppressWarnings("unchecked")
   public <T> T getOption(SocketOption<T> name) throws IOException {
+    ensureOpen();
     if (name == StandardSocketOptions.TCP_NODELAY) {
       return (T) Boolean.valueOf(tcpNoDelay);
     } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
@@ -324,6 +353,13 @@ public final class RealRockSocket extends RockSocket {
         StandardSocketOptions.SO_LINGER,
         StandardSocketOptions.SO_SNDBUF,
         StandardSocketOptions.SO_RCVBUF);
+  }
+
+  /** Throws as the JDK's sockets do for an option set or read after {@link #close}. */
+  private void ensureOpen() throws SocketException {
+    if (isClosed()) {
+      throw new SocketException("Socket is closed");
+    }
   }
 
   @Override

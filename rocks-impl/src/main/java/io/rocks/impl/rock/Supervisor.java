@@ -14,6 +14,7 @@ import io.rocks.impl.wire.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -148,7 +149,7 @@ public final class Supervisor {
    * an attempt runs or the rock is not suspended. Never blocks.
    */
   void reconnectNow() {
-    if (rock.role != Role.CONNECTOR || rock.state() != RockState.SUSPENDED) {
+    if (rock.role != Role.CONNECTOR || rock.lifeState() != RockState.SUSPENDED) {
       return;
     }
     lock.lock();
@@ -201,7 +202,7 @@ public final class Supervisor {
     RockTimeoutException timeout = null;
     lock.lock();
     try {
-      if (current != recovery.episode() || rock.state() != RockState.SUSPENDED) {
+      if (current != recovery.episode() || rock.lifeState() != RockState.SUSPENDED) {
         return;
       }
       step = recovery.attemptStarts(System.nanoTime(), options.reconnectTimeout().toNanos());
@@ -218,7 +219,7 @@ public final class Supervisor {
     InetSocketAddress address = rock.nextReconnectAddress();
     Socket socket = null;
     try {
-      socket = dialer.dial(address, options);
+      socket = dialer.dial(resolved(address), options);
       socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
       Handshake.clientResume(rock, new Connection(socket));
       lock.lock();
@@ -243,14 +244,14 @@ public final class Supervisor {
       if (socket != null) {
         Connection.closeQuietly(socket);
       }
-      if (rock.state().isTerminal()) {
+      if (rock.lifeState().isTerminal()) {
         return;
       }
       int attemptNumber;
       lock.lock();
       try {
         attemptNumber = recovery.tries();
-        if (current == recovery.episode() && rock.state() == RockState.SUSPENDED) {
+        if (current == recovery.episode() && rock.lifeState() == RockState.SUSPENDED) {
           long at = recovery.attemptFailed(step, e, System.nanoTime(), backoff(options),
               options.reconnectTimeout().toNanos(), ThreadLocalRandom.current());
           scheduleAttemptLocked(current, at);
@@ -267,6 +268,23 @@ public final class Supervisor {
   }
 
   /**
+   * A reconnection address given unresolved (a name, from {@link
+   * InetSocketAddress#createUnresolved} or one that did not resolve when it was made) is looked up
+   * at each attempt that uses it, with no lock held: the name may point elsewhere by then. A name
+   * that does not resolve fails the attempt ({@link UnknownHostException}), which is retried.
+   */
+  static InetSocketAddress resolved(InetSocketAddress address) throws UnknownHostException {
+    if (!address.isUnresolved()) {
+      return address;
+    }
+    InetSocketAddress now = new InetSocketAddress(address.getHostString(), address.getPort());
+    if (now.isUnresolved()) {
+      throw new UnknownHostException("reconnection address " + address.getHostString() + " does not resolve");
+    }
+    return now;
+  }
+
+  /**
    * Connecting side, once the rock ended while its acceptor may still hold it (it failed, or was
    * aborted while no CLOSE could be written): tells the acceptor with GONE on a fresh connection to
    * the next reconnect address, so it ends the rock at once instead of waiting for a resume until
@@ -280,7 +298,7 @@ public final class Supervisor {
       InetSocketAddress address = rock.nextReconnectAddress();
       Socket socket = null;
       try {
-        socket = dialer.dial(address, options);
+        socket = dialer.dial(resolved(address), options);
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         Handshake.clientGone(rock, new Connection(socket), reason);
         log.info("rock {}: told the server at {} that it ended ({})", rock.id, address,
@@ -306,7 +324,7 @@ public final class Supervisor {
     RockTimeoutException timeout;
     lock.lock();
     try {
-      if (current != recovery.episode() || rock.state() != RockState.SUSPENDED) {
+      if (current != recovery.episode() || rock.lifeState() != RockState.SUSPENDED) {
         return;
       }
       long deadline = recovery.deadline(reconnectTimeoutNanos());
@@ -349,12 +367,12 @@ public final class Supervisor {
   void helloAgain(IOException cause) {
     IOException last = cause;
     try {
-      while (rock.state() == RockState.CONNECTING) {
+      while (rock.lifeState() == RockState.CONNECTING) {
         long deadline = rock.establishDeadlineNanos();
         RockOptions options = rock.options();
         int attempt = ++helloAttempts; // across breaks: a server that drops each HELLO is not hammered
         pause(RockState.CONNECTING, backoff(options).pauseNanos(attempt, ThreadLocalRandom.current()), deadline);
-        if (rock.state() != RockState.CONNECTING) {
+        if (rock.lifeState() != RockState.CONNECTING) {
           return;
         }
         if (System.nanoTime() - deadline >= 0) {

@@ -324,7 +324,7 @@ public final class RealRockServerSocket extends RockServerSocket {
       abortQuietly(socket);
     }
     for (RealRock rock : registry.all()) {
-      if (rock.state() == RockState.SUSPENDED) {
+      if (rock.lifeState() == RockState.SUSPENDED) {
         rock.fail(
             new io.rocks.RockException(
                 "rock " + rock.id + ": the server socket that accepted it was closed"));

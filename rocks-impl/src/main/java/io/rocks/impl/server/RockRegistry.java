@@ -126,7 +126,7 @@ final class RockRegistry {
     Map.Entry<Suspension, RealRock> oldest;
     while ((oldest = unwelcomed.pollFirstEntry()) != null) {
       RealRock candidate = oldest.getValue();
-      if (candidate.state() == RockState.SUSPENDED && !candidate.keys.peerWelcomed()) {
+      if (candidate.lifeState() == RockState.SUSPENDED && !candidate.keys.peerWelcomed()) {
         victim = candidate;
         break;
       }

@@ -267,7 +267,7 @@ final class ServerHandshake {
       Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
       throw new RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
     }
-    if (rock == null || rock.state().isTerminal() || !rock.keys.isEstablished()) {
+    if (rock == null || rock.lifeState().isTerminal() || !rock.keys.isEstablished()) {
       // Not established: the rock's own handshake is still deriving the key with a pre-shared
       // secret, so no peer can prove it.
       Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
