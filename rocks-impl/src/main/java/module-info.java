@@ -2,6 +2,7 @@
 module io.rocks.impl {
   requires io.rocks.api;
   requires io.rocks.policy;
+  requires jdk.jfr;
   requires jdk.net;
   requires org.apache.logging.log4j;
   requires org.bouncycastle.provider;

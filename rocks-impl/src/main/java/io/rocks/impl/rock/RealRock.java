@@ -20,11 +20,13 @@ import io.rocks.impl.io.FrameReader;
 import io.rocks.impl.io.LocalStalls;
 import io.rocks.impl.io.RockThreads;
 import io.rocks.impl.io.RockTimer;
+import io.rocks.impl.jfr.RockFlightEvents;
 import io.rocks.impl.wire.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
@@ -885,6 +887,11 @@ public final class RealRock implements Rock {
    * see the new state; never blocks (EventDispatcher).
    */
   void post(Consumer<RockListener> event) {
+    if (RockFlightEvents.active()) {
+      // Committed here, at the change, by the thread that made it: a flight event is written to
+      // this thread's buffer and never blocks (RockFlightEvents).
+      event.accept(RockFlightEvents.of(role == Role.CONNECTOR));
+    }
     if (listeners.isEmpty()) {
       return;
     }
