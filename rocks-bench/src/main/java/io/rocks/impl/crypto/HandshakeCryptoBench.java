@@ -28,6 +28,9 @@ public class HandshakeCryptoBench {
   private byte[] serverNonce;
   private RockId id;
   private ResumeKey key;
+  private java.security.KeyPairGenerator jdkGenerator;
+  private java.security.KeyPair jdkClient;
+  private java.security.PublicKey jdkServerPublic;
 
   @Setup
   public void setUp() throws GeneralSecurityException {
@@ -40,6 +43,27 @@ public class HandshakeCryptoBench {
     serverNonce = Handshake.nonce();
     id = Handshake.newRockId();
     key = ResumeKey.derive(shared.clone(), null, id, clientPublic, serverPublic, clientNonce, serverNonce);
+    jdkGenerator = java.security.KeyPairGenerator.getInstance("X25519");
+    jdkClient = jdkGenerator.generateKeyPair();
+    jdkServerPublic = jdkGenerator.generateKeyPair().getPublic();
+  }
+
+  /**
+   * The JDK's own X25519 ({@code XDH}), key pair: what the library would use without Bouncy Castle,
+   * measured beside {@link #x25519KeyPair} to show why it carries that dependency.
+   */
+  @Benchmark
+  public Object jdkXdhKeyPair() {
+    return jdkGenerator.generateKeyPair().getPublic();
+  }
+
+  /** The JDK's X25519 shared secret, beside {@link #x25519SharedSecret}. */
+  @Benchmark
+  public byte[] jdkXdhSharedSecret() throws GeneralSecurityException {
+    javax.crypto.KeyAgreement agreement = javax.crypto.KeyAgreement.getInstance("XDH");
+    agreement.init(jdkClient.getPrivate());
+    agreement.doPhase(jdkServerPublic, true);
+    return agreement.generateSecret();
   }
 
   /**
