@@ -130,6 +130,7 @@ abstract class Display implements AutoCloseable {
   static final class Terminal extends Display {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final String CLEAR_LINE = "\r\033[K";
+    static final String NEWLINE = "\r\n";
 
     private final PrintStream out;
     private final int width;
@@ -157,7 +158,9 @@ abstract class Display implements AutoCloseable {
     }
 
     private synchronized void announce(String message) {
-      out.print(CLEAR_LINE + LocalTime.now().format(TIME) + " " + message + "\n" + fit(last));
+      // CR LF, not LF alone: under a program that put the terminal in raw mode (ssh through `rocks
+      // cat`) a bare LF moves down without returning, and the next line starts mid-row.
+      out.print(CLEAR_LINE + LocalTime.now().format(TIME) + " " + message + NEWLINE + fit(last));
       out.flush();
     }
 
@@ -181,7 +184,7 @@ abstract class Display implements AutoCloseable {
     public synchronized void close() {
       super.close();
       if (!last.isEmpty()) {
-        out.print(CLEAR_LINE + fit(last) + "\n");
+        out.print(CLEAR_LINE + fit(last) + NEWLINE);
         out.flush();
         last = "";
       }
