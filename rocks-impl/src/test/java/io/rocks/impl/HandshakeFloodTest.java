@@ -19,9 +19,12 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,21 +43,51 @@ public class HandshakeFloodTest {
   private static final int WAVE = 2_000;
 
   /**
-   * Sends a HELLO one byte every 400 ms, never finishing it (40 of its bytes in 16 s): each read of
-   * the server's gets a byte within its read timeout, so only the deadline on the whole handshake
-   * closes this connection before the client's 15 s read timeout. Ends when the socket is closed.
+   * Sends HELLOs one byte every 400 ms, never finishing them (40 of their bytes in 16 s): each read
+   * of the server's gets a byte within its read timeout, so only the deadline on the whole
+   * handshake closes such a connection before the client's 15 s read timeout. One timer thread
+   * paces every trickling socket; a socket leaves once a write fails (it was closed) or its 40
+   * bytes are out.
    */
-  private static void trickle(Socket socket) {
-    byte[] hello = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.HELLO)];
-    byte[] header = {'R', 'O', 'C', 'K', Wire.VERSION, Wire.HELLO};
-    System.arraycopy(header, 0, hello, 0, header.length);
-    try {
-      for (int i = 0; i < 40; i++) {
-        socket.getOutputStream().write(hello[i]);
-        Thread.sleep(400); // the trickle's pace is the fault itself
+  private static final class Trickle implements AutoCloseable {
+    private static final byte[] HELLO = new byte[Wire.HANDSHAKE_HEADER_BYTES + Wire.handshakeBodyBytes(Wire.HELLO)];
+
+    static {
+      byte[] header = {'R', 'O', 'C', 'K', Wire.VERSION, Wire.HELLO};
+      System.arraycopy(header, 0, HELLO, 0, header.length);
+    }
+
+    private final Map<Socket, Integer> sent = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "flood-trickle"));
+
+    Trickle() {
+      timer.scheduleAtFixedRate(this::tick, 400, 400, TimeUnit.MILLISECONDS);
+    }
+
+    void add(Socket socket) {
+      sent.put(socket, 0);
+    }
+
+    private void tick() {
+      for (Map.Entry<Socket, Integer> entry : sent.entrySet()) {
+        int next = entry.getValue();
+        try {
+          entry.getKey().getOutputStream().write(HELLO[next]);
+          if (next + 1 < 40) {
+            entry.setValue(next + 1);
+          } else {
+            sent.remove(entry.getKey());
+          }
+        } catch (IOException closed) {
+          sent.remove(entry.getKey()); // the server or the test closed it
+        }
       }
-    } catch (IOException | InterruptedException closed) {
-      // The server or the test closed it.
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
     }
   }
 
@@ -64,7 +97,8 @@ public class HandshakeFloodTest {
     RockOptions server = RockOptions.builder().handshakeTimeout(Duration.ofSeconds(1)).build();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     try (RockPair pair = new RockPair(RockOptions.defaults(), server);
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        Trickle trickle = new Trickle()) {
       RockFailureTest.echoOnce(pair);
       System.gc();
       long baseline = memory.getHeapMemoryUsage().getUsed();
@@ -81,7 +115,7 @@ public class HandshakeFloodTest {
           if (i % 4 == 0 || i % 4 == 2) {
             socket.getOutputStream().write(new byte[] {'R', 'O', 'C', 'K', Wire.VERSION, Wire.HELLO, 0, 0}); // a HELLO cut short
           } else if (i % 4 == 1) {
-            Thread.ofVirtual().name("flood-trickle").start(() -> trickle(socket));
+            trickle.add(socket);
           }
           flood.add(socket);
         }

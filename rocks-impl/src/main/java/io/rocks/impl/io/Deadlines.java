@@ -59,9 +59,13 @@ public final class Deadlines {
 
     /** Returns the time left before the action is due, this JVM's stalls forgiven; 0 if past. */
     public long remainingNanos() {
-      long now = System.nanoTime();
+      return Math.max(0, leftAt(System.nanoTime()));
+    }
+
+    /** The time left at {@code now}, not counting this JVM's stalls since the start; negative if past. */
+    private long leftAt(long now) {
       long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, now));
-      return Math.max(0, limitNanos - (now - startNanos - stalled));
+      return limitNanos - (now - startNanos - stalled);
     }
 
     /** On the timer thread: runs the action if its time has come, else looks again later. */
@@ -70,8 +74,7 @@ public final class Deadlines {
         return;
       }
       long now = System.nanoTime();
-      long stalled = Math.min(limitNanos, LocalStalls.since(stalledAtStart, now));
-      long left = limitNanos - (now - startNanos - stalled);
+      long left = leftAt(now);
       if (left > 0) {
         entry = RockTimer.at(now + left, this::look); // this JVM was stalled meanwhile
         return;

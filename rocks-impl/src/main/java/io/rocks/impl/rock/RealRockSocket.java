@@ -46,9 +46,7 @@ public final class RealRockSocket extends RockSocket {
 
   @Override
   public InputStream getInputStream() throws IOException {
-    if (isClosed()) {
-      throw new SocketException("Socket is closed");
-    }
+    ensureOpen();
     if (rock.isInputShutdown()) {
       throw new SocketException("Socket input is shutdown");
     }
@@ -57,9 +55,7 @@ public final class RealRockSocket extends RockSocket {
 
   @Override
   public OutputStream getOutputStream() throws IOException {
-    if (isClosed()) {
-      throw new SocketException("Socket is closed");
-    }
+    ensureOpen();
     if (rock.isOutputShutdown()) {
       throw new SocketException("Socket output is shutdown");
     }
@@ -96,17 +92,13 @@ public final class RealRockSocket extends RockSocket {
 
   @Override
   public void shutdownInput() throws IOException {
-    if (isClosed()) {
-      throw new SocketException("Socket is closed");
-    }
+    ensureOpen();
     rock.shutdownInput();
   }
 
   @Override
   public void shutdownOutput() throws IOException {
-    if (isClosed()) {
-      throw new SocketException("Socket is closed");
-    }
+    ensureOpen();
     rock.shutdownOutput();
   }
 
