@@ -33,11 +33,20 @@ public final class Rocks {
   }
 
   /**
-   * Connects a rock to {@code remote} with exactly {@code options}, ignoring policy rules and
-   * detection: the peer is taken to be a rock. Blocks for at most the connect timeout; the rock
-   * handshake completes in the background, pipelined with the first data.
+   * Connects a rock to {@code remote} with exactly {@code options}, whatever the policy says and
+   * without detection: the peer is taken to be a rock. Blocks for at most the connect timeout; the
+   * rock handshake completes in the background, pipelined with the first data.
+   *
+   * <p>{@link #connect(String, int)} is the call that consults the policy (and may return a plain
+   * socket); this one always makes a rock, which its name says.
+   *
+   * @param remote the rocks server's address, resolved
+   * @param options the rock's options, used as given
+   * @return the connected rock
+   * @throws UnknownHostException if {@code remote} is unresolved
+   * @throws IOException if the TCP connection (or TLS, where configured) cannot be made
    */
-  public static RockSocket connect(InetSocketAddress remote, RockOptions options)
+  public static RockSocket connectRock(InetSocketAddress remote, RockOptions options)
       throws IOException {
     if (remote.isUnresolved()) {
       throw new UnknownHostException(remote.getHostString());
@@ -59,14 +68,32 @@ public final class Rocks {
     return provider();
   }
 
-  /** Listens for rocks on {@code port} of {@code address} (0 picks a free port) with {@code options}. */
-  public static RockServerSocket serverSocket(int port, InetAddress address, RockOptions options)
+  /**
+   * Listens for rocks on {@code port} of {@code address} (0 picks a free port) with exactly {@code
+   * options}, whatever the policy says.
+   *
+   * @param port the port, or 0 for a free one
+   * @param address the local address to listen on
+   * @param options the options of every accepted rock
+   * @return the listening server socket
+   * @throws IOException if the port cannot be bound
+   */
+  public static RockServerSocket rockServerSocket(int port, InetAddress address, RockOptions options)
       throws IOException {
-    return serverSocket(new InetSocketAddress(address, port), 50, options);
+    return rockServerSocket(new InetSocketAddress(address, port), 50, options);
   }
 
-  /** Listens for rocks on {@code local}, holding at most {@code backlog} rocks not yet accepted. */
-  public static RockServerSocket serverSocket(
+  /**
+   * Listens for rocks on {@code local} with exactly {@code options}, whatever the policy says,
+   * holding at most {@code backlog} rocks not yet accepted.
+   *
+   * @param local the local address and port (port 0 picks a free one)
+   * @param backlog how many established rocks may wait for {@code accept()}
+   * @param options the options of every accepted rock
+   * @return the listening server socket
+   * @throws IOException if the address cannot be bound
+   */
+  public static RockServerSocket rockServerSocket(
       InetSocketAddress local, int backlog, RockOptions options) throws IOException {
     return provider().bind(local, backlog, options);
   }

@@ -24,7 +24,7 @@ final class StormAcceptor implements StormRole {
   StormAcceptor(int segmentBytes, int backlog) throws IOException {
     this.rocks = new StormRocks(StormRock.ACCEPTOR, segmentBytes);
     RockOptions options = RockOptions.defaults().toBuilder().listeners(List.of(rocks.tally)).build();
-    this.server = Rocks.serverSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), backlog, options);
+    this.server = Rocks.rockServerSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), backlog, options);
     Thread.ofPlatform().daemon().name("storm-accept").start(this::acceptAll);
   }
 

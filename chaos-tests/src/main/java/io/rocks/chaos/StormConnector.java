@@ -61,7 +61,7 @@ final class StormConnector implements StormRole {
         while ((i = next.getAndIncrement()) < count) {
           firstConnectNanos.compareAndSet(0, System.nanoTime());
           try {
-            RockSocket socket = Rocks.connect(targets.get(i % targets.size()), options);
+            RockSocket socket = Rocks.connectRock(targets.get(i % targets.size()), options);
             rocks.add(socket, i);
           } catch (IOException | RuntimeException e) {
             threw.incrementAndGet();

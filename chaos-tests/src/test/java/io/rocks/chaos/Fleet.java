@@ -91,7 +91,7 @@ final class Fleet implements FleetHandle {
   static Fleet accepting(String name, InetAddress address, int size, long bytesEachWay, FleetEvents events)
       throws IOException {
     RockServerSocket server =
-        Rocks.serverSocket(new InetSocketAddress(address, 0), size, options(events));
+        Rocks.rockServerSocket(new InetSocketAddress(address, 0), size, options(events));
     Fleet fleet = new Fleet(name, Side.ACCEPTING, size, bytesEachWay, events, server);
     fleet.pool.submit(fleet::acceptAll);
     return fleet;
@@ -115,7 +115,7 @@ final class Fleet implements FleetHandle {
             fleet.pool.submit(
                 () -> {
                   try {
-                    RockSocket socket = Rocks.connect(address, options);
+                    RockSocket socket = Rocks.connectRock(address, options);
                     fleet.lanes.add(fleet.start(socket));
                     Await.until(limit, "rock " + socket.rock().id() + " read WELCOME", () -> socket.rock().state() != RockState.CONNECTING);
                   } finally {

@@ -60,12 +60,12 @@ public final class NetnsPeer {
     try {
       RockSocket socket;
       if (server) {
-        RockServerSocket listener = Rocks.serverSocket(port, address, options);
+        RockServerSocket listener = Rocks.rockServerSocket(port, address, options);
         report(out, "LISTENING " + listener.getLocalPort());
         listener.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
         socket = listener.accept();
       } else {
-        socket = Rocks.connect(new InetSocketAddress(address, port), options);
+        socket = Rocks.connectRock(new InetSocketAddress(address, port), options);
       }
       AtomicLong sent = new AtomicLong();
       AtomicLong received = new AtomicLong();

@@ -77,7 +77,7 @@ final class ProxiedRocks implements AutoCloseable {
     RockSocket clientSocket = null;
     try {
       serverSocket =
-          Rocks.serverSocket(
+          Rocks.rockServerSocket(
               0,
               InetAddress.getLoopbackAddress(),
               options.toBuilder().listeners(List.of(serverEvents)).build());
@@ -85,7 +85,7 @@ final class ProxiedRocks implements AutoCloseable {
       proxy = toxi.createProxy(proxyName, "127.0.0.1:" + serverSocket.getLocalPort());
       setup.apply(proxy);
       clientSocket =
-          Rocks.connect(listenAddress(proxy), options.toBuilder().listeners(List.of(clientEvents)).build());
+          Rocks.connectRock(listenAddress(proxy), options.toBuilder().listeners(List.of(clientEvents)).build());
       accepted = serverSocket.accept();
     } catch (Exception e) {
       if (clientSocket != null) {

@@ -78,7 +78,7 @@ class DetectionCostTest {
           socket.connect(address, 5_000);
           yield socket;
         }
-        case ASSUME_ROCK -> Rocks.connect(address, DetectionCostTest.ASSUME_ROCK);
+        case ASSUME_ROCK -> Rocks.connectRock(address, DetectionCostTest.ASSUME_ROCK);
       };
     }
   }

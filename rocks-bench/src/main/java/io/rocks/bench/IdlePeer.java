@@ -39,7 +39,7 @@ public final class IdlePeer {
     // The harness's options (Harness#options): figure 5 times its wait for idle mode by them.
     RockOptions options = RockOptions.defaults();
     RockServerSocket rockServer =
-        Rocks.serverSocket(new InetSocketAddress(Net.LOOPBACK, 0), 4096, options);
+        Rocks.rockServerSocket(new InetSocketAddress(Net.LOOPBACK, 0), 4096, options);
     ServerSocket plainServer = new ServerSocket(0, 4096, Net.LOOPBACK);
     List<RockSocket> rocks = new ArrayList<>();
     List<Socket> plains = new ArrayList<>();

@@ -34,7 +34,7 @@ final class Net {
   /** A listening socket of either kind on a free loopback port. */
   static ServerSocket listen(Kind kind, RockOptions options, int backlog) throws IOException {
     if (kind == Kind.ROCK) {
-      return Rocks.serverSocket(new InetSocketAddress(LOOPBACK, 0), backlog, options);
+      return Rocks.rockServerSocket(new InetSocketAddress(LOOPBACK, 0), backlog, options);
     }
     return new ServerSocket(0, backlog, LOOPBACK);
   }
@@ -45,7 +45,7 @@ final class Net {
    */
   static Socket connect(Kind kind, InetSocketAddress remote, RockOptions options) throws IOException {
     if (kind == Kind.ROCK) {
-      return Rocks.connect(remote, options);
+      return Rocks.connectRock(remote, options);
     }
     Socket socket = new Socket();
     try {

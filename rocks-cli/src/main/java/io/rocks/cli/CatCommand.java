@@ -90,7 +90,7 @@ final class CatCommand implements Callable<Integer> {
       options = policy.forListen(endpoint.port()).orElseThrow(
           () -> new CliException(ExitCode.CONFIG, "the policy makes port " + endpoint.port() + " a plain socket (excluded)"));
       try {
-        server = Rocks.serverSocket(endpoint.port(), InetAddress.getByName(endpoint.host()), options);
+        server = Rocks.rockServerSocket(endpoint.port(), InetAddress.getByName(endpoint.host()), options);
       } catch (IOException e) {
         throw new CliException(ExitCode.ERROR, "cannot listen on " + endpoint + ": " + Links.Format.cause(e), e);
       }

@@ -57,7 +57,7 @@ final class Gateway implements AutoCloseable {
   void start() throws CliException {
     try {
       InetAddress bind = InetAddress.getByName(listen.host());
-      server = Rocks.serverSocket(listen.port(), bind, options);
+      server = Rocks.rockServerSocket(listen.port(), bind, options);
     } catch (IOException e) {
       throw new CliException(ExitCode.ERROR, "cannot listen on " + listen + ": " + Links.Format.cause(e), e);
     }

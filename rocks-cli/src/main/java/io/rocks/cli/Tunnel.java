@@ -168,7 +168,7 @@ final class Tunnel implements AutoCloseable {
   static RockSocket connectRock(RockOptions options, Endpoint via, InetSocketAddress gateway)
       throws CliException {
     try {
-      return Rocks.connect(gateway, options);
+      return Rocks.connectRock(gateway, options);
     } catch (IOException e) {
       throw new CliException(
           ExitCode.UNREACHABLE_GATEWAY, "cannot reach gateway " + via + ": " + Links.Format.cause(e), e);

@@ -37,7 +37,7 @@ public final class Demo {
     int faults = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     RockOptions options = Rocks.defaultOptions();
     InetAddress loopback = InetAddress.getLoopbackAddress();
-    try (RockServerSocket server = Rocks.serverSocket(0, loopback, options);
+    try (RockServerSocket server = Rocks.rockServerSocket(0, loopback, options);
         FaultRelay relay = new FaultRelay(new InetSocketAddress(loopback, server.getLocalPort()));
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
       threads.submit(() -> echo(server));
@@ -48,7 +48,7 @@ public final class Demo {
           "moving %d MiB each way; silent cuts are detected within %d ms%n",
           totalBytes / MIB, options.failureDetectionTime().toMillis());
 
-      RockSocket client = Rocks.connect(relay.address(), options);
+      RockSocket client = Rocks.connectRock(relay.address(), options);
       AtomicLong sent = new AtomicLong();
       AtomicLong echoed = new AtomicLong();
       Future<Transfer.Digest> sending =

@@ -189,13 +189,13 @@ public class AdversarialTest {
           () -> pair.clientRock().stats().suspensions() == 1 && pair.clientRock().state() == RockState.CONNECTED);
       RockFailureTest.echoOnce(pair);
 
-      RockSocket impostor = Rocks.connect(pair.relay.address(), RockOptions.builder().preSharedSecret(wrong).build());
+      RockSocket impostor = Rocks.connectRock(pair.relay.address(), RockOptions.builder().preSharedSecret(wrong).build());
       IOException error = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
           () -> impostor.getInputStream().read());
       assertTrue(error.getMessage().contains("could not prove it derived the rock's key"), error.getMessage());
       assertEquals(RockState.FAILED, impostor.rock().state());
 
-      RockSocket noSecret = Rocks.connect(pair.relay.address(), RockOptions.defaults());
+      RockSocket noSecret = Rocks.connectRock(pair.relay.address(), RockOptions.defaults());
       IOException lacking =
           org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> noSecret.getInputStream().read());
       assertTrue(lacking.getMessage().contains("proves a pre-shared secret, and this rock has none"), lacking.getMessage());
@@ -262,7 +262,7 @@ public class AdversarialTest {
       List<RockSocket> clients = new ArrayList<>();
       List<RockSocket> accepted = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        clients.add(Rocks.connect(link.address(), client));
+        clients.add(Rocks.connectRock(link.address(), client));
         accepted.add((RockSocket) pair.server.accept());
       }
       // A rock whose handshake a cut interrupts fails instead of suspending: let all three finish.

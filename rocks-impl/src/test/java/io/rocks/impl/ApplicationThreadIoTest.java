@@ -110,7 +110,7 @@ public class ApplicationThreadIoTest {
           new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), silent.getLocalPort());
       for (boolean reads : new boolean[] {true, false}) {
         long start = System.nanoTime();
-        io.rocks.RockSocket socket = io.rocks.Rocks.connect(address, options);
+        io.rocks.RockSocket socket = io.rocks.Rocks.connectRock(address, options);
         try (java.net.Socket held = silent.accept()) { // accepted, never answered
           if (reads) {
             IOException error =

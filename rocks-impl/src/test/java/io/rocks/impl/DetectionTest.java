@@ -172,7 +172,7 @@ public class DetectionTest {
         accepted.close();
       }
       // And a rock on the same port is a rock.
-      RockSocket rock = Rocks.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()), RockOptions.defaults());
+      RockSocket rock = Rocks.connectRock(new InetSocketAddress(LOOPBACK, server.getLocalPort()), RockOptions.defaults());
       Socket accepted = server.accept();
       assertInstanceOf(RockSocket.class, accepted);
       rock.getOutputStream().write(77);
@@ -233,18 +233,18 @@ public class DetectionTest {
   @Test
   @Timeout(30)
   void refusesNewRocksWhileTheBacklogIsFull() throws Exception {
-    try (var server = Rocks.serverSocket(new InetSocketAddress(LOOPBACK, 0), 2, RockOptions.defaults())) {
+    try (var server = Rocks.rockServerSocket(new InetSocketAddress(LOOPBACK, 0), 2, RockOptions.defaults())) {
       InetSocketAddress address = new InetSocketAddress(LOOPBACK, server.getLocalPort());
       List<RockSocket> waiting = new java.util.ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        waiting.add(Rocks.connect(address, RockOptions.defaults()));
+        waiting.add(Rocks.connectRock(address, RockOptions.defaults()));
         waiting.get(i).getOutputStream().write(i); // the rock is made; the application accepts none
       }
       Await.until(Duration.ofSeconds(10), "two rocks queued",
           () -> waiting.stream().allMatch(r -> r.rock().state() == io.rocks.RockState.CONNECTED));
       // It says HELLO again while its time to establish lasts, here the 2 s of its reconnect
       // timeout, and fails once that ran out with the backlog still full.
-      RockSocket refused = Rocks.connect(address,
+      RockSocket refused = Rocks.connectRock(address,
           RockOptions.builder().reconnectTimeout(Duration.ofSeconds(2)).build());
       IOException error = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
           () -> refused.getInputStream().read());

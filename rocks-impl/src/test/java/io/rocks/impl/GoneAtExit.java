@@ -38,7 +38,7 @@ public final class GoneAtExit {
         failed.countDown();
       }
     })).build();
-    Rocks.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), options)
+    Rocks.connectRock(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), options)
         .getOutputStream().write(1);
     connected.await();
     System.out.println("CONNECTED");

@@ -90,7 +90,7 @@ public class GoneTest {
   @Test
   @Timeout(60)
   void aClientThatExitsAsItsRockFailsStillTellsTheServer() throws Exception {
-    try (RockServerSocket server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), RockOptions.defaults());
+    try (RockServerSocket server = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), RockOptions.defaults());
         FaultRelay relay = new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
       Process client = new ProcessBuilder(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", testClassPath(),

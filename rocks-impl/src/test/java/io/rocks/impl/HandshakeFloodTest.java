@@ -135,7 +135,7 @@ public class HandshakeFloodTest {
           }));
         }
         // While this wave is pending, a real rock connects, and the pair survives a reset.
-        RockSocket fresh = Rocks.connect(pair.relay.address(), RockOptions.defaults());
+        RockSocket fresh = Rocks.connectRock(pair.relay.address(), RockOptions.defaults());
         RockSocket accepted = (RockSocket) pair.server.accept();
         fresh.getOutputStream().write(wave);
         assertEquals(wave, accepted.getInputStream().read());

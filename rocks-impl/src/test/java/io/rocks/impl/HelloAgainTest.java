@@ -40,10 +40,10 @@ public class HelloAgainTest {
   @Test
   @Timeout(60)
   void aRockWhoseFirstConnectionBrokeBeforeWelcomeConnectsOnTheNext() throws Exception {
-    try (RockServerSocket server = Rocks.serverSocket(0, LOOPBACK, RockOptions.defaults());
+    try (RockServerSocket server = Rocks.rockServerSocket(0, LOOPBACK, RockOptions.defaults());
         FaultRelay relay = new FaultRelay(new InetSocketAddress(LOOPBACK, server.getLocalPort()))) {
       relay.blackHole(); // the first connection is accepted and never answered
-      RockSocket client = Rocks.connect(relay.address(), RockOptions.defaults());
+      RockSocket client = Rocks.connectRock(relay.address(), RockOptions.defaults());
       client.getOutputStream().write(REQUEST);
       Await.until(Duration.ofSeconds(10), "the first connection reaches the relay", () -> relay.acceptedConnections() == 1);
       relay.restore(); // closes it, before WELCOME
@@ -82,10 +82,10 @@ public class HelloAgainTest {
   private static void assertWelcomedAgain(RockOptions options) throws Exception {
     byte[] reply = new byte[200_000];
     new java.util.Random(7).nextBytes(reply);
-    try (RockServerSocket server = Rocks.serverSocket(0, LOOPBACK, options);
+    try (RockServerSocket server = Rocks.rockServerSocket(0, LOOPBACK, options);
         FaultRelay relay = new FaultRelay(new InetSocketAddress(LOOPBACK, server.getLocalPort()))) {
       relay.dropFromServer(); // HELLO and the request get through; WELCOME does not
-      RockSocket client = Rocks.connect(relay.address(), options);
+      RockSocket client = Rocks.connectRock(relay.address(), options);
       client.getOutputStream().write(REQUEST);
       server.setSoTimeout(20_000);
       RockSocket accepted;
@@ -121,13 +121,13 @@ public class HelloAgainTest {
   @Test
   @Timeout(60)
   void aRockRefusedForAFullBacklogGetsInOnceTheApplicationAccepts() throws Exception {
-    try (var server = Rocks.serverSocket(new InetSocketAddress(LOOPBACK, 0), 1, RockOptions.defaults())) {
+    try (var server = Rocks.rockServerSocket(new InetSocketAddress(LOOPBACK, 0), 1, RockOptions.defaults())) {
       InetSocketAddress address = new InetSocketAddress(LOOPBACK, server.getLocalPort());
-      RockSocket first = Rocks.connect(address, RockOptions.defaults());
+      RockSocket first = Rocks.connectRock(address, RockOptions.defaults());
       first.getOutputStream().write(1);
       Await.until(Duration.ofSeconds(10), "the first rock waits to be accepted",
           () -> first.rock().state() == RockState.CONNECTED);
-      RockSocket second = Rocks.connect(address, RockOptions.defaults()); // refused: backlog full
+      RockSocket second = Rocks.connectRock(address, RockOptions.defaults()); // refused: backlog full
       second.getOutputStream().write(REQUEST);
       Socket accepted = server.accept(); // makes room; the second says HELLO again
       assertEquals(1, accepted.getInputStream().read());
@@ -163,7 +163,7 @@ public class HelloAgainTest {
       RockOptions options = RockOptions.builder().connectTimeout(Duration.ofSeconds(1))
           .handshakeTimeout(Duration.ofSeconds(1)).reconnectTimeout(Duration.ofSeconds(2)).build();
       long start = System.nanoTime();
-      RockSocket client = Rocks.connect(new InetSocketAddress(LOOPBACK, slammer.getLocalPort()), options);
+      RockSocket client = Rocks.connectRock(new InetSocketAddress(LOOPBACK, slammer.getLocalPort()), options);
       IOException failure = assertThrows(IOException.class, () -> client.getInputStream().read());
       long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertTrue(failure.getMessage().contains("failed before it was established: connection closed by the peer's end"),

@@ -56,11 +56,11 @@ public class ListenerLatencyTest {
       }
     };
     RockOptions options = RockOptions.builder().listeners(List.of(counting)).build();
-    try (RockServerSocket server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), RockOptions.defaults());
+    try (RockServerSocket server = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), RockOptions.defaults());
         FaultRelay relay = new FaultRelay(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 1024, 8 * 1024)) {
       for (int i = 0; i < ROCKS; i++) {
-        clients.add(Rocks.connect(relay.address(), options));
+        clients.add(Rocks.connectRock(relay.address(), options));
         accepted.add(server.accept());
       }
       clients.getFirst().rock().addListener(stuck);

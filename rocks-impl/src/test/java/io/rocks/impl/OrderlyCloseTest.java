@@ -70,7 +70,7 @@ public class OrderlyCloseTest {
     int total = CLIENTS * CYCLES_EACH;
     // The pool closes last: closing the server socket first ends the accept loop.
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-        RockServerSocket server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), serverOptions)) {
+        RockServerSocket server = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), serverOptions)) {
       InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
       pool.submit(() -> {
         while (true) {
@@ -84,7 +84,7 @@ public class OrderlyCloseTest {
         running.add(pool.submit(() -> {
           for (int cycle = 0; cycle < CYCLES_EACH; cycle++) {
             byte[] request = ("request " + client + "/" + cycle + "\n").getBytes(StandardCharsets.US_ASCII);
-            try (Socket socket = Rocks.connect(address, clientOptions)) {
+            try (Socket socket = Rocks.connectRock(address, clientOptions)) {
               switch (cycle % 3) {
                 case 0 -> {
                   socket.getOutputStream().write(request);

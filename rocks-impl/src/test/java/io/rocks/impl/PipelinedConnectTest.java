@@ -45,12 +45,12 @@ public class PipelinedConnectTest {
     }
 
     long rockMillis;
-    try (RockServerSocket rockServer = Rocks.serverSocket(0, loopback, RockOptions.defaults());
+    try (RockServerSocket rockServer = Rocks.rockServerSocket(0, loopback, RockOptions.defaults());
         FaultRelay relay = new FaultRelay(new InetSocketAddress(loopback, rockServer.getLocalPort()))) {
       relay.delay(ONE_WAY);
       Thread.ofVirtual().start(() -> echoOne(rockServer));
       long start = System.nanoTime();
-      RockSocket rock = Rocks.connect(relay.address(), RockOptions.defaults());
+      RockSocket rock = Rocks.connectRock(relay.address(), RockOptions.defaults());
       rock.getOutputStream().write(1);
       assertEquals(1, rock.getInputStream().read());
       rockMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

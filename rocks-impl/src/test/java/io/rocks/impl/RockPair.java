@@ -28,10 +28,10 @@ public final class RockPair implements AutoCloseable {
   final RockSocket accepted;
 
   RockPair(RockOptions clientOptions, RockOptions serverOptions) throws IOException {
-    server = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), serverOptions);
+    server = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), serverOptions);
     relay =
         new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
-    client = Rocks.connect(relay.address(), clientOptions);
+    client = Rocks.connectRock(relay.address(), clientOptions);
     server.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
     accepted = server.accept();
     // The handshake is pipelined: wait for WELCOME to reach the client, so a test's first fault

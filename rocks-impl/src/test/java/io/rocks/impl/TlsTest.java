@@ -85,10 +85,10 @@ public class TlsTest {
   @Test
   @Timeout(60)
   void aClientThatDoesNotTrustTheServerCannotConnect() throws Exception {
-    try (var rockServer = Rocks.serverSocket(0, java.net.InetAddress.getLoopbackAddress(), server)) {
+    try (var rockServer = Rocks.rockServerSocket(0, java.net.InetAddress.getLoopbackAddress(), server)) {
       RockOptions untrusting = RockOptions.builder().tls(javax.net.ssl.SSLContext.getDefault()).build();
       IOException error = assertThrows(IOException.class,
-          () -> Rocks.connect(new java.net.InetSocketAddress("localhost", rockServer.getLocalPort()), untrusting));
+          () -> Rocks.connectRock(new java.net.InetSocketAddress("localhost", rockServer.getLocalPort()), untrusting));
       assertTrue(error instanceof SSLException, error.toString());
     }
   }
@@ -111,13 +111,13 @@ public class TlsTest {
   @Test
   @Timeout(60)
   void mutualTlsRefusesAClientWithoutACertificate() throws Exception {
-    try (var rockServer = Rocks.serverSocket(0, java.net.InetAddress.getLoopbackAddress(), mutualServer)) {
+    try (var rockServer = Rocks.rockServerSocket(0, java.net.InetAddress.getLoopbackAddress(), mutualServer)) {
       var address = new java.net.InetSocketAddress("localhost", rockServer.getLocalPort());
       // With TLS 1.3 the client may finish its side of the handshake before the server refuses
       // it: the refusal then arrives as the rock's first read. Either way it is a TLS error, also
       // when the application wrote first (its write may meet the closed connection).
       IOException error = assertThrows(IOException.class, () -> {
-        try (java.net.Socket socket = Rocks.connect(address, client)) {
+        try (java.net.Socket socket = Rocks.connectRock(address, client)) {
           socket.getOutputStream().write(new byte[4096]);
           socket.getInputStream().read();
         }

@@ -40,7 +40,7 @@ public class WelcomeTest {
   @Test
   void withoutASecretWelcomeCarriesTheFirstAckAndDataFollows() throws Exception {
     RockOptions server = RockOptions.builder().receiveWindow(WINDOW).build();
-    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+    try (RockServerSocket listener = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), server);
         RawClient client = RawClient.welcomed(listener, null)) {
       FrameReader reader = client.conn().reader;
       assertEquals(Wire.ACK, reader.nextFrame(), "the frame after WELCOME");
@@ -62,7 +62,7 @@ public class WelcomeTest {
   void withASecretConfirmComesFirst() throws Exception {
     RockSecret secret = RockSecret.of("0123456789abcdef0123456789abcdef".getBytes());
     RockOptions server = RockOptions.builder().receiveWindow(WINDOW).preSharedSecret(secret).build();
-    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+    try (RockServerSocket listener = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), server);
         RawClient client = RawClient.welcomed(listener, secret)) {
       FrameReader reader = client.conn().reader;
       Handshake.Established established = client.welcome().establish();
@@ -82,7 +82,7 @@ public class WelcomeTest {
   void aRockWhoseClientNeverShowedItWasWelcomedStillResumes() throws Exception {
     RockOptions server = RockOptions.builder()
         .handshakeTimeout(Duration.ofSeconds(1)).reconnectTimeout(Duration.ofMinutes(5)).build();
-    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server)) {
+    try (RockServerSocket listener = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), server)) {
       RockSocket accepted;
       RawClient client = RawClient.welcomed(listener, null);
       try (client) {
@@ -112,7 +112,7 @@ public class WelcomeTest {
   @Test
   void theSuspendedCapDropsARockWhoseClientNeverShowedItWasWelcomedFirst() throws Exception {
     RockOptions server = RockOptions.builder().maxSuspendedRocks(2).build();
-    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+    try (RockServerSocket listener = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), server);
         FaultRelay link = new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()))) {
       RockSocket unwelcomed;
       try (RawClient client = RawClient.welcomed(listener, null)) {
@@ -121,9 +121,9 @@ public class WelcomeTest {
       }
       Await.until(Duration.ofSeconds(10), "the unwelcomed rock suspends",
           () -> unwelcomed.rock().state() == RockState.SUSPENDED);
-      try (RockSocket first = Rocks.connect(link.address(), RockOptions.defaults());
+      try (RockSocket first = Rocks.connectRock(link.address(), RockOptions.defaults());
           RockSocket firstAccepted = listener.accept();
-          RockSocket second = Rocks.connect(link.address(), RockOptions.defaults());
+          RockSocket second = Rocks.connectRock(link.address(), RockOptions.defaults());
           RockSocket secondAccepted = listener.accept()) {
         Await.until(Duration.ofSeconds(10), "both clients show they were welcomed",
             () -> ((RealRock) firstAccepted.rock()).keys.peerWelcomed() && ((RealRock) secondAccepted.rock()).keys.peerWelcomed());
@@ -151,9 +151,9 @@ public class WelcomeTest {
   void aWelcomedRockOutlivesABreakLongerThanTheHandshakeTimeout() throws Exception {
     RockOptions server = RockOptions.builder()
         .handshakeTimeout(Duration.ofSeconds(1)).reconnectTimeout(Duration.ofMinutes(5)).build();
-    try (RockServerSocket listener = Rocks.serverSocket(0, InetAddress.getLoopbackAddress(), server);
+    try (RockServerSocket listener = Rocks.rockServerSocket(0, InetAddress.getLoopbackAddress(), server);
         FaultRelay link = new FaultRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()));
-        RockSocket client = Rocks.connect(link.address(), RockOptions.defaults());
+        RockSocket client = Rocks.connectRock(link.address(), RockOptions.defaults());
         RockSocket accepted = listener.accept()) {
       RealRock serverRock = (RealRock) accepted.rock();
       Await.until(Duration.ofSeconds(10), "the client shows it was welcomed", serverRock.keys::peerWelcomed);
