@@ -106,6 +106,16 @@ public final class Rocks {
     return provider().defaultOptions();
   }
 
+  /**
+   * Returns the view of every rock in this process, for metrics and monitoring: rocks by state,
+   * totals, refusals and every rock's events.
+   *
+   * @return the process's monitor (the same object on every call)
+   */
+  public static RocksMonitor monitor() {
+    return provider().monitor();
+  }
+
   /** Returns the rock behind {@code socket}, or empty if it is a plain socket. */
   public static Optional<Rock> rockOf(Socket socket) {
     return socket instanceof RockSocket rockSocket

@@ -45,6 +45,17 @@ public interface RocksProvider {
   RockSocket connect(InetSocketAddress remote, RockOptions options) throws IOException;
 
   /**
+   * Returns the view of every rock this provider made or accepted in this process. A provider
+   * that keeps none throws.
+   *
+   * @return the process's monitor (the same object on every call)
+   * @throws UnsupportedOperationException if this provider keeps no such view
+   */
+  default io.rocks.RocksMonitor monitor() {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no RocksMonitor");
+  }
+
+  /**
    * Returns a server socket bound to {@code local} (port 0 picks a free port) that accepts rocks.
    */
   RockServerSocket bind(InetSocketAddress local, int backlog, RockOptions options)

@@ -8,12 +8,14 @@ import io.rocks.RockProtocolException;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
+import io.rocks.RocksMonitor;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyPairPool;
 import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.Tls;
 import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.rock.ProcessRocks;
 import io.rocks.impl.rock.RealRock;
 import io.rocks.impl.rock.RealRockSocket;
 import io.rocks.impl.rock.RockHooks;
@@ -302,6 +304,7 @@ public final class RealRocksProvider implements RocksProvider {
       Connection.closeQuietly(socket);
       throw reason;
     }
+    ProcessRocks.INSTANCE.add(rock);
     return new RealRockSocket(rock);
   }
 
@@ -313,6 +316,11 @@ public final class RealRocksProvider implements RocksProvider {
         remote,
         RockState.CONNECTING,
         RockHooks.NONE);
+  }
+
+  @Override
+  public RocksMonitor monitor() {
+    return ProcessRocks.INSTANCE;
   }
 
   @Override

@@ -244,7 +244,7 @@ public class RockResumeSecurityTest {
     }
   }
 
-  private static void assertRejected(DataInputStream in, byte reason) throws IOException {
+  static void assertRejected(DataInputStream in, byte reason) throws IOException {
     byte[] header = new byte[Wire.HANDSHAKE_HEADER_BYTES + 2];
     in.readFully(header);
     assertEquals(Wire.REJECT, header[5], "message type");
@@ -254,7 +254,7 @@ public class RockResumeSecurityTest {
   }
 
   /** Sends RESUME for {@code id} on {@code socket} and returns the CHALLENGE that answers it. */
-  private static byte[] challenge(Socket socket, RockId id, byte[] clientNonce) throws IOException {
+  static byte[] challenge(Socket socket, RockId id, byte[] clientNonce) throws IOException {
     socket.getOutputStream().write(resume(id, clientNonce));
     byte[] challenge = new byte[CHALLENGE_BYTES];
     new DataInputStream(socket.getInputStream()).readFully(challenge);
@@ -262,14 +262,14 @@ public class RockResumeSecurityTest {
     return challenge;
   }
 
-  private static byte[] resume(RockId id, byte[] nonce) {
+  static byte[] resume(RockId id, byte[] nonce) {
     return ByteBuffer.allocate(RESUME_BYTES)
         .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.RESUME)
         .putLong(id.high()).putLong(id.low()).put(nonce)
         .array();
   }
 
-  private static byte[] proof(long received, byte[] proof) {
+  static byte[] proof(long received, byte[] proof) {
     return ByteBuffer.allocate(PROOF_BYTES)
         .putInt(Wire.MAGIC).put(Wire.VERSION).put(Wire.PROOF)
         .putLong(received).put((byte) 0).put(proof)
@@ -282,7 +282,7 @@ public class RockResumeSecurityTest {
     frames.buffer()[at] = (byte) value;
   }
 
-  private static byte[] randomBytes(int count) {
+  static byte[] randomBytes(int count) {
     byte[] bytes = new byte[count];
     ThreadLocalRandom.current().nextBytes(bytes);
     return bytes;

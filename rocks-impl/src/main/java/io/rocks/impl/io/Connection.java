@@ -79,6 +79,12 @@ public final class Connection {
    */
   public boolean readByAttacher;
 
+  /**
+   * True once the accepting side refused this connection's handshake or resume with a REJECT (and
+   * counted the refusal); read by the handshake thread that set it.
+   */
+  public boolean refused;
+
   public Connection(Socket socket) throws IOException {
     this.socket = socket;
     this.reader = new FrameReader(socket.getInputStream());

@@ -2,6 +2,7 @@ package io.rocks.impl.rock;
 
 import io.rocks.RockId;
 import io.rocks.RockProtocolException;
+import io.rocks.RockRefusal;
 import io.rocks.RockSecret;
 import io.rocks.impl.core.Resumption;
 import io.rocks.impl.crypto.KeyAgreement25519;
@@ -324,7 +325,7 @@ public final class Handshake {
       Resumption.Counts client = answer.proved(body, conn.remote());
       rock.attach(conn, client.received(), client.fin(), true, answer.challenge());
     } catch (Resumption.BadProofException e) {
-      reject(conn, Wire.REJECT_BAD_PROOF, "resume refused");
+      reject(conn, RockRefusal.BAD_PROOF, Wire.REJECT_BAD_PROOF, "resume refused");
       throw e;
     }
   }
@@ -340,8 +341,13 @@ public final class Handshake {
     conn.send(out);
   }
 
-  /** Sends REJECT, best effort: the connection is closed next whatever happens. */
-  public static void reject(Connection conn, byte reason, String message) {
+  /**
+   * Refuses a handshake or resume: counts it ({@link ProcessRocks#refused}) and sends REJECT, best
+   * effort (the connection is closed next whatever happens).
+   */
+  public static void reject(Connection conn, RockRefusal refusal, byte reason, String message) {
+    ProcessRocks.INSTANCE.refused(refusal);
+    conn.refused = true;
     try {
       FrameWriter out = new FrameWriter();
       out.reject(reason, message);

@@ -892,10 +892,20 @@ public final class RealRock implements Rock {
       // this thread's buffer and never blocks (RockFlightEvents).
       event.accept(RockFlightEvents.of(role == Role.CONNECTOR));
     }
-    if (listeners.isEmpty()) {
+    ProcessRocks process = ProcessRocks.INSTANCE;
+    event.accept(process.counts); // adds to counters only
+    List<RockListener> everyRock = process.listeners();
+    if (listeners.isEmpty() && everyRock.isEmpty()) {
       return;
     }
-    List<RockListener> snapshot = List.copyOf(listeners);
+    List<RockListener> snapshot;
+    if (everyRock.isEmpty()) {
+      snapshot = List.copyOf(listeners);
+    } else {
+      List<RockListener> both = new ArrayList<>(listeners);
+      both.addAll(everyRock);
+      snapshot = List.copyOf(both);
+    }
     events.post(
         () -> {
           for (RockListener listener : snapshot) {

@@ -139,6 +139,7 @@ final class RockEnding {
       broken.close();
     }
     if (isTerminalNow()) {
+      ProcessRocks.INSTANCE.ended(rock);
       rock.hooks.terminated(rock);
     } else if (suspendedNow) {
       rock.hooks.suspended(rock);
@@ -216,6 +217,7 @@ final class RockEnding {
         && terminal == RockState.CLOSED && abortedHere && !closeWritten) {
       recovery.tellGone(Wire.GONE_ABORTED); // before abort() returns to the application
     }
+    ProcessRocks.INSTANCE.ended(rock);
     rock.hooks.terminated(rock);
   }
 

@@ -3,6 +3,7 @@ package io.rocks.impl.server;
 import io.rocks.RockId;
 import io.rocks.RockOptions;
 import io.rocks.RockProtocolException;
+import io.rocks.RockRefusal;
 import io.rocks.RockSecret;
 import io.rocks.RockState;
 import io.rocks.impl.core.Resumption;
@@ -14,6 +15,7 @@ import io.rocks.impl.io.Deadlines;
 import io.rocks.impl.io.FrameReader;
 import io.rocks.impl.io.Tls;
 import io.rocks.impl.rock.Handshake;
+import io.rocks.impl.rock.ProcessRocks;
 import io.rocks.impl.rock.RealRock;
 import io.rocks.impl.rock.Supervisor;
 import io.rocks.impl.wire.Wire;
@@ -85,6 +87,8 @@ final class ServerHandshake {
       conn.handshakeDeadline = deadline;
       if (servesPlain && !startsLikeARock(conn)) {
         if (server.queued() >= backlog) {
+          ProcessRocks.INSTANCE.refused(RockRefusal.BACKLOG_FULL);
+          conn.refused = true;
           throw new SocketException(
               "plain connection dropped: " + backlog + " connections wait to be accepted (backlog full)");
         }
@@ -99,7 +103,7 @@ final class ServerHandshake {
       try {
         type = conn.reader.nextHandshake();
       } catch (FrameReader.UnsupportedVersionException e) {
-        Handshake.reject(conn, Wire.REJECT_UNSUPPORTED_VERSION, "this server speaks rocks version " + Wire.VERSION);
+        Handshake.reject(conn, RockRefusal.UNSUPPORTED_VERSION, Wire.REJECT_UNSUPPORTED_VERSION, "this server speaks rocks version " + Wire.VERSION);
         throw e;
       }
       switch (type) {
@@ -115,6 +119,9 @@ final class ServerHandshake {
       log.warn("rocks server {}: {}", server.getLocalSocketAddress(), e.getMessage());
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
+      if (conn == null || !conn.refused) {
+        ProcessRocks.INSTANCE.refused(RockRefusal.HANDSHAKE_FAILED);
+      }
       log.info(
           "rocks server {}: handshake with {} failed: {}",
           server.getLocalSocketAddress(),
@@ -170,19 +177,19 @@ final class ServerHandshake {
         existing.fail(new RockProtocolException(
             "rock " + hello.id() + " said HELLO again before it proved the pre-shared secret"));
       } else {
-        Handshake.reject(conn, Wire.REJECT_DUPLICATE_ID, "rock id in use");
+        Handshake.reject(conn, RockRefusal.DUPLICATE_ID, Wire.REJECT_DUPLICATE_ID, "rock id in use");
         throw new RockProtocolException("HELLO reuses the id of live rock " + hello.id());
       }
     }
     if (server.queued() >= backlog) {
-      Handshake.reject(conn, Wire.REJECT_BUSY, "server backlog full");
+      Handshake.reject(conn, RockRefusal.BACKLOG_FULL, Wire.REJECT_BUSY, "server backlog full");
       throw new RockProtocolException(
           "HELLO refused: " + backlog + " rocks wait to be accepted (backlog full)");
     }
     try {
       KeyAgreement25519.checkPublicKey(hello.clientPublic());
     } catch (GeneralSecurityException e) {
-      Handshake.reject(conn, Wire.REJECT_BAD_KEY, "bad public key");
+      Handshake.reject(conn, RockRefusal.BAD_KEY, Wire.REJECT_BAD_KEY, "bad public key");
       throw new RockProtocolException("HELLO refused: " + e.getMessage());
     }
     RockOptions rockOptions = optionsFor.apply(server.getLocalPort(), conn.remote());
@@ -203,6 +210,7 @@ final class ServerHandshake {
     if (!registry.add(rock)) {
       throw new RockProtocolException("HELLO reuses the id of live rock " + hello.id());
     }
+    ProcessRocks.INSTANCE.add(rock);
     if (secret == null) {
       // Nothing to prove: the key waits until a resume needs it.
       rock.keys.keyPending(new PendingKey(() -> Handshake.serverKey(setup, null)), window);
@@ -264,13 +272,13 @@ final class ServerHandshake {
     byte[] clientNonce = conn.reader.bodyBytes(Wire.ID_BYTES, Wire.NONCE_BYTES);
     RealRock rock = registry.find(id);
     if (registry.wasDropped(id)) {
-      Handshake.reject(conn, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
+      Handshake.reject(conn, RockRefusal.DROPPED, Wire.REJECT_BUSY, "rock dropped: the server held its limit of suspended rocks");
       throw new RockProtocolException("RESUME of rock " + id + ", dropped for capacity");
     }
     if (rock == null || rock.lifeState().isTerminal() || !rock.keys.isEstablished()) {
       // Not established: the rock's own handshake is still deriving the key with a pre-shared
       // secret, so no peer can prove it.
-      Handshake.reject(conn, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
+      Handshake.reject(conn, RockRefusal.UNKNOWN_ROCK, Wire.REJECT_UNKNOWN_ROCK, "no such rock");
       throw new RockProtocolException("RESUME of unknown rock " + id);
     }
     Handshake.serverResume(rock, conn, clientNonce);
