@@ -26,9 +26,9 @@ public final class Rocks {
    * Connects to {@code host:port} as the configured policy says ({@code application.conf} over the
    * implementation's {@code reference.conf}): a {@link RockSocket} with the options of the first
    * matching rule, or a plain {@link Socket} where a rule excludes the destination. Blocks until
-   * the TCP connection is up, at most the connect timeout. Where the rule's detection is {@link
-   * RockDetection#DETECT} and the endpoint is not yet known, it also waits for the answer to the
-   * rock handshake, at most the detect timeout (see {@link RockDetection#DETECT}).
+   * the TCP connection is up, at most the connect timeout. Where the options' detection is {@link
+   * RockDetection#DETECT}, they ask for neither TLS nor a pre-shared secret, and the endpoint is
+   * not yet known, it also waits for the answer to the rock handshake, at most the detect timeout.
    *
    * @param host the host name or literal address to connect to
    * @param port the remote port
