@@ -10,19 +10,43 @@ import java.util.List;
  * and never block.
  */
 public interface Rock {
-  /** Returns this rock's id. On the connecting side it is chosen before the first byte is sent. */
+  /**
+   * Returns this rock's id. On the connecting side it is chosen before the first byte is sent.
+   *
+   * @return the id, the same on both sides and for the rock's whole life
+   */
   RockId id();
 
-  /** Returns the current state. */
+  /**
+   * Returns the current state. A rock the application closed reports {@link RockState#CLOSING}
+   * until it ends.
+   *
+   * @return the state at the moment of the call; it may change as soon as this returns
+   */
   RockState state();
 
-  /** Returns the address the peer was last reached at (the connecting side reconnects there). */
+  /**
+   * Returns the address the peer was last reached at: on the connecting side the address of the
+   * current or last connection, on the accepting side the address the peer's last connection came
+   * from, which changes when the peer reconnects from a new address.
+   *
+   * @return the peer's address, resolved
+   */
   InetSocketAddress peer();
 
-  /** Returns a consistent snapshot of the counters. */
+  /**
+   * Returns a consistent snapshot of the counters: all of them taken at one moment.
+   *
+   * @return a new snapshot, which does not change afterwards
+   */
   RockStats stats();
 
-  /** Returns the options this rock runs with now. */
+  /**
+   * Returns the options this rock runs with now: the ones it was made with, or the last given to
+   * {@link #setOptions}.
+   *
+   * @return the current options
+   */
   RockOptions options();
 
   /**
@@ -31,6 +55,11 @@ public interface Rock {
    * effect at once, including for a suspension in progress. Buffer sizes are fixed when a rock is
    * made: changing them throws {@link IllegalArgumentException}. Listeners are managed with {@link
    * #addListener}, not here.
+   *
+   * @param options the new options; their buffer sizes must equal the current ones
+   * @throws IllegalArgumentException if {@code options} has a different in-flight capacity or
+   *     receive window
+   * @throws NullPointerException if {@code options} is null
    */
   void setOptions(RockOptions options);
 
@@ -53,6 +82,8 @@ public interface Rock {
   /**
    * Returns the addresses the connecting side tries when it reconnects, in turn, starting with the
    * first. Initially the address it connected to; on the accepting side, empty.
+   *
+   * @return an unmodifiable list, never null; empty on the accepting side
    */
   List<InetSocketAddress> reconnectAddresses();
 
@@ -64,12 +95,26 @@ public interface Rock {
    * the rock tries again as after any failed attempt. Throws {@link
    * UnsupportedOperationException} on the accepting side and {@link IllegalArgumentException} if
    * the list is empty.
+   *
+   * @param addresses the addresses to try in turn, not empty; the rock keeps a copy
+   * @throws UnsupportedOperationException on the accepting side, which never reconnects
+   * @throws IllegalArgumentException if {@code addresses} is empty
    */
   void reconnectAddresses(List<InetSocketAddress> addresses);
 
-  /** Adds a listener for this rock's later events. */
+  /**
+   * Adds a listener for this rock's later events; events already reported are not repeated. A
+   * listener added twice is called twice for each event.
+   *
+   * @param listener the listener to call, on the rock's event thread
+   */
   void addListener(RockListener listener);
 
-  /** Removes a listener added earlier; does nothing if it was not added. */
+  /**
+   * Removes a listener added earlier, or one from the options the rock was made with; does nothing
+   * if it was not added. Events already queued may still reach it.
+   *
+   * @param listener the listener to stop calling
+   */
   void removeListener(RockListener listener);
 }

@@ -7,7 +7,10 @@ import javax.net.ssl.SSLContext;
 
 /**
  * How one rock behaves. Build one with {@link #builder()}, which starts from {@link #defaults()},
- * or with {@link #toBuilder()}, which starts from existing options, and change what differs.
+ * or with {@link #toBuilder()}, which starts from existing options, and change what differs. The
+ * default of every option, with its unit and range, is in the {@code reference.conf} of
+ * rocks-policy, under a key named after the option ({@code heartbeat-interval}, {@code
+ * backoff.initial}).
  *
  * <p>A silent cut (packets vanish, no FIN, no RST) is detected after {@code heartbeatInterval *
  * failureSensitivity} without any byte from the peer; each side sends a heartbeat whenever it has
@@ -554,7 +557,7 @@ public final class RockOptions {
      * Sets how often an idle connection proves it is alive; see {@link
      * RockOptions#heartbeatInterval()}.
      *
-     * @param value a positive duration, not longer than the idle heartbeat interval
+     * @param value a positive duration
      * @return this builder
      */
     public Builder heartbeatInterval(Duration value) {

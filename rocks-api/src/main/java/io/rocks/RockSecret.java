@@ -25,12 +25,28 @@ public final class RockSecret {
     this.bytes = bytes;
   }
 
-  /** Returns a secret holding a copy of {@code bytes} (at least 16). */
+  /**
+   * Returns a secret holding a copy of {@code bytes}, so the caller may wipe its array afterwards.
+   *
+   * @param bytes the secret, at least {@link #MIN_BYTES} long
+   * @return the secret
+   * @throws IllegalArgumentException if {@code bytes} is shorter than {@link #MIN_BYTES}
+   * @throws NullPointerException if {@code bytes} is null
+   */
   public static RockSecret of(byte[] bytes) {
     return new RockSecret(bytes.clone());
   }
 
-  /** Returns the secret written in base64 (at least 16 bytes once decoded). */
+  /**
+   * Returns the secret written in base64, as a configuration file holds it.
+   *
+   * @param text the secret in standard base64 (RFC 4648, not URL-safe), padding optional;
+   *     whitespace before and after is ignored
+   * @return the decoded secret
+   * @throws IllegalArgumentException if {@code text} is not base64, or decodes to fewer than {@link
+   *     #MIN_BYTES} bytes
+   * @throws NullPointerException if {@code text} is null
+   */
   public static RockSecret fromBase64(String text) {
     byte[] decoded;
     try {
@@ -41,7 +57,12 @@ public final class RockSecret {
     return new RockSecret(decoded);
   }
 
-  /** Returns a copy of the secret's bytes; the caller should zero it after use. */
+  /**
+   * Returns a copy of the secret's bytes; the caller should zero it after use, with {@link
+   * #wipe(byte[])}.
+   *
+   * @return a new array holding the secret
+   */
   public byte[] bytes() {
     return bytes.clone();
   }
@@ -63,7 +84,11 @@ public final class RockSecret {
     return "RockSecret[redacted, " + bytes.length + " bytes]";
   }
 
-  /** Zeroes a copy obtained from {@link #bytes()}. */
+  /**
+   * Zeroes a copy obtained from {@link #bytes()}.
+   *
+   * @param copy the array to fill with zeros
+   */
   public static void wipe(byte[] copy) {
     Arrays.fill(copy, (byte) 0);
   }

@@ -12,6 +12,8 @@ public abstract class RockServerSocket extends ServerSocket {
   /**
    * For implementations; the subclass serves every method itself, so the unbound socket this
    * constructor makes is never bound and holds no file descriptor.
+   *
+   * @throws IOException never in practice; {@link ServerSocket#ServerSocket()} declares it
    */
   protected RockServerSocket() throws IOException {
     super();

@@ -13,11 +13,19 @@ import java.net.SocketImpl;
  * and it has no {@link java.nio.channels.SocketChannel}.
  */
 public abstract class RockSocket extends Socket {
-  /** For implementations; the subclass serves every method itself, so no {@link SocketImpl} is used. */
+  /**
+   * For implementations; the subclass serves every method itself, so no {@link SocketImpl} is used.
+   *
+   * @throws SocketException never in practice; {@link Socket#Socket(SocketImpl)} declares it
+   */
   protected RockSocket() throws SocketException {
     super((SocketImpl) null);
   }
 
-  /** Returns the rocks-aware view of this socket. Never blocks. */
+  /**
+   * Returns the rocks-aware view of this socket. Never blocks.
+   *
+   * @return the rock, the same instance on every call
+   */
   public abstract Rock rock();
 }

@@ -26,7 +26,11 @@ public enum RockState {
   /** The rock gave up (reconnect timeout, authentication or protocol failure). Terminal. */
   FAILED;
 
-  /** Returns true for CLOSED and FAILED, from which a rock never leaves. */
+  /**
+   * Returns whether this state ends a rock: no rock ever leaves it.
+   *
+   * @return true for {@code CLOSED} and {@code FAILED}
+   */
   public boolean isTerminal() {
     return this == CLOSED || this == FAILED;
   }

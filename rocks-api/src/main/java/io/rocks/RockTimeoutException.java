@@ -6,15 +6,30 @@ import java.time.Duration;
 /**
  * The rock stayed suspended longer than its reconnect timeout and gave up. Each failed reconnection
  * attempt's error is attached with {@link #addSuppressed} (the most recent ones, if there were
- * many). On the accepting side, a rock whose client never showed it had read the server's WELCOME
- * gives up after the handshake timeout instead, with a message that says so.
+ * many). The accepting side, which waits for its peer instead of reconnecting, gives up after the
+ * same timeout and reports no attempts.
  */
 public final class RockTimeoutException extends RockException {
+  /** The rock that gave up. */
   private final RockId rockId;
+  /** The address the peer was last reached at. */
   private final InetSocketAddress peer;
+  /** How long the rock had been suspended when it gave up. */
   private final Duration suspendedFor;
+  /** How many reconnection attempts were made; 0 on the accepting side. */
   private final int attempts;
 
+  /**
+   * Makes the exception of a rock that gave up reconnecting, with a message that names the rock,
+   * the peer, the time suspended and the number of attempts, and says to raise the reconnect
+   * timeout if outages last longer.
+   *
+   * @param rockId the rock that gave up
+   * @param peer the address the peer was last reached at
+   * @param suspendedFor how long the rock had been suspended
+   * @param attempts how many reconnection attempts were made, 0 on the accepting side
+   * @param cause the last attempt's error, or null if no attempt failed with one
+   */
   public RockTimeoutException(
       RockId rockId, InetSocketAddress peer, Duration suspendedFor, int attempts, Throwable cause) {
     super(
@@ -34,7 +49,15 @@ public final class RockTimeoutException extends RockException {
     this.attempts = attempts;
   }
 
-  /** A timeout with its own message: what was waited for, and which limit ended the wait. */
+  /**
+   * Makes a timeout with its own message: what was waited for, and which limit ended the wait. It
+   * has no cause and reports no attempts.
+   *
+   * @param rockId the rock that gave up
+   * @param peer the address the peer was last reached at
+   * @param suspendedFor how long the rock had been suspended
+   * @param message what was waited for and which limit ended the wait
+   */
   public RockTimeoutException(
       RockId rockId, InetSocketAddress peer, Duration suspendedFor, String message) {
     super(message, null);
@@ -44,19 +67,39 @@ public final class RockTimeoutException extends RockException {
     this.attempts = 0;
   }
 
+  /**
+   * Returns the id of the rock that gave up.
+   *
+   * @return the rock's id
+   */
   public RockId rockId() {
     return rockId;
   }
 
+  /**
+   * Returns the address the peer was last reached at.
+   *
+   * @return the peer's last address
+   */
   public InetSocketAddress peer() {
     return peer;
   }
 
+  /**
+   * Returns how long the rock had been suspended when it gave up: at least the reconnect timeout
+   * for a rock that gave up reconnecting.
+   *
+   * @return the time suspended
+   */
   public Duration suspendedFor() {
     return suspendedFor;
   }
 
-  /** Returns the number of reconnection attempts made (0 on the accepting side, which waits). */
+  /**
+   * Returns the number of reconnection attempts made (0 on the accepting side, which waits).
+   *
+   * @return the number of attempts in the suspension that timed out
+   */
   public int attempts() {
     return attempts;
   }

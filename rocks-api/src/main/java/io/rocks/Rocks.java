@@ -26,7 +26,16 @@ public final class Rocks {
    * Connects to {@code host:port} as the configured policy says ({@code application.conf} over the
    * implementation's {@code reference.conf}): a {@link RockSocket} with the options of the first
    * matching rule, or a plain {@link Socket} where a rule excludes the destination. Blocks until
-   * the TCP connection is up, at most the connect timeout.
+   * the TCP connection is up, at most the connect timeout. Where the options' detection is {@link
+   * RockDetection#DETECT}, they ask for neither TLS nor a pre-shared secret, and the endpoint is
+   * not yet known, it also waits for the answer to the rock handshake, at most the detect timeout.
+   *
+   * @param host the host name or literal address to connect to
+   * @param port the remote port
+   * @return a connected {@link RockSocket}, or a plain connected socket
+   * @throws UnknownHostException if {@code host} does not resolve
+   * @throws IOException if the connection cannot be made within the connect timeout, or (while
+   *     detecting) a rocks server refuses the rock
    */
   public static Socket connect(String host, int port) throws IOException {
     return provider().connect(host, port);
@@ -57,7 +66,13 @@ public final class Rocks {
   /**
    * Listens on {@code port} on all addresses as the configured policy says: a server socket whose
    * {@code accept()} returns rocks (and, where detection is on, plain sockets for plain clients),
-   * or a plain {@link ServerSocket} where a rule excludes the port.
+   * or a plain {@link ServerSocket} where a rule excludes the port. Holds at most 50 connections
+   * not yet accepted. Does not block.
+   *
+   * @param port the local port, or 0 for a free one
+   * @return a bound server socket: a {@link RockServerSocket}, one that also serves plain clients,
+   *     or a plain one
+   * @throws IOException if the port cannot be bound
    */
   public static ServerSocket serverSocket(int port) throws IOException {
     return provider().bind(new InetSocketAddress(port), 50);
@@ -100,7 +115,10 @@ public final class Rocks {
 
   /**
    * Returns the options every rock gets when no rule says otherwise: {@code reference.conf},
-   * overridden by the application's configuration.
+   * overridden by the application's configuration. The first call loads the implementation and
+   * its configuration; later calls do not block.
+   *
+   * @return the default options
    */
   public static RockOptions defaultOptions() {
     return provider().defaultOptions();
@@ -116,7 +134,13 @@ public final class Rocks {
     return provider().monitor();
   }
 
-  /** Returns the rock behind {@code socket}, or empty if it is a plain socket. */
+  /**
+   * Returns the rock behind {@code socket}, or empty if it is a plain socket. A socket from {@link
+   * RocksSocketFactory#createSocket()} has a rock once it connected as one. Never blocks.
+   *
+   * @param socket any socket
+   * @return the rock, or empty for a plain socket
+   */
   public static Optional<Rock> rockOf(Socket socket) {
     return socket instanceof RockSocket rockSocket
         ? Optional.of(rockSocket.rock())

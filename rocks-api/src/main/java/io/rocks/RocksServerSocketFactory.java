@@ -18,7 +18,11 @@ public final class RocksServerSocketFactory extends ServerSocketFactory {
   /** Makes a factory; all instances behave alike (for libraries that instantiate one by class name). */
   public RocksServerSocketFactory() {}
 
-  /** Returns the factory; it applies the application's policy. */
+  /**
+   * Returns the factory; it applies the application's policy.
+   *
+   * @return the shared instance
+   */
   public static ServerSocketFactory getDefault() {
     return DEFAULT;
   }

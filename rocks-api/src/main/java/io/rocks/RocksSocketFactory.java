@@ -19,7 +19,11 @@ public final class RocksSocketFactory extends SocketFactory {
   /** Makes a factory; all instances behave alike (for libraries that instantiate one by class name). */
   public RocksSocketFactory() {}
 
-  /** Returns the factory; it applies the application's policy. */
+  /**
+   * Returns the factory; it applies the application's policy.
+   *
+   * @return the shared instance
+   */
   public static SocketFactory getDefault() {
     return DEFAULT;
   }

@@ -50,7 +50,15 @@ public final class RocksPolicy {
     this.rules = rules;
   }
 
-  /** Loads {@code application.conf} (or {@code -Dconfig.file}) over {@code reference.conf}. */
+  /**
+   * Loads {@code application.conf} (or {@code -Dconfig.file}, and {@code -D} overrides, as {@link
+   * ConfigFactory#load()} does) over {@code reference.conf}, with this module's class loader.
+   * Blocks while it reads the files.
+   *
+   * @return the application's policy
+   * @throws ConfigException if a file does not parse, or a setting is unknown, of the wrong type or
+   *     out of range, naming the key, the value and its file:line
+   */
   public static RocksPolicy load() {
     ClassLoader loader = RocksPolicy.class.getClassLoader();
     return load(ConfigFactory.load(loader), loader);
@@ -59,6 +67,12 @@ public final class RocksPolicy {
   /**
    * Reads the policy from {@code config}, which must already include {@code reference.conf} (as
    * {@link ConfigFactory#load()} does); listener classes are loaded with {@code loader}.
+   *
+   * @param config a resolved configuration with a {@code rocks} section
+   * @param loader the class loader for the listener classes the settings name
+   * @return the policy
+   * @throws ConfigException if the {@code rocks} section is missing, or a setting is unknown, of
+   *     the wrong type or out of range, naming the key, the value and its file:line
    */
   public static RocksPolicy load(Config config, ClassLoader loader) {
     Config rocks = config.getConfig("rocks");
@@ -85,7 +99,17 @@ public final class RocksPolicy {
     return new RocksPolicy(defaults, List.copyOf(excluded), List.copyOf(rules));
   }
 
-  /** Parses {@code hocon} over {@code reference.conf}; {@code origin} names it in errors. */
+  /**
+   * Parses {@code hocon} over {@code reference.conf}; {@code origin} names it in errors. No
+   * {@code application.conf} or system property is read.
+   *
+   * @param hocon configuration text with a {@code rocks} section (keys it does not set keep their
+   *     defaults)
+   * @param origin what errors call the text, such as a file name
+   * @return the policy
+   * @throws ConfigException if the text does not parse, or a setting is unknown, of the wrong type
+   *     or out of range, naming the key, the value and where it was written
+   */
   public static RocksPolicy parse(String hocon, String origin) {
     ClassLoader loader = RocksPolicy.class.getClassLoader();
     Config config =
@@ -95,7 +119,11 @@ public final class RocksPolicy {
     return load(config, loader);
   }
 
-  /** Returns the options of a rock that no rule matches. */
+  /**
+   * Returns the options of a rock that no rule matches.
+   *
+   * @return the {@code rocks} section's own settings over {@code reference.conf}
+   */
   public RockOptions defaults() {
     return defaults;
   }
@@ -103,7 +131,13 @@ public final class RocksPolicy {
   /**
    * Decides an outgoing connection to {@code host} (as the application named it) at {@code
    * address}, port {@code port}: the options of the first matching rule, or empty for a plain
-   * socket.
+   * socket. An excluded port, a matching rule with {@code excluded = true} or detection {@code
+   * PLAIN} means a plain socket; when no rule matches, the defaults apply.
+   *
+   * @param host the host name as the application gave it, matched against name patterns
+   * @param address the resolved address, matched against address and CIDR patterns
+   * @param port the remote port
+   * @return the options of the rock to make, or empty for a plain socket
    */
   public Optional<RockOptions> forConnect(String host, InetAddress address, int port) {
     if (excludedPorts.stream().anyMatch(r -> r.contains(port))) {
@@ -125,6 +159,9 @@ public final class RocksPolicy {
    * Decides a listening socket on {@code localPort}: empty for a plain server socket (the port is
    * excluded, or the first rule that names only this local port excludes it), else the options of
    * that rule or the defaults, whose detection says whether plain clients are served too.
+   *
+   * @param localPort the port the server socket listens on
+   * @return the options for the server socket, or empty for a plain server socket
    */
   public Optional<RockOptions> forListen(int localPort) {
     if (excludedPorts.stream().anyMatch(r -> r.contains(localPort))) {
@@ -142,6 +179,11 @@ public final class RocksPolicy {
   /**
    * Returns the options of a rock accepted on {@code localPort} from {@code remote}: the first
    * matching rule that is not an exclusion (an accepted rock is already a rock), else the defaults.
+   * Host rules match by address only: an accepted connection has no host name.
+   *
+   * @param localPort the port the rock was accepted on
+   * @param remote the address and port the rock's connection came from
+   * @return the options of the accepted rock
    */
   public RockOptions forAccepted(int localPort, InetSocketAddress remote) {
     for (Rule rule : rules) {
@@ -152,7 +194,11 @@ public final class RocksPolicy {
     return defaults;
   }
 
-  /** Returns the rules in order, for diagnostics. */
+  /**
+   * Returns the rules in order, for diagnostics.
+   *
+   * @return one entry per rule: where it was written (file and line)
+   */
   public List<String> describeRules() {
     return rules.stream().map(Rule::description).toList();
   }

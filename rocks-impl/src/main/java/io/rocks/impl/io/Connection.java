@@ -47,8 +47,8 @@ public final class Connection {
   public volatile long lastSendNanos;
   /**
    * The error of a failed write, left to whoever reads this connection next (see {@link
-   * RealRock}'s {@code writeFailed}); null while writes succeed. Set by the writing thread, read by
-   * the reading one.
+   * io.rocks.impl.rock.RealRock}'s {@code writeFailed}); null while writes succeed. Set by the
+   * writing thread, read by the reading one.
    */
   public volatile IOException writeFailure;
   /** {@link System#nanoTime()} when {@link #writeFailure} was set; written before it. */
@@ -74,8 +74,8 @@ public final class Connection {
   public boolean startsLent;
   /**
    * True if the thread that attached this connection goes on to read it itself ({@link
-   * RealRock#serveAsReader}), so no reader thread is started for it: a new rock's handshake thread
-   * on the accepting side. Set before the connection is attached.
+   * io.rocks.impl.rock.RealRock#serveAsReader}), so no reader thread is started for it: a new
+   * rock's handshake thread on the accepting side. Set before the connection is attached.
    */
   public boolean readByAttacher;
 

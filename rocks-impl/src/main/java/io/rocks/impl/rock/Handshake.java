@@ -76,7 +76,7 @@ public final class Handshake {
   /**
    * Says HELLO again with {@code setup}, unchanged: a server that made the rock from the first
    * HELLO and lost its WELCOME with the connection recognises the same HELLO and sends the same
-   * WELCOME again ({@link RealRock#welcomeAgainFor}); one that never saw it makes the rock now.
+   * WELCOME again ({@link RockKeys#welcomeAgainFor}); one that never saw it makes the rock now.
    */
   public static ClientSetup sendHello(Connection conn, ClientSetup setup) throws IOException {
     sendBody(conn, Wire.HELLO, setup.helloBody());

@@ -17,8 +17,8 @@ import java.nio.charset.StandardCharsets;
  * off the heap copied through a scratch array first.
  *
  * <p>Not thread-safe: used by one thread at a time (the handshake thread; then, as {@link
- * Connection#frames}, whichever thread holds the rock's send lock). {@link #flushTo} blocks in
- * socket I/O and must never run under the rock's lock.
+ * io.rocks.impl.io.Connection#frames}, whichever thread holds the rock's send lock). {@link
+ * #flushTo} blocks in socket I/O and must never run under the rock's lock.
  */
 public final class FrameWriter {
   /** The most bytes one write call is given, as in the JDK's socket streams. */
