@@ -53,6 +53,13 @@ final class ServeCommand implements Callable<Integer> {
       description = "When output is not a terminal, log a status line this often (default: ${DEFAULT-VALUE}; 0: never).")
   Duration statusInterval;
 
+  @Option(
+      names = "--metrics",
+      paramLabel = "HOST:PORT",
+      converter = Endpoint.ListenConverter.class,
+      description = "Serve the rocks' and the JVM's metrics in Prometheus's format at http://HOST:PORT/metrics (port 0 picks a free one).")
+  Endpoint metrics;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
@@ -66,18 +73,35 @@ final class ServeCommand implements Callable<Integer> {
     Display display = Display.forProcess(root.io.out(), root.io.terminal());
     Gateway gateway = new Gateway(listen, List.copyOf(allow), options, display);
     gateway.start();
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = metrics == null ? null : MetricsEndpoint.start(metrics);
+    } catch (CliException e) {
+      gateway.close();
+      throw e;
+    }
     if (root.io.installShutdownHooks()) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         gateway.close();
+        if (endpoint != null) {
+          endpoint.close();
+        }
         display.close();
       }, "rocks-serve-shutdown"));
     }
+
     display.info("gateway listening on " + Links.Format.address(gateway.address()) + " for rocks; allowed targets: "
         + String.join(", ", gateway.allowed().stream().map(Endpoint::toString).toList())
         + "; silent cuts detected within " + Links.Format.duration(options.failureDetectionTime())
         + ", reconnect timeout " + Links.Format.duration(options.reconnectTimeout()));
+    if (endpoint != null) {
+      display.info("metrics at http://" + Links.Format.address(endpoint.address()) + "/metrics");
+    }
     display.showStatus(gateway::statusLine, statusInterval);
     gateway.awaitClosed();
+    if (endpoint != null) {
+      endpoint.close();
+    }
     display.close();
     return ExitCode.OK;
   }

@@ -42,8 +42,8 @@ import java.util.function.ToDoubleFunction;
  *       rocks_stream_bytes_total}.
  *   <li>{@code rocks.refusals} (counter, tags {@code kind}: handshake, resume; {@code reason}: see
  *       {@link RockRefusal}): what this process refused as the accepting side.
- *   <li>{@code rocks.resume.latency} (timer with a histogram): how long each resumed rock was
- *       suspended, from the failure's detection to the resume — {@code
+ *   <li>{@code rocks.resume.latency} (timer with a histogram, buckets from 10 ms to 30 min): how
+ *       long each resumed rock was suspended, from the failure's detection to the resume — {@code
  *       rocks_resume_latency_seconds_bucket}, ...
  * </ul>
  *
@@ -54,6 +54,16 @@ import java.util.function.ToDoubleFunction;
  */
 public final class RocksMetrics implements MeterBinder, AutoCloseable {
   private static final long TOTALS_KEPT_NANOS = Duration.ofMillis(100).toNanos();
+  /**
+   * The resume-latency histogram's buckets: from a reset noticed at once (tens of milliseconds) to
+   * a silent cut (the detection time, 1.5 s by default) to outages of minutes.
+   */
+  private static final Duration[] RESUME_BUCKETS = {
+    Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+    Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+    Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+    Duration.ofMinutes(30)
+  };
 
   private final RocksMonitor monitor;
   private final Tags tags;
@@ -116,9 +126,7 @@ public final class RocksMetrics implements MeterBinder, AutoCloseable {
         Timer.builder("rocks.resume.latency")
             .tags(tags)
             .description("How long each resumed rock was suspended")
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofMinutes(10))
+            .serviceLevelObjectives(RESUME_BUCKETS)
             .register(registry);
     RockListener timing =
         new RockListener() {
