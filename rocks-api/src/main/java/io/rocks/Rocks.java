@@ -148,18 +148,19 @@ public final class Rocks {
   }
 
   private static RocksProvider provider() {
-    return ProviderHolder.PROVIDER;
+    RocksProvider provider = ProviderHolder.PROVIDER;
+    if (provider == null) {
+      // Thrown on every call, not only the first: a static initialiser that threw would leave
+      // NoClassDefFoundError for every later one.
+      throw new IllegalStateException(
+          "no io.rocks.spi.RocksProvider found: put rocks-impl on the class or module path");
+    }
+    return provider;
   }
 
-  /** Loads the provider once, on first use. */
+  /** Loads the provider once, on first use; null if there is none. */
   private static final class ProviderHolder {
     static final RocksProvider PROVIDER =
-        ServiceLoader.load(RocksProvider.class, Rocks.class.getClassLoader())
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "no io.rocks.spi.RocksProvider found: put rocks-impl on the class or module"
-                            + " path"));
+        ServiceLoader.load(RocksProvider.class, Rocks.class.getClassLoader()).findFirst().orElse(null);
   }
 }
