@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,6 +217,12 @@ class LoopbackTest {
       assertEquals(ExitCode.RECONNECT_TIMEOUT, code, message);
       ArgumentsTest.assertOneLine(message, "rocks: error: link to " + Cli.loopback(relay.address().getPort())
           + " was down longer than the reconnect timeout (1.0 s)");
+      // The rock's own message names the peer as host:port too, not InetSocketAddress's /host:port.
+      String relayAddress = Pattern.quote(Cli.loopback(relay.address().getPort()));
+      assertTrue(message.strip().matches("rocks: error: link to " + relayAddress + " was down longer than the"
+          + " reconnect timeout \\(1\\.0 s\\): rock [0-9a-f]{32} to " + relayAddress + " gave up after \\d+ ms"
+          + " suspended and \\d+ reconnection attempt\\(s\\); raise the reconnect timeout if outages last longer"),
+          message);
     }
   }
 

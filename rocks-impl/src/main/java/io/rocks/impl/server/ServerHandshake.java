@@ -9,6 +9,7 @@ import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.PendingKey;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.Deadlines;
 import io.rocks.impl.io.FrameReader;
@@ -112,13 +113,13 @@ final class ServerHandshake {
                 "expected HELLO or RESUME, got " + Wire.typeName(type));
       }
     } catch (Resumption.BadProofException e) {
-      log.warn("rocks server {}: {}", server.getLocalSocketAddress(), e.getMessage());
+      log.warn("rocks server {}: {}", Addresses.format(server.getLocalSocketAddress()), e.getMessage());
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
       log.info(
           "rocks server {}: handshake with {} failed: {}",
-          server.getLocalSocketAddress(),
-          socket.getRemoteSocketAddress(),
+          Addresses.format(server.getLocalSocketAddress()),
+          Addresses.format(socket.getRemoteSocketAddress()),
           e.toString());
       closeQuietly(conn, socket);
     } finally {
@@ -254,7 +255,7 @@ final class ServerHandshake {
     conn.readByAttacher = true;
     rock.attach(conn, 0, false, true);
     log.info("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
-        server.getLocalSocketAddress(), rock.id, conn.remote());
+        Addresses.format(server.getLocalSocketAddress()), rock.id, Addresses.format(conn.remote()));
     return () -> rock.serveAsReader(conn);
   }
 
