@@ -3,6 +3,8 @@ package io.rocks.cli;
 import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
+import io.rocks.RockState;
+import io.rocks.RockTimeoutException;
 import io.rocks.Rocks;
 import java.io.EOFException;
 import java.io.IOException;
@@ -185,8 +187,7 @@ final class Gateway implements AutoCloseable {
           display.info(label + " -> " + target + ": closed (" + Links.Format.bytes(outcome.aToB()) + " in, "
               + Links.Format.bytes(outcome.bToA()) + " out)");
         } else if (!closing) {
-          display.warn(label + " -> " + target + ": ended by the " + outcome.failedSide() + " side: "
-              + Links.Format.cause(outcome.failure()));
+          display.warn(label + " -> " + target + ": " + ending(outcome, rock));
         }
       } finally {
         open.remove(plain);
@@ -203,6 +204,23 @@ final class Gateway implements AutoCloseable {
       open.remove(rock);
       links.remove(link);
     }
+  }
+
+  /**
+   * What ended a splice that failed: this side's rock giving up (its reconnect timeout, or another
+   * failure of the rock itself) is not the tunnel side closing the connection.
+   */
+  private String ending(Pump.Outcome outcome, RockSocket rock) {
+    IOException failure = outcome.failure();
+    if (failure instanceof RockTimeoutException) {
+      return "the rock failed: the link to the tunnel was down longer than the reconnect timeout ("
+          + Links.Format.duration(options.reconnectTimeout()) + "); the target connection was reset";
+    }
+    if (outcome.failedSide().equals("tunnel") && rock.rock().state() == RockState.FAILED) {
+      return "the rock failed: " + Links.Format.cause(failure) + "; the target connection was reset";
+    }
+    return "ended by the " + outcome.failedSide() + " side: " + Links.Format.cause(failure)
+        + (outcome.failedSide().equals("tunnel") ? "; the target connection was reset" : "; the rock was aborted");
   }
 
   /** The control link: answers each PING line with a PONG line until the client closes. */

@@ -227,6 +227,35 @@ class LoopbackTest {
   }
 
   @Test
+  void gatewaySaysItsOwnReconnectTimeoutEndedARock() throws Exception {
+    Cli.RecordingDisplay said = new Cli.RecordingDisplay();
+    String ending = "WARN rock #2 from \\S+ -> \\S+: (the rock failed|ended by)\\b.*";
+    Endpoint target = Endpoint.parse(Cli.loopback(echo.port()));
+    RockOptions gatewayOptions = Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofSeconds(1)).build();
+    try (Gateway timing = new Gateway(Endpoint.parseListen("127.0.0.1:0"), List.of(target), gatewayOptions, said)) {
+      timing.start();
+      try (FaultRelay relay = new FaultRelay(timing.address())) {
+        // The tunnel side would wait a day: the gateway's own timeout is what ends the rock.
+        tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+            target, Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofDays(1)).build(), new Display.Log());
+        tunnel.start();
+        try (Socket client = new Socket(Cli.LOOPBACK, tunnel.localAddress().getPort())) {
+          client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+          assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
+          relay.cutSilently();
+          Await.until(Duration.ofSeconds(15), () -> "the gateway said why the rock ended: " + said.lines,
+              () -> !said.matching(ending).isEmpty());
+        }
+      }
+    }
+    List<String> ended = said.matching(ending);
+    assertEquals(1, ended.size(), said.lines::toString);
+    assertTrue(ended.get(0).matches("WARN rock #2 from 127\\.0\\.0\\.1:\\d+ -> " + Pattern.quote(target.toString())
+        + ": the rock failed: the link to the tunnel was down longer than the reconnect timeout \\(1\\.0 s\\);"
+        + " the target connection was reset"), ended.get(0));
+  }
+
+  @Test
   void tunnelResetsTheClientWhenTheRockTimesOut() throws Exception {
     try (FaultRelay relay = new FaultRelay(gateway.address())) {
       RockOptions options = Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofSeconds(1)).build();
