@@ -22,6 +22,7 @@ final class Links {
   private long closedBytesReceived;
   private int closedSuspensions;
   private long closedSuspendedNanos;
+  private int closedControlSuspensions;
   private int carried;
 
   Links(Display display) {
@@ -102,9 +103,11 @@ final class Links {
       return;
     }
     link.rock.removeListener(link);
-    if (!link.control) {
-      RockStats stats = link.rock.stats();
-      synchronized (this) {
+    RockStats stats = link.rock.stats();
+    synchronized (this) {
+      if (link.control) {
+        closedControlSuspensions += stats.suspensions();
+      } else {
         closedBytesWritten += stats.bytesWritten();
         closedBytesReceived += stats.bytesReceived();
         closedSuspensions += stats.suspensions();
@@ -113,7 +116,12 @@ final class Links {
     }
   }
 
-  /** The counters of all links, open and closed, at one moment. */
+  /**
+   * The counters of all links, open and closed, at one moment. {@code suspensions} counts the
+   * carried links', {@code controlSuspensions} the control links'; {@code state} is SUSPENDED when
+   * any link is, and {@code longestIsControl} says the longest current suspension is a control
+   * link's (only control links are suspended).
+   */
   record Summary(
       String state,
       int openConnections,
@@ -121,20 +129,24 @@ final class Links {
       long bytesWritten,
       long bytesReceived,
       int suspensions,
+      int controlSuspensions,
       Duration timeSuspended,
       Duration longestCurrentSuspension,
+      boolean longestIsControl,
       int reconnectAttempts) {}
 
   Summary summary() {
     long written;
     long received;
     int suspensions;
+    int controlSuspensions;
     long suspendedNanos;
     int total;
     synchronized (this) {
       written = closedBytesWritten;
       received = closedBytesReceived;
       suspensions = closedSuspensions;
+      controlSuspensions = closedControlSuspensions;
       suspendedNanos = closedSuspendedNanos;
       total = carried;
     }
@@ -143,6 +155,7 @@ final class Links {
     boolean anyConnected = false;
     boolean anyConnecting = false;
     Duration longest = null;
+    boolean longestIsControl = false;
     int attempts = 0;
     for (Link link : open) {
       RockState state = link.rock.state();
@@ -150,11 +163,16 @@ final class Links {
       anyConnected |= state == RockState.CONNECTED;
       anyConnecting |= state == RockState.CONNECTING;
       Duration current = link.suspendedFor();
-      if (current != null && (longest == null || current.compareTo(longest) > 0)) {
+      // A carried link's suspension is the one to show: it is what a program feels.
+      if (current != null && (longest == null || (longestIsControl && !link.control)
+          || (longestIsControl == link.control && current.compareTo(longest) > 0))) {
         longest = current;
+        longestIsControl = link.control;
         attempts = link.failedAttempts();
       }
-      if (!link.control) {
+      if (link.control) {
+        controlSuspensions += link.rock.stats().suspensions();
+      } else {
         connections++;
         RockStats stats = link.rock.stats();
         written += stats.bytesWritten();
@@ -165,8 +183,8 @@ final class Links {
     }
     String state =
         anySuspended ? "SUSPENDED" : anyConnected ? "CONNECTED" : anyConnecting ? "CONNECTING" : "IDLE";
-    return new Summary(state, connections, total, written, received, suspensions,
-        Duration.ofNanos(suspendedNanos), longest, attempts);
+    return new Summary(state, connections, total, written, received, suspensions, controlSuspensions,
+        Duration.ofNanos(suspendedNanos), longest, longestIsControl, attempts);
   }
 
   /** Small formatting helpers for the status line and announcements. */

@@ -256,6 +256,21 @@ class LoopbackTest {
   }
 
   @Test
+  void tunnelStatusSaysWhenOnlyTheControlLinkIsSuspended() throws Exception {
+    try (FaultRelay relay = new FaultRelay(gateway.address())) {
+      tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+          Endpoint.parse(Cli.loopback(echo.port())), Cli.quickOptions(), new Display.Log());
+      tunnel.start();
+      relay.cutSilently();
+      Await.until(Duration.ofSeconds(10), "the control link suspended",
+          () -> tunnel.links().summary().state().equals("SUSPENDED"));
+      String status = tunnel.statusLine();
+      assertTrue(status.matches("SUSPENDED  0 conns  up 0 B  down 0 B  rtt n/a  suspended [0-9.]+ m?s"
+          + " \\(control link(, \\d+ attempts?)?\\)  suspensions 0 \\(\\+1 control\\)"), status);
+    }
+  }
+
+  @Test
   void tunnelResetsTheClientWhenTheRockTimesOut() throws Exception {
     try (FaultRelay relay = new FaultRelay(gateway.address())) {
       RockOptions options = Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofSeconds(1)).build();
