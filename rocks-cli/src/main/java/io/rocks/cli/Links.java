@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * The rocks a command carries, for its status line and its announcements: each link announces its
@@ -31,14 +32,15 @@ final class Links {
 
   /** One tracked rock. */
   final class Link implements RockListener {
-    final String label;
+    /** Read at each announcement: a gateway's label names the client's current address. */
+    private final Supplier<String> label;
     final Rock rock;
     /** A control link counts in the state, not in the connection count or the counters. */
     final boolean control;
     private volatile long suspendedSinceNanos = -1;
     private volatile int failedAttempts;
 
-    private Link(String label, Rock rock, boolean control) {
+    private Link(Supplier<String> label, Rock rock, boolean control) {
       this.label = label;
       this.rock = rock;
       this.control = control;
@@ -48,7 +50,7 @@ final class Links {
     public void suspended(Rock r, Throwable cause) {
       suspendedSinceNanos = System.nanoTime();
       failedAttempts = 0;
-      display.warn(label + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
+      display.warn(label.get() + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
           + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"));
     }
 
@@ -60,7 +62,7 @@ final class Links {
     @Override
     public void resumed(Rock r, Duration suspendedFor, long bytesRetransmitted) {
       suspendedSinceNanos = -1;
-      display.info(label + ": resumed after " + Format.duration(suspendedFor) + ", "
+      display.info(label.get() + ": resumed after " + Format.duration(suspendedFor) + ", "
           + Format.bytes(bytesRetransmitted) + " retransmitted");
     }
 
@@ -69,7 +71,7 @@ final class Links {
       suspendedSinceNanos = -1;
       if (control) {
         // A carried connection's failure is reported where it ends, with what it did to the program.
-        display.warn(label + ": rock failed: " + Format.cause(cause));
+        display.warn(label.get() + ": rock failed: " + Format.cause(cause));
       }
     }
 
@@ -86,6 +88,11 @@ final class Links {
 
   /** Starts tracking {@code rock}; call {@link #remove} when it is done. */
   Link add(String label, Rock rock, boolean control) {
+    return add(() -> label, rock, control);
+  }
+
+  /** Starts tracking {@code rock} under a label that may change (read at each announcement). */
+  Link add(Supplier<String> label, Rock rock, boolean control) {
     Link link = new Link(label, rock, control);
     rock.addListener(link);
     open.add(link);

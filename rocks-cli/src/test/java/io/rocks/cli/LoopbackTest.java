@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -253,6 +254,35 @@ class LoopbackTest {
     assertTrue(ended.get(0).matches("WARN rock #2 from 127\\.0\\.0\\.1:\\d+ -> " + Pattern.quote(target.toString())
         + ": the rock failed: the link to the tunnel was down longer than the reconnect timeout \\(1\\.0 s\\);"
         + " the target connection was reset"), ended.get(0));
+  }
+
+  @Test
+  void gatewayNamesAClientThatMovedByItsNewAddress() throws Exception {
+    Cli.RecordingDisplay said = new Cli.RecordingDisplay();
+    Endpoint target = Endpoint.parse(Cli.loopback(echo.port()));
+    try (Gateway watching = new Gateway(Endpoint.parseListen("127.0.0.1:0"), List.of(target), Cli.quickOptions(), said)) {
+      watching.start();
+      try (FaultRelay relay = new FaultRelay(watching.address())) {
+        tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+            target, Cli.quickOptions(), new Display.Log());
+        tunnel.start();
+        try (Socket client = new Socket(Cli.LOOPBACK, tunnel.localAddress().getPort())) {
+          client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+          assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
+          // The relay's next connection to the gateway comes from a new port: the client moved.
+          relay.reset();
+          String resumed = "INFO rock #2 from 127\\.0\\.0\\.1:(\\d+) \\(first seen from 127\\.0\\.0\\.1:(\\d+)\\) -> "
+              + Pattern.quote(target.toString()) + ": resumed after .*";
+          Await.until(Duration.ofSeconds(15), () -> "the gateway saw the carried rock resume: " + said.lines,
+              () -> !said.matching(resumed).isEmpty());
+          Matcher moved = Pattern.compile(resumed).matcher(said.matching(resumed).get(0));
+          assertTrue(moved.matches());
+          assertTrue(!moved.group(1).equals(moved.group(2)), moved.group(0));
+          assertEquals(List.of("INFO rock #2 from 127.0.0.1:" + moved.group(2) + ": connected to " + target),
+              said.matching("INFO rock #2 from .*: connected to .*"));
+        }
+      }
+    }
   }
 
   @Test
