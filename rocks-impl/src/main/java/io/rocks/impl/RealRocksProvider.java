@@ -228,7 +228,7 @@ public final class RealRocksProvider implements RocksProvider {
     }
     Connection.closeQuietly(socket);
     endpoints.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
-    log.info("{} {}: connecting plain (remembered for {})", Addresses.format(remote), verdict, options.detectCacheTtl());
+    log.debug("{} {}: connecting plain (remembered for {})", Addresses.format(remote), verdict, options.detectCacheTtl());
     return plainSocket(remote, options, null);
   }
 

@@ -660,7 +660,7 @@ public final class RealRock implements Rock {
     }
     if (resumed) {
       hooks.resumed(this);
-      log.info(
+      log.debug(
           "rock {} resumed with {} after {} ms; retransmitting {} bytes",
           id,
           next,

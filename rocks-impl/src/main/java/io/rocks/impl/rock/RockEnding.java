@@ -117,11 +117,11 @@ final class RockEnding {
     // writer, and a rock's lock held meanwhile would stall its timer looks and anyone asking its
     // state.
     if (helloAgain != null) {
-      log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again", rock.id, Addresses.format(peer), cause.toString());
+      log.debug("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again", rock.id, Addresses.format(peer), cause.toString());
     } else if (failedNow) {
       log.warn("rock {} to {} failed before it was established: {}", rock.id, Addresses.format(peer), cause.getMessage());
     } else if (suspendedNow) {
-      log.info("rock {} to {} suspended: {}", rock.id, Addresses.format(peer), cause.toString());
+      log.debug("rock {} to {} suspended: {}", rock.id, Addresses.format(peer), cause.toString());
     }
     if (ended) {
       terminate(RockState.CLOSED, null);
@@ -233,7 +233,7 @@ final class RockEnding {
       } finally {
         rock.lock.unlock();
       }
-      log.info("rock {} from {}: its client aborted it and said so", rock.id, Addresses.format(from));
+      log.debug("rock {} from {}: its client aborted it and said so", rock.id, Addresses.format(from));
       terminate(RockState.CLOSED, null);
     } else {
       terminate(

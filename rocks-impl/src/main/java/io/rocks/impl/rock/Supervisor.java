@@ -302,7 +302,7 @@ public final class Supervisor {
         socket = dialer.dial(resolved(address), options);
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         Handshake.clientGone(rock, new Connection(socket), reason);
-        log.info("rock {}: told the server at {} that it ended ({})", rock.id, Addresses.format(address),
+        log.debug("rock {}: told the server at {} that it ended ({})", rock.id, Addresses.format(address),
             reason == Wire.GONE_ABORTED ? "aborted" : "failed");
       } catch (IOException | RuntimeException e) {
         log.debug("rock {}: could not tell the server at {} that it ended: {}", rock.id, Addresses.format(address), e.toString());
@@ -391,7 +391,7 @@ public final class Supervisor {
                   ? Handshake.sendHello(conn, unanswered)
                   : Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
           rock.attach(conn, 0, false, false);
-          log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, Addresses.format(rock.peer()), attempt);
+          log.debug("rock {}: said HELLO again to {} (attempt {})", rock.id, Addresses.format(rock.peer()), attempt);
           return;
         } catch (IOException e) {
           if (socket != null) {

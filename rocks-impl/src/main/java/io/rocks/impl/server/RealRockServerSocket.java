@@ -87,6 +87,8 @@ public final class RealRockServerSocket extends RockServerSocket {
       listener.close();
       throw e;
     }
+    log.info("rocks server listening on {} ({})", Addresses.format(listener.getLocalSocketAddress()),
+        servesPlain ? "rocks and plain clients" : "rocks only");
     this.registry = new RockRegistry(Addresses.format(listener.getLocalSocketAddress()));
     this.handshakes = new ServerHandshake(this, registry, options, optionsFor, servesPlain, queueLimit);
     // A platform thread blocked in accept() is woken by the kernel when a connection arrives; a

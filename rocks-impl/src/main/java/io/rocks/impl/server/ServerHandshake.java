@@ -116,7 +116,7 @@ final class ServerHandshake {
       log.warn("rocks server {}: {}", Addresses.format(server.getLocalSocketAddress()), e.getMessage());
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
-      log.info(
+      log.debug(
           "rocks server {}: handshake with {} failed: {}",
           Addresses.format(server.getLocalSocketAddress()),
           Addresses.format(socket.getRemoteSocketAddress()),
@@ -254,7 +254,7 @@ final class ServerHandshake {
     Handshake.sendWelcomeAgain(conn, welcome);
     conn.readByAttacher = true;
     rock.attach(conn, 0, false, true);
-    log.info("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
+    log.debug("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
         Addresses.format(server.getLocalSocketAddress()), rock.id, Addresses.format(conn.remote()));
     return () -> rock.serveAsReader(conn);
   }
