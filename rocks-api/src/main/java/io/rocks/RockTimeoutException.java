@@ -36,7 +36,7 @@ public final class RockTimeoutException extends RockException {
         "rock "
             + rockId
             + " to "
-            + peer
+            + hostPort(peer)
             + " gave up after "
             + suspendedFor.toMillis()
             + " ms suspended and "
@@ -65,6 +65,18 @@ public final class RockTimeoutException extends RockException {
     this.peer = peer;
     this.suspendedFor = suspendedFor;
     this.attempts = 0;
+  }
+
+  /**
+   * {@code host:port}, {@code [v6]:port} for IPv6, as the implementation's messages write addresses
+   * ({@link InetSocketAddress#toString()} would write {@code /10.0.0.1:7000}).
+   */
+  private static String hostPort(InetSocketAddress address) {
+    if (address == null) {
+      return "?";
+    }
+    String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   /**

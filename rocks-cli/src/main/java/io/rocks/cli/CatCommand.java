@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
           + " ends when the other side ends its output.",
       "HOST:PORT is a rock server: another 'rocks cat --listen', or a gateway (rocks serve) with"
           + " --to naming the target to reach through it. Suspensions and resumptions are announced"
-          + " on standard error.",
+          + " on standard error; on a terminal there, one line counts the seconds without contact and"
+          + " says what is being tried while the rock is suspended.",
       "",
       "  rocks cat --to 127.0.0.1:6379 gateway:7000 <<< 'PING'",
       "  rocks cat --listen 0.0.0.0:9000 > received.bin      rocks cat host:9000 < file.bin",
@@ -82,7 +83,8 @@ final class CatCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--to and --listen cannot be combined");
     }
     RocksPolicy policy = common.policy();
-    Display display = new Display.Log();
+    // Standard output is the data. On a terminal's standard error, a status line while suspended.
+    Display display = root.io.errTerminal() ? new Display.Terminal(root.io.err()) : new Display.Log();
     RockServerSocket server = null;
     RockSocket rock;
     RockOptions options;
@@ -118,6 +120,12 @@ final class CatCommand implements Callable<Integer> {
         sentOrClosed.countDown();
       }
     });
+    if (root.io.errTerminal()) {
+      // Added before the link's own listener, so the line is cleared before "resumed" is said.
+      SuspensionStatus suspension = new SuspensionStatus(display, listen ? "" : endpoint.toString(), !listen, System::nanoTime);
+      rock.rock().addListener(suspension);
+      display.showStatus(suspension::line, null);
+    }
     Links.Link link = links.add("rock " + Tunnel.shortId(rock), rock.rock(), false);
     try {
       if (to != null) {
@@ -137,6 +145,7 @@ final class CatCommand implements Callable<Integer> {
       Pump.abort(rock); // does nothing once the rock closed in order
       links.remove(link);
       Pump.closeQuietly(server);
+      display.close();
     }
   }
 

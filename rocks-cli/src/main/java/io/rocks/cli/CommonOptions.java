@@ -28,13 +28,14 @@ final class CommonOptions {
 
   @Option(
       names = {"-v", "--verbose"},
-      description = "Also log the rock implementation's own messages (each reconnect attempt, each closed connection).")
+      description = "Also log the rock implementation's own messages, per rock (each suspension, resumption and"
+          + " reconnect attempt) as well as per process (each server socket listening).")
   boolean verbose;
 
-  /** Applies --verbose to the logger levels. */
+  /** Applies --verbose to the logger levels: the implementation's per-rock events are at DEBUG. */
   void applyLogLevel() {
     if (verbose) {
-      Configurator.setLevel("io.rocks", Level.INFO);
+      Configurator.setLevel("io.rocks.impl", Level.DEBUG);
     }
   }
 

@@ -98,6 +98,20 @@ abstract class Display implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns true if standard error is a terminal, where {@code rocks cat} keeps its status line
+   * (its standard output is the program's data). Linux only ({@code /proc/self/fd/2}); false
+   * elsewhere or if it cannot tell.
+   */
+  static boolean isStderrTerminal() {
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Returns the display for this process: a terminal's, or log4j's. */
   static Display forProcess(PrintStream terminal, boolean isTerminal) {
     return isTerminal ? new Terminal(terminal) : new Log();
@@ -126,7 +140,12 @@ abstract class Display implements AutoCloseable {
     }
   }
 
-  /** A status line redrawn in place, with announcements printed above it. */
+  /**
+   * A status line redrawn in place, with announcements printed above it. An empty status line is
+   * drawn once (clearing the row) and then not again, and a line is not redrawn unchanged, so a
+   * terminal that also shows a program's output (rocks cat under ssh) is written to only while
+   * there is something to show.
+   */
   static final class Terminal extends Display {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final String CLEAR_LINE = "\r\033[K";
@@ -134,10 +153,19 @@ abstract class Display implements AutoCloseable {
 
     private final PrintStream out;
     private final int width;
+    private final Supplier<LocalTime> clock;
     private String last = "";
+    /** Whether a status line was drawn yet; guarded by this. */
+    private boolean drawn;
 
     Terminal(PrintStream out) {
+      this(out, LocalTime::now);
+    }
+
+    /** A terminal display whose announcements are stamped with {@code clock}'s time. */
+    Terminal(PrintStream out, Supplier<LocalTime> clock) {
       this.out = out;
+      this.clock = clock;
       int columns = 0;
       try {
         columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "0").trim());
@@ -160,7 +188,7 @@ abstract class Display implements AutoCloseable {
     private synchronized void announce(String message) {
       // CR LF, not LF alone: under a program that put the terminal in raw mode (ssh through `rocks
       // cat`) a bare LF moves down without returning, and the next line starts mid-row.
-      out.print(CLEAR_LINE + LocalTime.now().format(TIME) + " " + message + NEWLINE + fit(last));
+      out.print(CLEAR_LINE + clock.get().format(TIME) + " " + message + NEWLINE + fit(last));
       out.flush();
     }
 
@@ -171,7 +199,11 @@ abstract class Display implements AutoCloseable {
 
     @Override
     synchronized void status(String line) {
+      if (line.equals(last) && (line.isEmpty() || drawn)) {
+        return;
+      }
       last = line;
+      drawn = true;
       out.print(CLEAR_LINE + fit(line));
       out.flush();
     }

@@ -3,6 +3,8 @@ package io.rocks.cli;
 import io.rocks.RockOptions;
 import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
+import io.rocks.RockState;
+import io.rocks.RockTimeoutException;
 import io.rocks.Rocks;
 import java.io.EOFException;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * {@code rocks serve}: accepts rocks and connects each to the plain TCP target it names, if that
@@ -121,7 +124,8 @@ final class Gateway implements AutoCloseable {
   }
 
   private void serve(RockSocket rock, int number) {
-    String label = "rock #" + number + " from " + Links.Format.address(rock.rock().peer());
+    InetSocketAddress firstSeen = rock.rock().peer();
+    Supplier<String> label = () -> label(number, firstSeen, rock.rock().peer());
     open.add(rock);
     Links.Link link = null;
     try {
@@ -133,25 +137,25 @@ final class Gateway implements AutoCloseable {
         request = GatewayProtocol.parseRequest(GatewayProtocol.readLine(in));
         rock.setSoTimeout(0);
       } catch (ProtocolException e) {
-        display.warn(label + ": " + e.getMessage());
+        display.warn(label.get() + ": " + e.getMessage());
         GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + e.getMessage());
         rock.close();
         return;
       } catch (SocketTimeoutException e) {
-        display.warn(label + ": no request within " + Links.Format.duration(REQUEST_TIMEOUT) + "; closed");
+        display.warn(label.get() + ": no request within " + Links.Format.duration(REQUEST_TIMEOUT) + "; closed");
         Pump.abort(rock);
         return;
       }
       Endpoint target = request.target();
       if (!allowed.contains(target)) {
         String message = "target " + target + " is not allowed by this gateway (allowed: " + allowedList() + ")";
-        display.warn(label + ": " + request.verb() + " " + target + " refused: not in the --allow list");
+        display.warn(label.get() + ": " + request.verb() + " " + target + " refused: not in the --allow list");
         GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + message);
         rock.close();
         return;
       }
       if (request.verb().equals(GatewayProtocol.CHECK)) {
-        link = links.add(label + " (control)", rock.rock(), true);
+        link = links.add(() -> label.get() + " (control)", rock.rock(), true);
         GatewayProtocol.writeLine(out, GatewayProtocol.OK);
         answerPings(in, out);
         rock.close();
@@ -164,7 +168,7 @@ final class Gateway implements AutoCloseable {
       } catch (IOException e) {
         Pump.closeQuietly(plain);
         String message = "cannot connect to " + target + ": " + Links.Format.cause(e);
-        display.warn(label + ": " + message);
+        display.warn(label.get() + ": " + message);
         GatewayProtocol.writeLine(out, GatewayProtocol.UNREACHABLE + " " + message);
         rock.close();
         return;
@@ -177,16 +181,15 @@ final class Gateway implements AutoCloseable {
         return;
       }
       try {
-        link = links.add(label + " -> " + target, rock.rock(), false);
+        link = links.add(() -> label.get() + " -> " + target, rock.rock(), false);
         GatewayProtocol.writeLine(out, GatewayProtocol.OK);
-        display.info(label + ": connected to " + target);
+        display.info(label.get() + ": connected to " + target);
         Pump.Outcome outcome = Pump.splice(rock, "tunnel", plain, "target", "rocks-gateway-" + number);
         if (outcome.ok()) {
-          display.info(label + " -> " + target + ": closed (" + Links.Format.bytes(outcome.aToB()) + " in, "
+          display.info(label.get() + " -> " + target + ": closed (" + Links.Format.bytes(outcome.aToB()) + " in, "
               + Links.Format.bytes(outcome.bToA()) + " out)");
         } else if (!closing) {
-          display.warn(label + " -> " + target + ": ended by the " + outcome.failedSide() + " side: "
-              + Links.Format.cause(outcome.failure()));
+          display.warn(label.get() + " -> " + target + ": " + ending(outcome, rock));
         }
       } finally {
         open.remove(plain);
@@ -196,13 +199,41 @@ final class Gateway implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       if (!closing) {
-        display.warn(label + ": " + Links.Format.cause(e));
+        display.warn(label.get() + ": " + Links.Format.cause(e));
       }
       Pump.abort(rock);
     } finally {
       open.remove(rock);
       links.remove(link);
     }
+  }
+
+  /**
+   * Names a client by its current address: a client that resumed from a new one (a laptop that
+   * changed networks) is found where it is now, with where it came from.
+   */
+  static String label(int number, InetSocketAddress firstSeen, InetSocketAddress now) {
+    String current = "rock #" + number + " from " + Links.Format.address(now);
+    return now == null || now.equals(firstSeen)
+        ? current
+        : current + " (first seen from " + Links.Format.address(firstSeen) + ")";
+  }
+
+  /**
+   * What ended a splice that failed: this side's rock giving up (its reconnect timeout, or another
+   * failure of the rock itself) is not the tunnel side closing the connection.
+   */
+  private String ending(Pump.Outcome outcome, RockSocket rock) {
+    IOException failure = outcome.failure();
+    if (failure instanceof RockTimeoutException) {
+      return "the rock failed: the link to the tunnel was down longer than the reconnect timeout ("
+          + Links.Format.duration(options.reconnectTimeout()) + "); the target connection was reset";
+    }
+    if (outcome.failedSide().equals("tunnel") && rock.rock().state() == RockState.FAILED) {
+      return "the rock failed: " + Links.Format.cause(failure) + "; the target connection was reset";
+    }
+    return "ended by the " + outcome.failedSide() + " side: " + Links.Format.cause(failure)
+        + (outcome.failedSide().equals("tunnel") ? "; the target connection was reset" : "; the rock was aborted");
   }
 
   /** The control link: answers each PING line with a PONG line until the client closes. */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * The rocks a command carries, for its status line and its announcements: each link announces its
@@ -22,6 +23,7 @@ final class Links {
   private long closedBytesReceived;
   private int closedSuspensions;
   private long closedSuspendedNanos;
+  private int closedControlSuspensions;
   private int carried;
 
   Links(Display display) {
@@ -30,14 +32,15 @@ final class Links {
 
   /** One tracked rock. */
   final class Link implements RockListener {
-    final String label;
+    /** Read at each announcement: a gateway's label names the client's current address. */
+    private final Supplier<String> label;
     final Rock rock;
     /** A control link counts in the state, not in the connection count or the counters. */
     final boolean control;
     private volatile long suspendedSinceNanos = -1;
     private volatile int failedAttempts;
 
-    private Link(String label, Rock rock, boolean control) {
+    private Link(Supplier<String> label, Rock rock, boolean control) {
       this.label = label;
       this.rock = rock;
       this.control = control;
@@ -47,7 +50,7 @@ final class Links {
     public void suspended(Rock r, Throwable cause) {
       suspendedSinceNanos = System.nanoTime();
       failedAttempts = 0;
-      display.warn(label + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
+      display.warn(label.get() + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
           + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"));
     }
 
@@ -59,7 +62,7 @@ final class Links {
     @Override
     public void resumed(Rock r, Duration suspendedFor, long bytesRetransmitted) {
       suspendedSinceNanos = -1;
-      display.info(label + ": resumed after " + Format.duration(suspendedFor) + ", "
+      display.info(label.get() + ": resumed after " + Format.duration(suspendedFor) + ", "
           + Format.bytes(bytesRetransmitted) + " retransmitted");
     }
 
@@ -68,7 +71,7 @@ final class Links {
       suspendedSinceNanos = -1;
       if (control) {
         // A carried connection's failure is reported where it ends, with what it did to the program.
-        display.warn(label + ": rock failed: " + Format.cause(cause));
+        display.warn(label.get() + ": rock failed: " + Format.cause(cause));
       }
     }
 
@@ -85,6 +88,11 @@ final class Links {
 
   /** Starts tracking {@code rock}; call {@link #remove} when it is done. */
   Link add(String label, Rock rock, boolean control) {
+    return add(() -> label, rock, control);
+  }
+
+  /** Starts tracking {@code rock} under a label that may change (read at each announcement). */
+  Link add(Supplier<String> label, Rock rock, boolean control) {
     Link link = new Link(label, rock, control);
     rock.addListener(link);
     open.add(link);
@@ -102,9 +110,11 @@ final class Links {
       return;
     }
     link.rock.removeListener(link);
-    if (!link.control) {
-      RockStats stats = link.rock.stats();
-      synchronized (this) {
+    RockStats stats = link.rock.stats();
+    synchronized (this) {
+      if (link.control) {
+        closedControlSuspensions += stats.suspensions();
+      } else {
         closedBytesWritten += stats.bytesWritten();
         closedBytesReceived += stats.bytesReceived();
         closedSuspensions += stats.suspensions();
@@ -113,7 +123,12 @@ final class Links {
     }
   }
 
-  /** The counters of all links, open and closed, at one moment. */
+  /**
+   * The counters of all links, open and closed, at one moment. {@code suspensions} counts the
+   * carried links', {@code controlSuspensions} the control links'; {@code state} is SUSPENDED when
+   * any link is, and {@code longestIsControl} says the longest current suspension is a control
+   * link's (only control links are suspended).
+   */
   record Summary(
       String state,
       int openConnections,
@@ -121,20 +136,24 @@ final class Links {
       long bytesWritten,
       long bytesReceived,
       int suspensions,
+      int controlSuspensions,
       Duration timeSuspended,
       Duration longestCurrentSuspension,
+      boolean longestIsControl,
       int reconnectAttempts) {}
 
   Summary summary() {
     long written;
     long received;
     int suspensions;
+    int controlSuspensions;
     long suspendedNanos;
     int total;
     synchronized (this) {
       written = closedBytesWritten;
       received = closedBytesReceived;
       suspensions = closedSuspensions;
+      controlSuspensions = closedControlSuspensions;
       suspendedNanos = closedSuspendedNanos;
       total = carried;
     }
@@ -143,6 +162,7 @@ final class Links {
     boolean anyConnected = false;
     boolean anyConnecting = false;
     Duration longest = null;
+    boolean longestIsControl = false;
     int attempts = 0;
     for (Link link : open) {
       RockState state = link.rock.state();
@@ -150,11 +170,16 @@ final class Links {
       anyConnected |= state == RockState.CONNECTED;
       anyConnecting |= state == RockState.CONNECTING;
       Duration current = link.suspendedFor();
-      if (current != null && (longest == null || current.compareTo(longest) > 0)) {
+      // A carried link's suspension is the one to show: it is what a program feels.
+      if (current != null && (longest == null || (longestIsControl && !link.control)
+          || (longestIsControl == link.control && current.compareTo(longest) > 0))) {
         longest = current;
+        longestIsControl = link.control;
         attempts = link.failedAttempts();
       }
-      if (!link.control) {
+      if (link.control) {
+        controlSuspensions += link.rock.stats().suspensions();
+      } else {
         connections++;
         RockStats stats = link.rock.stats();
         written += stats.bytesWritten();
@@ -165,8 +190,8 @@ final class Links {
     }
     String state =
         anySuspended ? "SUSPENDED" : anyConnected ? "CONNECTED" : anyConnecting ? "CONNECTING" : "IDLE";
-    return new Summary(state, connections, total, written, received, suspensions,
-        Duration.ofNanos(suspendedNanos), longest, attempts);
+    return new Summary(state, connections, total, written, received, suspensions, controlSuspensions,
+        Duration.ofNanos(suspendedNanos), longest, longestIsControl, attempts);
   }
 
   /** Small formatting helpers for the status line and announcements. */

@@ -48,10 +48,19 @@ public final class RocksCommand implements Runnable {
   /** The log4j configuration the command line uses unless one is given. */
   static final String LOG_CONFIG = "rocks-cli-log4j2.xml";
 
-  /** The streams and terminal of one run; tests give their own. */
-  record Io(InputStream in, PrintStream out, PrintStream err, boolean terminal, boolean installShutdownHooks) {
+  /**
+   * The streams and terminal of one run; tests give their own. {@code terminal}: standard output
+   * is a terminal; {@code errTerminal}: standard error is.
+   */
+  record Io(
+      InputStream in, PrintStream out, PrintStream err, boolean terminal, boolean installShutdownHooks,
+      boolean errTerminal) {
+    Io(InputStream in, PrintStream out, PrintStream err, boolean terminal, boolean installShutdownHooks) {
+      this(in, out, err, terminal, installShutdownHooks, false);
+    }
+
     static Io system() {
-      return new Io(System.in, System.out, System.err, Display.isTerminal(), true);
+      return new Io(System.in, System.out, System.err, Display.isTerminal(), true, Display.isStderrTerminal());
     }
   }
 

@@ -15,6 +15,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -124,7 +126,11 @@ final class Tunnel implements AutoCloseable {
     return Duration.ofNanos(sample);
   }
 
-  /** The status line: state, connections, bytes each way, rtt, current suspension, suspensions. */
+  /**
+   * The status line: state, connections, bytes each way, rtt, current suspension, suspensions. A
+   * suspension of the control link alone shows as {@code suspended 1.2 s (control link)} and counts
+   * apart, {@code suspensions 0 (+1 control)}: the carried connections have not suspended.
+   */
   String statusLine() {
     Links.Summary s = links.summary();
     Duration rtt = rtt();
@@ -140,10 +146,20 @@ final class Tunnel implements AutoCloseable {
         .append(rtt == null ? "n/a" : Links.Format.rtt(rtt))
         .append("  suspended ")
         .append(s.longestCurrentSuspension() == null ? "-" : Links.Format.duration(s.longestCurrentSuspension()));
+    List<String> about = new ArrayList<>();
+    if (s.longestCurrentSuspension() != null && s.longestIsControl()) {
+      about.add("control link"); // no carried connection is suspended (yet)
+    }
     if (s.longestCurrentSuspension() != null && s.reconnectAttempts() > 0) {
-      line.append(" (").append(s.reconnectAttempts()).append(s.reconnectAttempts() == 1 ? " attempt)" : " attempts)");
+      about.add(s.reconnectAttempts() + (s.reconnectAttempts() == 1 ? " attempt" : " attempts"));
+    }
+    if (!about.isEmpty()) {
+      line.append(" (").append(String.join(", ", about)).append(")");
     }
     line.append("  suspensions ").append(s.suspensions());
+    if (s.controlSuspensions() > 0) {
+      line.append(" (+").append(s.controlSuspensions()).append(" control)");
+    }
     return line.toString();
   }
 

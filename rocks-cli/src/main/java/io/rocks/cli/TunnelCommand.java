@@ -23,7 +23,8 @@ import picocli.CommandLine.ParentCommand;
           + " gateway cannot be reached or refuses it.",
       "On a terminal a status line shows the state, bytes each way (up: to the target), the round-trip"
           + " time to the gateway (measured over a control rock; n/a while none is fresh), how long the"
-          + " link has been suspended, and the number of suspensions. Otherwise the same line is logged"
+          + " link has been suspended ('(control link)' while only the control rock is), and the number of"
+          + " suspensions (the control rock's apart, '+N control'). Otherwise the same line is logged"
           + " every --status-interval. Suspensions and resumptions are announced as they happen.",
       ""
     })

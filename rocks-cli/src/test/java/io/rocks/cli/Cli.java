@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Test helpers: runs the command line in-process, and small loopback servers. */
 final class Cli {
@@ -67,6 +68,34 @@ final class Cli {
 
   static String loopback(int port) {
     return "127.0.0.1:" + port;
+  }
+
+  /** A display that keeps its announcements ("INFO ..." and "WARN ..."), for a test to wait on. */
+  static final class RecordingDisplay extends Display {
+    final List<String> lines = new CopyOnWriteArrayList<>();
+
+    @Override
+    void info(String message) {
+      lines.add("INFO " + message);
+    }
+
+    @Override
+    void warn(String message) {
+      lines.add("WARN " + message);
+    }
+
+    @Override
+    Duration refreshInterval(Duration logInterval) {
+      return null;
+    }
+
+    @Override
+    void status(String line) {}
+
+    /** The announcements that match {@code regex} whole. */
+    List<String> matching(String regex) {
+      return lines.stream().filter(line -> line.matches(regex)).toList();
+    }
   }
 
   /** A plain TCP echo server on loopback: echoes each connection, half-closing after the input ends. */

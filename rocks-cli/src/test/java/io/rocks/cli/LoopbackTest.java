@@ -32,6 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,6 +218,85 @@ class LoopbackTest {
       assertEquals(ExitCode.RECONNECT_TIMEOUT, code, message);
       ArgumentsTest.assertOneLine(message, "rocks: error: link to " + Cli.loopback(relay.address().getPort())
           + " was down longer than the reconnect timeout (1.0 s)");
+      // The rock's own message names the peer as host:port too, not InetSocketAddress's /host:port.
+      String relayAddress = Pattern.quote(Cli.loopback(relay.address().getPort()));
+      assertTrue(message.strip().matches("rocks: error: link to " + relayAddress + " was down longer than the"
+          + " reconnect timeout \\(1\\.0 s\\): rock [0-9a-f]{32} to " + relayAddress + " gave up after \\d+ ms"
+          + " suspended and \\d+ reconnection attempt\\(s\\); raise the reconnect timeout if outages last longer"),
+          message);
+    }
+  }
+
+  @Test
+  void gatewaySaysItsOwnReconnectTimeoutEndedARock() throws Exception {
+    Cli.RecordingDisplay said = new Cli.RecordingDisplay();
+    String ending = "WARN rock #2 from \\S+ -> \\S+: (the rock failed|ended by)\\b.*";
+    Endpoint target = Endpoint.parse(Cli.loopback(echo.port()));
+    RockOptions gatewayOptions = Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofSeconds(1)).build();
+    try (Gateway timing = new Gateway(Endpoint.parseListen("127.0.0.1:0"), List.of(target), gatewayOptions, said)) {
+      timing.start();
+      try (FaultRelay relay = new FaultRelay(timing.address())) {
+        // The tunnel side would wait a day: the gateway's own timeout is what ends the rock.
+        tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+            target, Cli.quickOptions().toBuilder().reconnectTimeout(Duration.ofDays(1)).build(), new Display.Log());
+        tunnel.start();
+        try (Socket client = new Socket(Cli.LOOPBACK, tunnel.localAddress().getPort())) {
+          client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+          assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
+          relay.cutSilently();
+          Await.until(Duration.ofSeconds(15), () -> "the gateway said why the rock ended: " + said.lines,
+              () -> !said.matching(ending).isEmpty());
+        }
+      }
+    }
+    List<String> ended = said.matching(ending);
+    assertEquals(1, ended.size(), said.lines::toString);
+    assertTrue(ended.get(0).matches("WARN rock #2 from 127\\.0\\.0\\.1:\\d+ -> " + Pattern.quote(target.toString())
+        + ": the rock failed: the link to the tunnel was down longer than the reconnect timeout \\(1\\.0 s\\);"
+        + " the target connection was reset"), ended.get(0));
+  }
+
+  @Test
+  void gatewayNamesAClientThatMovedByItsNewAddress() throws Exception {
+    Cli.RecordingDisplay said = new Cli.RecordingDisplay();
+    Endpoint target = Endpoint.parse(Cli.loopback(echo.port()));
+    try (Gateway watching = new Gateway(Endpoint.parseListen("127.0.0.1:0"), List.of(target), Cli.quickOptions(), said)) {
+      watching.start();
+      try (FaultRelay relay = new FaultRelay(watching.address())) {
+        tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+            target, Cli.quickOptions(), new Display.Log());
+        tunnel.start();
+        try (Socket client = new Socket(Cli.LOOPBACK, tunnel.localAddress().getPort())) {
+          client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+          assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
+          // The relay's next connection to the gateway comes from a new port: the client moved.
+          relay.reset();
+          String resumed = "INFO rock #2 from 127\\.0\\.0\\.1:(\\d+) \\(first seen from 127\\.0\\.0\\.1:(\\d+)\\) -> "
+              + Pattern.quote(target.toString()) + ": resumed after .*";
+          Await.until(Duration.ofSeconds(15), () -> "the gateway saw the carried rock resume: " + said.lines,
+              () -> !said.matching(resumed).isEmpty());
+          Matcher moved = Pattern.compile(resumed).matcher(said.matching(resumed).get(0));
+          assertTrue(moved.matches());
+          assertTrue(!moved.group(1).equals(moved.group(2)), moved.group(0));
+          assertEquals(List.of("INFO rock #2 from 127.0.0.1:" + moved.group(2) + ": connected to " + target),
+              said.matching("INFO rock #2 from .*: connected to .*"));
+        }
+      }
+    }
+  }
+
+  @Test
+  void tunnelStatusSaysWhenOnlyTheControlLinkIsSuspended() throws Exception {
+    try (FaultRelay relay = new FaultRelay(gateway.address())) {
+      tunnel = new Tunnel(Endpoint.parseListen("127.0.0.1:0"), Endpoint.parse(Cli.loopback(relay.address().getPort())),
+          Endpoint.parse(Cli.loopback(echo.port())), Cli.quickOptions(), new Display.Log());
+      tunnel.start();
+      relay.cutSilently();
+      Await.until(Duration.ofSeconds(10), "the control link suspended",
+          () -> tunnel.links().summary().state().equals("SUSPENDED"));
+      String status = tunnel.statusLine();
+      assertTrue(status.matches("SUSPENDED  0 conns  up 0 B  down 0 B  rtt n/a  suspended [0-9.]+ m?s"
+          + " \\(control link(, \\d+ attempts?)?\\)  suspensions 0 \\(\\+1 control\\)"), status);
     }
   }
 

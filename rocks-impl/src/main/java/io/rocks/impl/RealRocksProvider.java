@@ -12,6 +12,7 @@ import io.rocks.RocksMonitor;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyPairPool;
 import io.rocks.impl.crypto.PendingKey;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.Tls;
 import io.rocks.impl.rock.Handshake;
@@ -217,7 +218,7 @@ public final class RealRocksProvider implements RocksProvider {
         rock.attach(conn, 0, false, false);
         Supervisor.startConnector(rock, DIALER);
         endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());
-        log.debug("{} is a rocks server (found in {} us)", remote, (System.nanoTime() - start) / 1000);
+        log.debug("{} is a rocks server (found in {} us)", Addresses.format(remote), (System.nanoTime() - start) / 1000);
         return new RealRockSocket(rock);
       }
       verdict = "answered the rock handshake with something else, or nothing";
@@ -229,7 +230,7 @@ public final class RealRocksProvider implements RocksProvider {
     }
     Connection.closeQuietly(socket);
     endpoints.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
-    log.info("{} {}: connecting plain (remembered for {})", remote, verdict, options.detectCacheTtl());
+    log.debug("{} {}: connecting plain (remembered for {})", Addresses.format(remote), verdict, options.detectCacheTtl());
     return plainSocket(remote, options, null);
   }
 

@@ -572,7 +572,7 @@ public final class RockSession {
    * already by a resume). Throws if none was expected ({@code preShared} says whether this side
    * has a pre-shared secret) or the tag is wrong.
    */
-  public boolean onConfirm(byte[] tag, boolean preShared, String rockId, Object peer)
+  public boolean onConfirm(byte[] tag, boolean preShared, String rockId, String peer)
       throws RockProtocolException {
     if (expectedConfirm == null) {
       if (role == Role.CONNECTOR && !preShared) {

@@ -203,7 +203,7 @@ public final class Connection {
 
   @Override
   public String toString() {
-    return socket.getLocalSocketAddress() + "->" + socket.getRemoteSocketAddress();
+    return Addresses.format(socket.getLocalSocketAddress()) + "->" + Addresses.format(socket.getRemoteSocketAddress());
   }
 
   /** Closes {@code socket}, ignoring a failure to close: there is nothing to do about one. */

@@ -9,6 +9,7 @@ import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.crypto.Randomness;
 import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.FrameReader;
 import io.rocks.impl.wire.FrameWriter;
@@ -283,7 +284,7 @@ public final class Handshake {
     if (type != Wire.CHALLENGE) {
       throw new RockProtocolException("expected CHALLENGE, got " + Wire.typeName(type));
     }
-    return attempt.challenged(body(conn.reader, Wire.CHALLENGE), conn.remote());
+    return attempt.challenged(body(conn.reader, Wire.CHALLENGE), Addresses.format(conn.remote()));
   }
 
   /**
@@ -317,12 +318,12 @@ public final class Handshake {
     byte[] body = body(conn.reader, type);
     try {
       if (type == Wire.GONE) {
-        byte reason = answer.gone(body, conn.remote());
+        byte reason = answer.gone(body, Addresses.format(conn.remote()));
         conn.close();
         rock.ending.peerGone(reason, conn.remote());
         return;
       }
-      Resumption.Counts client = answer.proved(body, conn.remote());
+      Resumption.Counts client = answer.proved(body, Addresses.format(conn.remote()));
       rock.attach(conn, client.received(), client.fin(), true, answer.challenge());
     } catch (Resumption.BadProofException e) {
       reject(conn, RockRefusal.BAD_PROOF, Wire.REJECT_BAD_PROOF, "resume refused");

@@ -14,6 +14,7 @@ import io.rocks.impl.core.RockLifecycle;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.EventDispatcher;
 import io.rocks.impl.io.FrameReader;
@@ -372,7 +373,7 @@ public final class RealRock implements Rock {
 
   @Override
   public String toString() {
-    return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + peer() + ", " + state() + ")";
+    return "rock " + id + " (" + role.name().toLowerCase() + ", peer " + Addresses.format(peer()) + ", " + state() + ")";
   }
 
   /** True while the rock is in idle mode ({@link Liveness}). */
@@ -601,7 +602,7 @@ public final class RealRock implements Rock {
         case STALE -> {
           next.close();
           throw new RockProtocolException(
-              "refused a stale resume of rock " + id + " from " + next.remote() + ": " + decision.reason());
+              "refused a stale resume of rock " + id + " from " + Addresses.format(next.remote()) + ": " + decision.reason());
         }
         case IMPOSSIBLE -> {
           impossible = new RockProtocolException("rock " + id + ": " + decision.reason());
@@ -659,7 +660,7 @@ public final class RealRock implements Rock {
     }
     if (resumed) {
       hooks.resumed(this);
-      log.info(
+      log.debug(
           "rock {} resumed with {} after {} ms; retransmitting {} bytes",
           id,
           next,
@@ -744,7 +745,7 @@ public final class RealRock implements Rock {
                   reader.bodyBytes(0, ResumeKey.PROOF_BYTES),
                   options.preSharedSecret() != null,
                   id.toString(),
-                  peer);
+                  Addresses.format(peer));
           if (justConfirmed) {
             post(l -> l.connected(this));
           }

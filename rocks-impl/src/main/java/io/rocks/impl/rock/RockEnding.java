@@ -4,6 +4,7 @@ import io.rocks.RockException;
 import io.rocks.RockState;
 import io.rocks.impl.core.RockLifecycle;
 import io.rocks.impl.core.Role;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.RockThreads;
 import io.rocks.impl.wire.Wire;
@@ -54,7 +55,7 @@ final class RockEnding {
     terminate(
         RockState.FAILED,
         new RockException(
-            "rock " + rock.id + " to " + rock.peer() + " failed before it was established: " + cause.getMessage(), cause));
+            "rock " + rock.id + " to " + Addresses.format(rock.peer()) + " failed before it was established: " + cause.getMessage(), cause));
   }
 
   /**
@@ -97,7 +98,7 @@ final class RockEnding {
           failedNow =
               failLocked(
                   new RockException(
-                      "rock " + rock.id + " to " + peer + " failed before it was established: " + cause.getMessage(),
+                      "rock " + rock.id + " to " + Addresses.format(peer) + " failed before it was established: " + cause.getMessage(),
                       cause));
           broken = rock.detachLocked();
         }
@@ -116,11 +117,11 @@ final class RockEnding {
     // writer, and a rock's lock held meanwhile would stall its timer looks and anyone asking its
     // state.
     if (helloAgain != null) {
-      log.info("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again", rock.id, peer, cause.toString());
+      log.debug("rock {} to {}: first connection broke before WELCOME ({}); saying HELLO again", rock.id, Addresses.format(peer), cause.toString());
     } else if (failedNow) {
-      log.warn("rock {} to {} failed before it was established: {}", rock.id, peer, cause.getMessage());
+      log.warn("rock {} to {} failed before it was established: {}", rock.id, Addresses.format(peer), cause.getMessage());
     } else if (suspendedNow) {
-      log.info("rock {} to {} suspended: {}", rock.id, peer, cause.toString());
+      log.debug("rock {} to {} suspended: {}", rock.id, Addresses.format(peer), cause.toString());
     }
     if (ended) {
       terminate(RockState.CLOSED, null);
@@ -202,7 +203,7 @@ final class RockEnding {
       rock.lock.unlock();
     }
     if (failedNow) {
-      log.warn("rock {} to {} failed: {}", rock.id, peer, cause.getMessage());
+      log.warn("rock {} to {} failed: {}", rock.id, Addresses.format(peer), cause.getMessage());
     }
     boolean closeWritten = false;
     if (last != null) {
@@ -234,13 +235,13 @@ final class RockEnding {
       } finally {
         rock.lock.unlock();
       }
-      log.info("rock {} from {}: its client aborted it and said so", rock.id, from);
+      log.debug("rock {} from {}: its client aborted it and said so", rock.id, Addresses.format(from));
       terminate(RockState.CLOSED, null);
     } else {
       terminate(
           RockState.FAILED,
           new RockException(
-              "rock " + rock.id + ": its client at " + from + " gave up on it (its rock failed) and said so"));
+              "rock " + rock.id + ": its client at " + Addresses.format(from) + " gave up on it (its rock failed) and said so"));
     }
   }
 

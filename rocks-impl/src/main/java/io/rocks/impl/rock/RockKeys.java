@@ -5,6 +5,7 @@ import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.crypto.ResumeKey;
+import io.rocks.impl.io.Addresses;
 
 /**
  * One rock's key and what its handshakes need of the rock: the key (computed, or pending until a
@@ -69,7 +70,7 @@ public final class RockKeys {
     }
     rock.fail(
         new RockProtocolException(
-            "rock " + rock.id + " from " + rock.peer() + ": the client did not prove the rock's key within "
+            "rock " + rock.id + " from " + Addresses.format(rock.peer()) + ": the client did not prove the rock's key within "
                 + rock.options().handshakeTimeout().toMillis() + " ms"));
   }
 

@@ -7,6 +7,7 @@ import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
 import io.rocks.impl.core.Recovery;
 import io.rocks.impl.core.Role;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.RockThreads;
 import io.rocks.impl.io.RockTimer;
@@ -99,7 +100,7 @@ public final class Supervisor {
       if (!resumable.getAsBoolean()) {
         rock.fail(
             new RockException(
-                "rock " + rock.id + " to " + rock.peer() + " cannot resume: its server socket is closed"));
+                "rock " + rock.id + " to " + Addresses.format(rock.peer()) + " cannot resume: its server socket is closed"));
         return;
       }
       lock.lock();
@@ -259,10 +260,10 @@ public final class Supervisor {
       } finally {
         lock.unlock();
       }
-      log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, step, address, e.toString());
+      log.debug("rock {}: reconnect attempt {} to {} failed: {}", rock.id, step, Addresses.format(address), e.toString());
       rock.post(l -> l.reconnectAttemptFailed(rock, attemptNumber, address, e));
       if (e instanceof RockProtocolException && !(e instanceof Handshake.RejectedException)) {
-        log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, step, address, e.getMessage());
+        log.warn("rock {}: reconnect attempt {} to {}: {}", rock.id, step, Addresses.format(address), e.getMessage());
       }
     }
   }
@@ -301,10 +302,10 @@ public final class Supervisor {
         socket = dialer.dial(resolved(address), options);
         socket.setSoTimeout((int) Math.max(1, options.handshakeTimeout().toMillis()));
         Handshake.clientGone(rock, new Connection(socket), reason);
-        log.info("rock {}: told the server at {} that it ended ({})", rock.id, address,
+        log.debug("rock {}: told the server at {} that it ended ({})", rock.id, Addresses.format(address),
             reason == Wire.GONE_ABORTED ? "aborted" : "failed");
       } catch (IOException | RuntimeException e) {
-        log.debug("rock {}: could not tell the server at {} that it ended: {}", rock.id, address, e.toString());
+        log.debug("rock {}: could not tell the server at {} that it ended: {}", rock.id, Addresses.format(address), e.toString());
       } finally {
         if (socket != null) {
           Connection.closeQuietly(socket);
@@ -390,14 +391,14 @@ public final class Supervisor {
                   ? Handshake.sendHello(conn, unanswered)
                   : Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
           rock.attach(conn, 0, false, false);
-          log.info("rock {}: said HELLO again to {} (attempt {})", rock.id, rock.peer(), attempt);
+          log.debug("rock {}: said HELLO again to {} (attempt {})", rock.id, Addresses.format(rock.peer()), attempt);
           return;
         } catch (IOException e) {
           if (socket != null) {
             Connection.closeQuietly(socket);
           }
           last = e;
-          log.debug("rock {}: HELLO again to {} failed: {}", rock.id, rock.peer(), e.toString());
+          log.debug("rock {}: HELLO again to {} failed: {}", rock.id, Addresses.format(rock.peer()), e.toString());
         }
       }
     } catch (InterruptedException e) {

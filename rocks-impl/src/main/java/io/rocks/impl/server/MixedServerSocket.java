@@ -1,5 +1,6 @@
 package io.rocks.impl.server;
 
+import io.rocks.impl.io.Addresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -102,6 +103,6 @@ public final class MixedServerSocket extends ServerSocket {
 
   @Override
   public String toString() {
-    return "RockServerSocket[rocks and plain, " + rocks.getLocalSocketAddress() + "]";
+    return "RockServerSocket[rocks and plain, " + Addresses.format(rocks.getLocalSocketAddress()) + "]";
   }
 }

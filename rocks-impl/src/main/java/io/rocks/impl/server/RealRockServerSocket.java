@@ -5,6 +5,7 @@ import io.rocks.RockServerSocket;
 import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.impl.crypto.KeyPairPool;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.rock.RealRock;
 import io.rocks.impl.rock.RealRockSocket;
@@ -86,7 +87,9 @@ public final class RealRockServerSocket extends RockServerSocket {
       listener.close();
       throw e;
     }
-    this.registry = new RockRegistry(String.valueOf(listener.getLocalSocketAddress()));
+    log.info("rocks server listening on {} ({})", Addresses.format(listener.getLocalSocketAddress()),
+        servesPlain ? "rocks and plain clients" : "rocks only");
+    this.registry = new RockRegistry(Addresses.format(listener.getLocalSocketAddress()));
     this.handshakes = new ServerHandshake(this, registry, options, optionsFor, servesPlain, queueLimit);
     // A platform thread blocked in accept() is woken by the kernel when a connection arrives; a
     // virtual one would be woken through the poller and a carrier thread, which measurably
@@ -109,7 +112,7 @@ public final class RealRockServerSocket extends RockServerSocket {
     }
     next.close();
     throw new io.rocks.RockProtocolException(
-        "a plain client connected from " + next.getRemoteSocketAddress() + "; accept it with a"
+        "a plain client connected from " + Addresses.format(next.getRemoteSocketAddress()) + "; accept it with a"
             + " server socket from Rocks.serverSocket(port) or RocksServerSocketFactory");
   }
 
@@ -168,14 +171,14 @@ public final class RealRockServerSocket extends RockServerSocket {
           if (isClosed()) {
             return;
           }
-          log.warn("rocks server {}: accept failed: {}", listener.getLocalSocketAddress(), e.toString());
+          log.warn("rocks server {}: accept failed: {}", Addresses.format(listener.getLocalSocketAddress()), e.toString());
           // A failure that lasts (out of file descriptors) must not spin: pause 10 ms, doubling
           // up to 1 s while it goes on, or until the server socket is closed.
           pauseUnlessClosed(TimeUnit.MILLISECONDS.toNanos(Math.min(1000, 10L << Math.min(failures++, 7))));
           continue;
         }
         Thread.ofVirtual()
-            .name("rocks-handshake-" + socket.getRemoteSocketAddress())
+            .name("rocks-handshake-" + Addresses.format(socket.getRemoteSocketAddress()))
             .start(
                 () -> {
                   Runnable then;
@@ -190,7 +193,7 @@ public final class RealRockServerSocket extends RockServerSocket {
                 });
       }
     } catch (InterruptedException e) {
-      log.warn("rocks server {}: accept loop interrupted", listener.getLocalSocketAddress());
+      log.warn("rocks server {}: accept loop interrupted", Addresses.format(listener.getLocalSocketAddress()));
     }
   }
 
@@ -412,6 +415,6 @@ public final class RealRockServerSocket extends RockServerSocket {
 
   @Override
   public String toString() {
-    return "RockServerSocket[" + listener.getLocalSocketAddress() + "]";
+    return "RockServerSocket[" + Addresses.format(listener.getLocalSocketAddress()) + "]";
   }
 }

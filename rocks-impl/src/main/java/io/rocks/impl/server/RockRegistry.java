@@ -3,6 +3,7 @@ package io.rocks.impl.server;
 import io.rocks.RockException;
 import io.rocks.RockId;
 import io.rocks.RockState;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.rock.RealRock;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -139,7 +140,7 @@ final class RockRegistry {
     }
     victim.fail(
         new RockException(
-            "rock " + victim.id + " from " + victim.peer() + " dropped: the server at " + server
+            "rock " + victim.id + " from " + Addresses.format(victim.peer()) + " dropped: the server at " + server
                 + " already holds its limit of " + cap + " suspended rocks (max-suspended-rocks)"));
   }
 }

@@ -10,6 +10,7 @@ import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.PendingKey;
+import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.Deadlines;
 import io.rocks.impl.io.FrameReader;
@@ -116,16 +117,16 @@ final class ServerHandshake {
                 "expected HELLO or RESUME, got " + Wire.typeName(type));
       }
     } catch (Resumption.BadProofException e) {
-      log.warn("rocks server {}: {}", server.getLocalSocketAddress(), e.getMessage());
+      log.warn("rocks server {}: {}", Addresses.format(server.getLocalSocketAddress()), e.getMessage());
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
       if (conn == null || !conn.refused) {
         ProcessRocks.INSTANCE.refused(RockRefusal.HANDSHAKE_FAILED);
       }
-      log.info(
+      log.debug(
           "rocks server {}: handshake with {} failed: {}",
-          server.getLocalSocketAddress(),
-          socket.getRemoteSocketAddress(),
+          Addresses.format(server.getLocalSocketAddress()),
+          Addresses.format(socket.getRemoteSocketAddress()),
           e.toString());
       closeQuietly(conn, socket);
     } finally {
@@ -261,8 +262,8 @@ final class ServerHandshake {
     Handshake.sendWelcomeAgain(conn, welcome);
     conn.readByAttacher = true;
     rock.attach(conn, 0, false, true);
-    log.info("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
-        server.getLocalSocketAddress(), rock.id, conn.remote());
+    log.debug("rocks server {}: rock {} said HELLO again from {}, its WELCOME lost; welcomed again",
+        Addresses.format(server.getLocalSocketAddress()), rock.id, Addresses.format(conn.remote()));
     return () -> rock.serveAsReader(conn);
   }
 
