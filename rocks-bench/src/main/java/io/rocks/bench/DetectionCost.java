@@ -1,7 +1,4 @@
-package io.rocks.interop;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.rocks.bench;
 
 import eu.rekawek.toxiproxy.Proxy;
 import io.rocks.RockDetection;
@@ -9,6 +6,8 @@ import io.rocks.RockOptions;
 import io.rocks.Rocks;
 import io.rocks.RocksServerSocketFactory;
 import io.rocks.RocksSocketFactory;
+import io.rocks.chaos.Toxi;
+import io.rocks.chaos.ToxiproxyServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -18,41 +17,70 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import java.util.Objects;
 
 /**
  * Measures what detection costs: the time from the start of {@code connect()} to the first byte the
  * server echoes, for every pairing of rock and plain client and server, both protocol styles, on
  * first contact with an endpoint and once its verdict is cached; on loopback and through Toxiproxy
  * with 5 ms of latency each way. Prints the table as Markdown (and writes it to
- * target/detection-cost.md) for docs/INTEROP.md.
+ * target/detection-cost.md) for docs/INTEROP.md; {@code scripts/bench --detection} runs it (about 40
+ * seconds).
  *
- * <p>It asserts only what detection guarantees: who ends up a rock, and that a silent plain peer
- * costs the detect timeout on first contact and nothing once cached.
+ * <p>It checks, and fails on, only what detection guarantees: who ends up a rock, and that a silent
+ * plain peer costs the detect timeout on first contact and nothing once cached (rocks-impl's
+ * DetectionTest tests detection itself).
  */
-class DetectionCostTest {
+public final class DetectionCost {
   private static final int RUNS = 20;
   private static final int WARMUP = 2;
   private static final long LATENCY_MILLIS = 5;
 
+  /** 127.0.0.{@code last}. */
+  private static InetAddress alias(int last) {
+    try {
+      return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   // One loopback address per kind of server, so that a port reused by another kind of server
   // never meets a cached verdict (the cache is keyed by address and port).
-  private static final InetAddress ROCK_HOST = Loopback.alias(2);
-  private static final InetAddress CLIENT_FIRST_HOST = Loopback.alias(3);
-  private static final InetAddress SERVER_FIRST_HOST = Loopback.alias(4);
-  private static final InetAddress PROXY_HOST = Loopback.alias(5);
+  private static final InetAddress ROCK_HOST = alias(2);
+  private static final InetAddress CLIENT_FIRST_HOST = alias(3);
+  private static final InetAddress SERVER_FIRST_HOST = alias(4);
+  private static final InetAddress PROXY_HOST = alias(5);
 
   private static final RockOptions ASSUME_ROCK =
       Rocks.defaultOptions().toBuilder().detection(RockDetection.ASSUME_ROCK).build();
 
   private final List<AutoCloseable> resources = new ArrayList<>();
-  private Toxiproxy toxiproxy;
+  private final Toxi toxi;
+
+  private DetectionCost(Toxi toxi) {
+    this.toxi = toxi;
+  }
+
+  /** Runs the measurement with a Toxiproxy server of its own; the report goes to {@code args[0]}. */
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args.length > 0 ? args[0] : "target/detection-cost.md");
+    try (ToxiproxyServer server = ToxiproxyServer.start(
+        ToxiproxyServer.locateBinary(Path.of("").toAbsolutePath()),
+        out.toAbsolutePath().resolveSibling("toxiproxy-detection.log"), Duration.ofSeconds(20))) {
+      DetectionCost cost = new DetectionCost(new Toxi(server));
+      try {
+        cost.measure(out);
+      } finally {
+        cost.closeEverything();
+      }
+    }
+  }
 
   /** How the client connects. */
   private enum Client {
@@ -78,7 +106,7 @@ class DetectionCostTest {
           socket.connect(address, 5_000);
           yield socket;
         }
-        case ASSUME_ROCK -> Rocks.connectRock(address, DetectionCostTest.ASSUME_ROCK);
+        case ASSUME_ROCK -> Rocks.connectRock(address, DetectionCost.ASSUME_ROCK);
       };
     }
   }
@@ -129,8 +157,7 @@ class DetectionCostTest {
           new Case(Client.PLAIN, Server.ROCKS_CLIENT_FIRST, false, false),
           new Case(Client.PLAIN, Server.ROCKS_SERVER_FIRST, false, false));
 
-  @AfterEach
-  void closeEverything() {
+  private void closeEverything() {
     for (AutoCloseable resource : resources.reversed()) {
       try {
         resource.close();
@@ -138,15 +165,9 @@ class DetectionCostTest {
         System.err.println("closing " + resource + ": " + e);
       }
     }
-    if (toxiproxy != null) {
-      toxiproxy.close();
-    }
   }
 
-  @Test
-  @Timeout(150)
-  void measureDetectionCost() throws Exception {
-    toxiproxy = Toxiproxy.start();
+  private void measure(Path out) throws Exception {
     long detectMillis = Rocks.defaultOptions().detectTimeout().toMillis();
     for (Case c : CASES) {
       measure(c, false, silentPeer(c) ? 3 : 30); // warms up every path before anything is recorded
@@ -177,7 +198,8 @@ class DetectionCostTest {
         RUNS, detectMillis, LocalDate.now(), Runtime.version(),
         Runtime.getRuntime().availableProcessors(), table);
     System.out.println(report);
-    Files.writeString(Path.of("target", "detection-cost.md"), report);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, report);
 
     // What detection guarantees, whatever the machine's speed: only a silent peer costs the detect
     // timeout. That is a plain client-first server meeting a rock client for the first time (it
@@ -189,9 +211,9 @@ class DetectionCostTest {
       for (List<long[]> times : List.of(loopback, proxied)) {
         long median = percentile(times.get(i), 50) / 1_000_000;
         if (silentPeer(c)) {
-          assertTrue(median >= detectMillis, c + ": a silent peer costs the detect timeout, took " + median);
+          check(median >= detectMillis, c + ": a silent peer costs the detect timeout, took " + median);
         } else {
-          assertTrue(median < detectMillis, c + ": no detect timeout expected, took " + median);
+          check(median < detectMillis, c + ": no detect timeout expected, took " + median);
         }
       }
     }
@@ -213,15 +235,15 @@ class DetectionCostTest {
       try {
         InputStream in = socket.getInputStream();
         if (c.server().greets) {
-          assertEquals(LineServer.GREETING, LineServer.readLine(in), c + ": greeting");
+          checkEquals(LineServer.GREETING, LineServer.readLine(in), c + ": greeting");
         }
         socket.getOutputStream().write("x\r\n".getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         int first = in.read();
         long elapsed = System.nanoTime() - start;
-        assertEquals('+', first, c + ": first echoed byte");
-        assertEquals("x", LineServer.readLine(in), c + ": the rest of the echo");
-        assertEquals(c.expectRock(), Rocks.rockOf(socket).isPresent(), c + ": a rock?");
+        checkEquals((int) '+', first, c + ": first echoed byte");
+        checkEquals("x", LineServer.readLine(in), c + ": the rest of the echo");
+        checkEquals(c.expectRock(), Rocks.rockOf(socket).isPresent(), c + ": a rock?");
         if (run >= 0) {
           times[run] = elapsed;
         }
@@ -241,8 +263,8 @@ class DetectionCostTest {
     if (!throughProxy) {
       return direct;
     }
-    Proxy proxy = toxiproxy.toxi.createProxy("p" + resources.size(), PROXY_HOST, direct);
-    toxiproxy.toxi.latency(proxy, "latency", LATENCY_MILLIS, 0);
+    Proxy proxy = toxi.createProxy("p" + resources.size(), PROXY_HOST, direct);
+    toxi.latency(proxy, "latency", LATENCY_MILLIS, 0);
     return io.rocks.chaos.Toxi.listenAddress(proxy);
   }
 
@@ -254,6 +276,18 @@ class DetectionCostTest {
     LineServer line = new LineServer(listening, server.greets);
     resources.add(line);
     return new InetSocketAddress(server.host(), listening.getLocalPort());
+  }
+
+  private static void check(boolean condition, String what) {
+    if (!condition) {
+      throw new IllegalStateException(what);
+    }
+  }
+
+  private static void checkEquals(Object expected, Object actual, String what) {
+    if (!Objects.equals(expected, actual)) {
+      throw new IllegalStateException(what + ": expected " + expected + ", got " + actual);
+    }
   }
 
   private static long percentile(long[] nanos, int percent) {

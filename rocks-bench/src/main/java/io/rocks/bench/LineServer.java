@@ -1,4 +1,4 @@
-package io.rocks.interop;
+package io.rocks.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
