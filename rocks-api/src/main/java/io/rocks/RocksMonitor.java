@@ -17,7 +17,7 @@ public interface RocksMonitor {
    * where no rock is in it; {@link RockState#CLOSED} and {@link RockState#FAILED} are always 0
    * (an ended rock is no longer counted here, but in {@link #totals}).
    *
-   * @return a new, unmodifiable map from each state to its number of rocks
+   * @return a new, unmodifiable map from each state, in declaration order, to its number of rocks
    */
   Map<RockState, Integer> rocksByState();
 
@@ -33,7 +33,7 @@ public interface RocksMonitor {
    * Counts the handshakes and resumes this process refused as the accepting side, by reason, since
    * it started. Every reason is a key, with 0 where there was none.
    *
-   * @return a new, unmodifiable map from each reason to its count
+   * @return a new, unmodifiable map from each reason, in declaration order, to its count
    */
   Map<RockRefusal, Long> refusals();
 

@@ -219,6 +219,7 @@ public final class RealRocksProvider implements RocksProvider {
         Supervisor.startConnector(rock, DIALER);
         endpoints.put(remote, EndpointCache.Kind.ROCK, options.detectCacheTtl().toNanos());
         log.debug("{} is a rocks server (found in {} us)", Addresses.format(remote), (System.nanoTime() - start) / 1000);
+        ProcessRocks.INSTANCE.add(rock);
         return new RealRockSocket(rock);
       }
       verdict = "answered the rock handshake with something else, or nothing";

@@ -160,6 +160,27 @@ public class ProcessRocksTest {
     }
   }
 
+  /** A rock found by detection (the policy's default) is counted as one made with connectRock is. */
+  @Test
+  @Timeout(60)
+  void aRockFoundByDetectionIsCounted() throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    RocksTotals before = monitor.totals();
+    try (RockServerSocket server = Rocks.rockServerSocket(0, loopback, RockOptions.defaults());
+        Socket client = Rocks.connect(loopback.getHostAddress(), server.getLocalPort());
+        Socket accepted = server.accept()) {
+      assertTrue(Rocks.rockOf(client).isPresent(), "the policy's detection found a rock");
+      client.getOutputStream().write(5);
+      assertEquals(5, accepted.getInputStream().read());
+      Await.until(Duration.ofSeconds(10), () -> "both rocks CONNECTED: " + monitor.rocksByState(),
+          () -> monitor.rocksByState().get(RockState.CONNECTED) == 2);
+      assertEquals(byState(RockState.CONNECTED, 2), monitor.rocksByState());
+      assertEquals(1, monitor.totals().bytesWritten() - before.bytesWritten());
+    }
+    Await.until(Duration.ofSeconds(10), () -> "rocks held: " + ProcessRocks.INSTANCE.tracked(),
+        () -> ProcessRocks.INSTANCE.tracked() == 0);
+  }
+
   @Test
   @Timeout(60)
   void refusalsAreCountedByReason() throws Exception {

@@ -9,6 +9,7 @@ import io.rocks.RocksMonitor;
 import io.rocks.RocksTotals;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -143,7 +144,7 @@ public final class ProcessRocks implements RocksMonitor {
     for (RockState state : RockState.values()) {
       byState.put(state, counts[state.ordinal()]);
     }
-    return Map.copyOf(byState);
+    return Collections.unmodifiableMap(byState);
   }
 
   @Override
@@ -184,7 +185,7 @@ public final class ProcessRocks implements RocksMonitor {
     for (RockRefusal reason : RockRefusal.values()) {
       byReason.put(reason, refusals.get(reason.ordinal()));
     }
-    return Map.copyOf(byReason);
+    return Collections.unmodifiableMap(byReason);
   }
 
   @Override
