@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,6 +70,20 @@ public final class RocksCommand implements Runnable {
     System.exit(execute(Io.system(), args));
   }
 
+  /** The subcommands, in the order {@code rocks --help} lists them. */
+  static final List<String> COMMANDS = List.of("serve", "tunnel", "cat", "demo", "help");
+
+  private static Object newCommand(String name) {
+    return switch (name) {
+      case "serve" -> new ServeCommand();
+      case "tunnel" -> new TunnelCommand();
+      case "cat" -> new CatCommand();
+      case "demo" -> new DemoCommand();
+      case "help" -> new CommandLine.HelpCommand();
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
   /** Runs the command line {@code args} with {@code io}; returns the exit code. */
   static int execute(Io io, String... args) {
     CommandLine commandLine = commandLine(io, args.length > 0 ? args[0] : null);
@@ -77,23 +91,17 @@ public final class RocksCommand implements Runnable {
   }
 
   /**
-   * Returns the command line with the subcommands in the order {@code rocks --help} lists them. When
+   * Returns the command line with the subcommands. When
    * {@code first} (the first argument) names one of them, that one alone is added: picocli reads
    * each subcommand's annotations by reflection as it is added, which takes a noticeable share of
    * start-up, and a run uses one subcommand only.
    */
   static CommandLine commandLine(Io io, String first) {
-    Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
-    commands.put("serve", ServeCommand::new);
-    commands.put("tunnel", TunnelCommand::new);
-    commands.put("cat", CatCommand::new);
-    commands.put("demo", DemoCommand::new);
-    commands.put("help", CommandLine.HelpCommand::new);
     CommandLine commandLine = new CommandLine(new RocksCommand(io));
-    boolean one = first != null && commands.containsKey(first) && !first.equals("help");
-    for (Map.Entry<String, Supplier<Object>> command : commands.entrySet()) {
-      if (!one || command.getKey().equals(first)) {
-        commandLine.addSubcommand(command.getKey(), command.getValue().get());
+    boolean one = first != null && COMMANDS.contains(first) && !first.equals("help");
+    for (String name : COMMANDS) {
+      if (!one || name.equals(first)) {
+        commandLine.addSubcommand(name, newCommand(name));
       }
     }
     commandLine.setOut(new PrintWriter(io.out(), true, io.out().charset()));
