@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * round, in an order that rotates from round to round, so that a busy machine slows each alike.
  *
  * <pre>
- *   java scripts/StartupTime.java [--runs N] [--warmups N] --variant LABEL=LAUNCHER[::JAVA_OPTS] ...
+ *   java scripts/StartupTime.java [--runs N] [--warmups N] --variant LABEL=LAUNCHER[::JAVA_OPTS[::NAME=VALUE]...] ...
  * </pre>
  *
  * <p>Prints a Markdown table: for each measure and variant, median, min and max in milliseconds.
@@ -33,17 +33,21 @@ public final class StartupTime {
   static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   static final long PROCESS_LIMIT_SECONDS = 60;
 
-  record Variant(String label, String launcher, String javaOpts) {
+  /** A launcher to measure, with JAVA_OPTS and other environment variables of its own. */
+  record Variant(String label, String launcher, String javaOpts, Map<String, String> environment) {
+    /** Parses {@code LABEL=LAUNCHER[::JAVA_OPTS[::NAME=VALUE]...]}. */
     static Variant parse(String spec) {
       int equals = spec.indexOf('=');
       if (equals < 1) {
-        throw new IllegalArgumentException("--variant LABEL=LAUNCHER[::JAVA_OPTS], not " + spec);
+        throw new IllegalArgumentException("--variant LABEL=LAUNCHER[::JAVA_OPTS[::NAME=VALUE]...], not " + spec);
       }
-      String rest = spec.substring(equals + 1);
-      int opts = rest.indexOf("::");
-      return opts < 0
-          ? new Variant(spec.substring(0, equals), rest, "")
-          : new Variant(spec.substring(0, equals), rest.substring(0, opts), rest.substring(opts + 2));
+      String[] parts = spec.substring(equals + 1).split("::", -1);
+      Map<String, String> environment = new LinkedHashMap<>();
+      for (int i = 2; i < parts.length; i++) {
+        int assign = parts[i].indexOf('=');
+        environment.put(parts[i].substring(0, assign), parts[i].substring(assign + 1));
+      }
+      return new Variant(spec.substring(0, equals), parts[0], parts.length > 1 ? parts[1] : "", environment);
     }
 
     ProcessBuilder command(String... args) {
@@ -53,6 +57,7 @@ public final class StartupTime {
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().put("JAVA_OPTS", javaOpts);
       builder.environment().remove("ROCKS_REBUILD");
+      builder.environment().putAll(environment);
       return builder;
     }
   }
