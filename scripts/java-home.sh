@@ -3,6 +3,14 @@
 
 rocks_java_version() { # prints the feature version of the JDK at $1, or nothing
   [ -x "$1/bin/javac" ] || return 0
+  # The JDK's release file answers without starting a JVM (bin/rocks asks on every run); a JDK
+  # without one is asked itself.
+  local version
+  version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+  if [ -n "$version" ]; then
+    printf '%s\n' "$version"
+    return 0
+  fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 \
     | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
 }

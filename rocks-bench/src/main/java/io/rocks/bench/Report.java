@@ -86,6 +86,9 @@ public final class Report {
             Results.read(harness), micro, microSettings, revision, elapsed, command,
             png.getFileName().toString());
     String text = report.render();
+    if (Files.exists(md)) {
+      text = StartupSection.carryOver(Files.readString(md, StandardCharsets.UTF_8), text);
+    }
     Files.createDirectories(md.toAbsolutePath().getParent());
     Files.writeString(md, text, StandardCharsets.UTF_8);
     Chart.write(

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,13 +22,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = RocksCommand.Version.class,
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {
-      ServeCommand.class,
-      TunnelCommand.class,
-      CatCommand.class,
-      DemoCommand.class,
-      CommandLine.HelpCommand.class
-    },
     description = {
       "Carries any TCP program's connections over rocks: TCP byte streams that survive link"
           + " failures. A rock detects a dead link by heartbeats, suspends, reconnects and"
@@ -85,14 +79,40 @@ public final class RocksCommand implements Runnable {
     System.exit(execute(Io.system(), args));
   }
 
+  /** The subcommands, in the order {@code rocks --help} lists them. */
+  static final List<String> COMMANDS = List.of("serve", "tunnel", "cat", "demo", "help");
+
+  private static Object newCommand(String name) {
+    return switch (name) {
+      case "serve" -> new ServeCommand();
+      case "tunnel" -> new TunnelCommand();
+      case "cat" -> new CatCommand();
+      case "demo" -> new DemoCommand();
+      case "help" -> new CommandLine.HelpCommand();
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
   /** Runs the command line {@code args} with {@code io}; returns the exit code. */
   static int execute(Io io, String... args) {
-    CommandLine commandLine = commandLine(io);
+    CommandLine commandLine = commandLine(io, args.length > 0 ? args[0] : null);
     return commandLine.execute(args);
   }
 
-  static CommandLine commandLine(Io io) {
+  /**
+   * Returns the command line with the subcommands. When
+   * {@code first} (the first argument) names one of them, that one alone is added: picocli reads
+   * each subcommand's annotations by reflection as it is added, which takes a noticeable share of
+   * start-up, and a run uses one subcommand only.
+   */
+  static CommandLine commandLine(Io io, String first) {
     CommandLine commandLine = new CommandLine(new RocksCommand(io));
+    boolean one = first != null && COMMANDS.contains(first) && !first.equals("help");
+    for (String name : COMMANDS) {
+      if (!one || name.equals(first)) {
+        commandLine.addSubcommand(name, newCommand(name));
+      }
+    }
     commandLine.setOut(new PrintWriter(io.out(), true, io.out().charset()));
     commandLine.setErr(new PrintWriter(io.err(), true, io.err().charset()));
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
