@@ -162,6 +162,51 @@ class NetnsChaosTest {
             + attempts.get(attempts.size() - 1).detail());
   }
 
+  /**
+   * An idle client whose address goes away notices at once: the host no longer has the address its
+   * connection is bound to, so no heartbeat needs to fall silent first (the heartbeats alone take
+   * three intervals, 1.5 s, of silence).
+   */
+  @Test
+  @Order(3)
+  @DisplayName("netns: idle client's address goes away, noticed at once")
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void idleClientsAddressGoesAway(Scenario scenario) throws Exception {
+    startPeers();
+    long checkpoint = 4 * MIB;
+    allowBoth(checkpoint);
+    awaitRead(checkpoint); // then nothing more is written: the rock is idle, only heartbeats flow
+
+    long injectedAt = System.nanoTime();
+    lab.ip("-n", lab.clientNs, "addr", "del", NetnsLab.CLIENT_ADDRESS + "/" + NetnsLab.PREFIX, "dev", NetnsLab.CLIENT_DEV);
+    scenario.failureInjected();
+    PeerProcess.Event suspended = client.awaitEvent(detectionBound().plusSeconds(10), "suspended", 0);
+    Duration detection = Duration.ofNanos(suspended.atNanos() - injectedAt);
+    scenario.detected(detection);
+    assertTrue(
+        suspended.detail().contains("the local address " + NetnsLab.CLIENT_ADDRESS + " went away"),
+        "the client suspended because its address went away: " + suspended.detail());
+    // The address is checked every 100 ms; silent heartbeats would take the whole detection time.
+    Duration heartbeats = OPTIONS.failureDetectionTime();
+    assertTrue(detection.compareTo(heartbeats.minusMillis(500)) < 0,
+        "the client noticed its address gone after " + detection.toMillis() + " ms (heartbeats: " + heartbeats.toMillis() + " ms)");
+
+    lab.ip("-n", lab.clientNs, "addr", "add", NetnsLab.CLIENT_NEW_ADDRESS + "/" + NetnsLab.PREFIX, "dev", NetnsLab.CLIENT_DEV);
+    long movedAt = System.nanoTime();
+    PeerProcess.Event resumed = client.awaitEvent(resumeBound().plusSeconds(10), "resumed", 0);
+    Duration resume = Duration.ofNanos(Math.max(0, resumed.atNanos() - movedAt));
+    scenario.resumed(resume);
+    assertTrue(resume.compareTo(resumeBound()) <= 0, "resumed " + resume.toMillis() + " ms after the new address came");
+    client.awaitStatus(
+        Duration.ofSeconds(10),
+        "the rock connected from the new address",
+        s -> "CONNECTED".equals(s.get("state")) && NetnsLab.CLIENT_NEW_ADDRESS.equals(host(s.get("local"))));
+
+    allowBoth(BYTES);
+    verifyTransfer(scenario, 1);
+    scenario.note("suspend cause: " + suspended.detail() + "; noticed after " + detection.toMillis() + " ms");
+  }
+
   @AfterEach
   void cleanUp() throws Exception {
     Exception first = null;

@@ -85,6 +85,11 @@ public final class Connection {
    */
   public boolean refused;
 
+  /** Set once {@link #close} began: a watch of the local address set after it is cancelled at once. */
+  private volatile boolean closed;
+  /** The watch of this connection's local address ({@link LocalAddressWatch}), or null. */
+  private volatile LocalAddressWatch.Watch addressWatch;
+
   public Connection(Socket socket) throws IOException {
     this.socket = socket;
     this.reader = new FrameReader(socket.getInputStream());
@@ -129,6 +134,11 @@ public final class Connection {
    * is, today) is closed on a thread of its own, so the caller still never waits.
    */
   public void close() {
+    closed = true;
+    LocalAddressWatch.Watch watch = addressWatch;
+    if (watch != null) {
+      watch.cancel();
+    }
     if (tcp != null) {
       try {
         tcp.close();
@@ -144,6 +154,20 @@ public final class Connection {
         // Nothing more can be done with a socket that fails to close.
       }
     });
+  }
+
+  /**
+   * Keeps {@code watch} (of this connection's local address) until the connection closes, and
+   * cancels it then; cancels it at once if the connection closed already. Null is ignored.
+   */
+  public void keepAddressWatch(LocalAddressWatch.Watch watch) {
+    if (watch == null) {
+      return;
+    }
+    addressWatch = watch;
+    if (closed) { // close() may have read addressWatch before it was set
+      watch.cancel();
+    }
   }
 
   /**

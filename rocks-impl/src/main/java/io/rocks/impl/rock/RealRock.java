@@ -18,12 +18,14 @@ import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.EventDispatcher;
 import io.rocks.impl.io.FrameReader;
+import io.rocks.impl.io.LocalAddressWatch;
 import io.rocks.impl.io.LocalStalls;
 import io.rocks.impl.io.RockThreads;
 import io.rocks.impl.io.RockTimer;
 import io.rocks.impl.jfr.RockFlightEvents;
 import io.rocks.impl.wire.Wire;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
@@ -586,6 +588,7 @@ public final class RealRock implements Rock {
   private void attachLive(Connection next, long peerReceived, boolean peerHasFin, boolean resumed, long challenge)
       throws IOException {
     Connection previous;
+    long attachedGen;
     long retransmitting;
     Duration suspendedFor;
     boolean confirmedNow;
@@ -615,6 +618,7 @@ public final class RealRock implements Rock {
       previous = connection;
       suspendedFor = life.attached(now, resumed, challenge);
       generationChangedLocked();
+      attachedGen = life.generation();
       connection = next;
       watch.lookLocked(next, life.generation(), now + session.liveness.heartbeatIntervalNanos());
       localAddress = (InetSocketAddress) next.socket.getLocalSocketAddress();
@@ -654,6 +658,13 @@ public final class RealRock implements Rock {
     }
     if (previous != null) {
       previous.close();
+    }
+    if (role == Role.CONNECTOR) {
+      // The connecting side ends a connection whose local address the host lost at once, and
+      // reconnects from the address it has now (LocalAddressWatch), instead of waiting for the
+      // heartbeats to fall silent. The accepting side cannot reconnect, so it waits as before.
+      InetAddress local = next.socket.getLocalAddress();
+      next.keepAddressWatch(LocalAddressWatch.watch(local, cause -> ending.connectionFailed(attachedGen, cause)));
     }
     if (confirmedNow) {
       hooks.confirmed(this);
