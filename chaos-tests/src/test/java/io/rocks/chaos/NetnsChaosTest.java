@@ -39,6 +39,8 @@ class NetnsChaosTest {
   static final long BYTES = 16 * MIB;
   /** The peers run with the defaults; the bounds derive from them. */
   static final RockOptions OPTIONS = RockOptions.defaults();
+  /** A second address of the client's interface, which its rock never uses. */
+  private static final String UNRELATED_ADDRESS = "10.213.0.9";
   static final Duration START_LIMIT = Duration.ofSeconds(30);
   static final Duration TRANSFER_LIMIT = Duration.ofMinutes(2);
 
@@ -176,6 +178,20 @@ class NetnsChaosTest {
     long checkpoint = 4 * MIB;
     allowBoth(checkpoint);
     awaitRead(checkpoint); // then nothing more is written: the rock is idle, only heartbeats flow
+
+    // Changes that leave the rock's own address alone disturb nothing: another address on the same
+    // interface, and a whole interface with an address of its own, come and go.
+    lab.ip("-n", lab.clientNs, "addr", "add", UNRELATED_ADDRESS + "/" + NetnsLab.PREFIX, "dev", NetnsLab.CLIENT_DEV);
+    lab.ip("-n", lab.clientNs, "link", "add", "rocks-u0", "type", "veth", "peer", "name", "rocks-u1");
+    lab.ip("-n", lab.clientNs, "addr", "add", "10.214.0.1/24", "dev", "rocks-u0");
+    lab.ip("-n", lab.clientNs, "link", "set", "rocks-u0", "up");
+    lab.ip("-n", lab.clientNs, "link", "set", "rocks-u1", "up");
+    Hold.during(Duration.ofMillis(500), "no suspension while unrelated addresses come",
+        () -> client.events("suspended").isEmpty());
+    lab.ip("-n", lab.clientNs, "addr", "del", UNRELATED_ADDRESS + "/" + NetnsLab.PREFIX, "dev", NetnsLab.CLIENT_DEV);
+    lab.ip("-n", lab.clientNs, "link", "del", "rocks-u0"); // and its peer with it
+    Hold.during(Duration.ofMillis(500), "no suspension while unrelated addresses go",
+        () -> client.events("suspended").isEmpty());
 
     long injectedAt = System.nanoTime();
     lab.ip("-n", lab.clientNs, "addr", "del", NetnsLab.CLIENT_ADDRESS + "/" + NetnsLab.PREFIX, "dev", NetnsLab.CLIENT_DEV);
