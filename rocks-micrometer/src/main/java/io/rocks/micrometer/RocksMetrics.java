@@ -154,7 +154,9 @@ public final class RocksMetrics implements MeterBinder, AutoCloseable {
 
   private void counter(MeterRegistry registry, String name, String description, String unit,
       ToDoubleFunction<RocksTotals> value) {
-    FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.totals()))
+    // The meter holds its object weakly and its function strongly: the function, not the
+    // object, keeps this binder alive, so `new RocksMetrics().bindTo(registry)` goes on counting.
+    FunctionCounter.builder(name, monitor, m -> value.applyAsDouble(totals()))
         .tags(tags)
         .baseUnit(unit)
         .description(description)
@@ -163,7 +165,9 @@ public final class RocksMetrics implements MeterBinder, AutoCloseable {
 
   private void counterTagged(MeterRegistry registry, String name, String description, String tag,
       String tagValue, String unit, ToDoubleFunction<RocksTotals> value) {
-    FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.totals()))
+    // The meter holds its object weakly and its function strongly: the function, not the
+    // object, keeps this binder alive, so `new RocksMetrics().bindTo(registry)` goes on counting.
+    FunctionCounter.builder(name, monitor, m -> value.applyAsDouble(totals()))
         .tags(tags)
         .tag(tag, tagValue)
         .baseUnit(unit)

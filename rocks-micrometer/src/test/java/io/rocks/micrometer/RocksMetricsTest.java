@@ -29,18 +29,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The meters in Prometheus's text format, scraped while two rocks carry data across two cuts: each
  * value equals what the rocks themselves count. This module's tests run in a JVM of their own, so
- * the process's rocks are exactly the ones made here.
+ * the process's rocks are exactly the ones made here (the first test counts from none).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RocksMetricsTest {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
   @Test
+  @Order(1) // first: it counts from a process that made no rock yet
   @Timeout(120)
   void scrapedValuesMatchTheRocksAcrossCuts() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -116,6 +121,39 @@ class RocksMetricsTest {
       assertEquals((double) clientToServer + serverToClient,
           value(ended, "rocks_stream_bytes_total{direction=\"written\",service=\"test\"}"), ended);
     }
+  }
+
+  /**
+   * Bound as README shows, without keeping the binder: a collection does not freeze its counters
+   * (a meter holds its object weakly).
+   */
+  @Test
+  @Order(2)
+  @Timeout(60)
+  void countersBoundWithoutAReferenceKeepCountingAfterACollection() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    java.lang.ref.WeakReference<RocksMetrics> binder = bindUnreferenced(registry);
+    double before = value(registry.scrape(), "rocks_established_total");
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+    }
+    try (RockServerSocket server = Rocks.rockServerSocket(0, LOOPBACK, RockOptions.defaults());
+        RockSocket client = Rocks.connectRock(new InetSocketAddress(LOOPBACK, server.getLocalPort()), RockOptions.defaults());
+        java.net.Socket accepted = server.accept()) {
+      client.getOutputStream().write(1);
+      assertEquals(1, accepted.getInputStream().read());
+      Await.until(Duration.ofSeconds(10), "both rocks established",
+          () -> client.rock().state() == RockState.CONNECTED);
+      Await.until(Duration.ofSeconds(10), () -> "established counted after a collection: " + registry.scrape(),
+          () -> value(registry.scrape(), "rocks_established_total") == before + 2);
+    }
+    assertTrue(binder.get() != null, "the registry keeps the binder");
+  }
+
+  private static java.lang.ref.WeakReference<RocksMetrics> bindUnreferenced(PrometheusMeterRegistry registry) {
+    RocksMetrics metrics = new RocksMetrics();
+    metrics.bindTo(registry);
+    return new java.lang.ref.WeakReference<>(metrics);
   }
 
   /** Returns the value of the sample whose name and labels are exactly {@code sample}. */

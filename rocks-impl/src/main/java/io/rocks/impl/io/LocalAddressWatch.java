@@ -20,9 +20,12 @@ import org.apache.logging.log4j.Logger;
  * <p>Every {@link #PERIOD_MILLIS} one virtual thread, running only while some connection is
  * watched, asks for each distinct watched address whether an interface still has it ({@link
  * NetworkInterface#getByInetAddress}: one query per address, however many connections use it), and
- * runs the callbacks of an address that is gone, once each, on that thread. Loopback and wildcard
- * addresses are not watched. Thread-safe: {@link #watch} and {@link Watch#cancel} from any thread,
- * never blocking.
+ * runs the callbacks of an address that is gone, once each, on that thread. Only an address the
+ * watch has seen on an interface can go away: one the host's interface list never shows (a sandbox
+ * that hides it, say) is left to the heartbeats, rather than ending every connection made from it.
+ * Loopback and wildcard addresses are not watched. Thread-safe: {@link #watch} and {@link
+ * Watch#cancel} from any thread, never blocking; the sets of watches change only inside the map's
+ * atomic {@code compute} calls, so a watch is never added to a set the map no longer holds.
  */
 public final class LocalAddressWatch {
   /** How often the watched addresses are checked. */
@@ -30,6 +33,23 @@ public final class LocalAddressWatch {
 
   private static final Logger log = LogManager.getLogger(LocalAddressWatch.class);
   private static final Map<InetAddress, Set<Watch>> watched = new ConcurrentHashMap<>();
+  /** Watched addresses seen on an interface; read and written by the checking thread only. */
+  private static final Set<InetAddress> seen = new java.util.HashSet<>();
+  /** Whether the host has an address: the JDK's interface list, or a test's stand-in. */
+  private static volatile Lookup lookup = address -> NetworkInterface.getByInetAddress(address) != null;
+
+  /** Tells whether this host has an address. */
+  @FunctionalInterface
+  interface Lookup {
+    boolean hostHas(InetAddress address) throws SocketException;
+  }
+
+  /** Replaces how addresses are looked up, for tests; returns the previous lookup. */
+  static Lookup lookup(Lookup replacement) {
+    Lookup previous = lookup;
+    lookup = replacement;
+    return previous;
+  }
   /** True while the checking thread runs; it stops when nothing is watched. */
   private static final AtomicBoolean running = new AtomicBoolean();
 
@@ -58,8 +78,13 @@ public final class LocalAddressWatch {
 
     private void fire() {
       if (done.compareAndSet(false, true)) {
-        onGone.accept(new SocketException(
-            "the local address " + address.getHostAddress() + " went away (the host no longer has it)"));
+        try {
+          onGone.accept(new SocketException(
+              "the local address " + address.getHostAddress() + " went away (the host no longer has it)"));
+        } catch (RuntimeException | Error e) {
+          // The checking thread goes on for the other connections; this one's heartbeats remain.
+          log.warn("ending a connection whose local address {} went away failed", address.getHostAddress(), e);
+        }
       }
     }
   }
@@ -74,7 +99,11 @@ public final class LocalAddressWatch {
       return null;
     }
     Watch watch = new Watch(address, onGone);
-    watched.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(watch);
+    watched.compute(address, (a, set) -> {
+      Set<Watch> watches = set != null ? set : ConcurrentHashMap.newKeySet();
+      watches.add(watch);
+      return watches;
+    });
     if (running.compareAndSet(false, true)) {
       Thread.ofVirtual().name("rocks-local-addresses").start(LocalAddressWatch::run);
     }
@@ -94,15 +123,17 @@ public final class LocalAddressWatch {
         running.set(false);
         return;
       }
-      for (Map.Entry<InetAddress, Set<Watch>> entry : watched.entrySet()) {
-        InetAddress address = entry.getKey();
+      seen.retainAll(watched.keySet());
+      for (InetAddress address : watched.keySet()) {
         boolean present;
         try {
-          present = NetworkInterface.getByInetAddress(address) != null;
+          present = lookup.hostHas(address);
         } catch (SocketException e) {
           continue; // the host's interfaces could not be read: nothing is concluded from that
         }
-        if (!present) {
+        if (present) {
+          seen.add(address);
+        } else if (seen.remove(address)) {
           Set<Watch> gone = watched.remove(address);
           if (gone != null) {
             log.debug("local address {} went away: {} connection(s) end", address.getHostAddress(), gone.size());

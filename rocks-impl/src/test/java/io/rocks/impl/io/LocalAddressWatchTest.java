@@ -1,59 +1,116 @@
 package io.rocks.impl.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.rocks.testkit.Await;
 import java.net.InetAddress;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@link LocalAddressWatch} on this host's own interfaces: an address the host does not have is
- * reported gone once, a cancelled watch never fires, and loopback and wildcard addresses are not
- * watched. (NetnsChaosTest removes a real address from a namespace.) No packet is sent.
+ * {@link LocalAddressWatch} against a stand-in for the host's addresses (NetnsChaosTest removes a
+ * real address from a network namespace): an address seen and then gone is reported once, one
+ * never seen is left alone, a cancelled watch never fires, a callback that throws stops nothing,
+ * and loopback and wildcard addresses are not watched. No packet is sent.
  */
+@Timeout(30)
 class LocalAddressWatchTest {
-  /** TEST-NET-1 (RFC 5737): never an address of this host. */
-  private static InetAddress absent() throws Exception {
-    return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 77});
+  /** The stand-in host's addresses. */
+  private final Set<InetAddress> hostHas = ConcurrentHashMap.newKeySet();
+  /** How often each address was looked up. */
+  private final Map<InetAddress, AtomicInteger> lookups = new ConcurrentHashMap<>();
+  private LocalAddressWatch.Lookup previous;
+
+  @BeforeEach
+  void standIn() {
+    previous = LocalAddressWatch.lookup(address -> {
+      lookups.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+      return hostHas.contains(address);
+    });
+  }
+
+  @AfterEach
+  void restore() {
+    LocalAddressWatch.lookup(previous);
+  }
+
+  /** TEST-NET-1 (RFC 5737) addresses, never this host's. */
+  private static InetAddress address(int last) throws Exception {
+    return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) last});
+  }
+
+  private void awaitLookups(InetAddress address, int atLeast) throws Exception {
+    int from = lookups.computeIfAbsent(address, a -> new AtomicInteger()).get();
+    Await.until(Duration.ofSeconds(10), "the watch looked " + address + " up " + atLeast + " more times",
+        () -> lookups.get(address).get() >= from + atLeast);
   }
 
   @Test
-  @Timeout(30)
-  void anAddressTheHostDoesNotHaveIsReportedGoneOnce() throws Exception {
+  void anAddressSeenAndThenGoneIsReportedOnce() throws Exception {
+    InetAddress address = address(11);
+    hostHas.add(address);
+    AtomicInteger calls = new AtomicInteger();
     CompletableFuture<SocketException> gone = new CompletableFuture<>();
-    int[] calls = new int[1];
-    LocalAddressWatch.Watch watch = LocalAddressWatch.watch(absent(), e -> {
-      synchronized (calls) {
-        calls[0]++;
-      }
+    LocalAddressWatch.Watch watch = LocalAddressWatch.watch(address, e -> {
+      calls.incrementAndGet();
       gone.complete(e);
     });
+    awaitLookups(address, 2);
+    assertFalse(gone.isDone(), "reported while the host has the address");
+    hostHas.remove(address);
     SocketException cause = gone.get(10, TimeUnit.SECONDS);
-    assertEquals("the local address 192.0.2.77 went away (the host no longer has it)", cause.getMessage());
-    Await.until(Duration.ofSeconds(10), "the watch let go of it", () -> LocalAddressWatch.watchedConnections() == 0);
+    assertEquals("the local address 192.0.2.11 went away (the host no longer has it)", cause.getMessage());
     watch.cancel(); // after it fired: nothing happens
-    synchronized (calls) {
-      assertEquals(1, calls[0]);
-    }
+    assertEquals(1, calls.get());
   }
 
   @Test
-  @Timeout(30)
-  void aCancelledWatchNeverFires() throws Exception {
-    CompletableFuture<SocketException> cancelled = new CompletableFuture<>();
-    LocalAddressWatch.Watch watch = LocalAddressWatch.watch(absent(), cancelled::complete);
+  void anAddressNeverSeenOnAnInterfaceIsLeftToTheHeartbeats() throws Exception {
+    InetAddress hidden = address(12);
+    CompletableFuture<SocketException> gone = new CompletableFuture<>();
+    LocalAddressWatch.Watch watch = LocalAddressWatch.watch(hidden, gone::complete);
+    awaitLookups(hidden, 3);
+    assertFalse(gone.isDone(), "a connection from an address the interface list never showed was ended");
     watch.cancel();
-    // A second watch of the same address fires; by then the first would have too.
-    CompletableFuture<SocketException> second = new CompletableFuture<>();
-    LocalAddressWatch.watch(absent(), second::complete);
-    second.get(10, TimeUnit.SECONDS);
-    assertEquals(false, cancelled.isDone(), "the cancelled watch fired");
+  }
+
+  @Test
+  void aCancelledWatchNeverFiresAndAThrowingCallbackStopsNothing() throws Exception {
+    InetAddress address = address(13);
+    hostHas.add(address);
+    CompletableFuture<SocketException> cancelled = new CompletableFuture<>();
+    LocalAddressWatch.watch(address, cancelled::complete).cancel();
+    CompletableFuture<SocketException> throwing = new CompletableFuture<>();
+    LocalAddressWatch.watch(address, e -> {
+      throwing.complete(e);
+      throw new IllegalStateException("a callback that throws");
+    });
+    awaitLookups(address, 2);
+    hostHas.remove(address);
+    throwing.get(10, TimeUnit.SECONDS);
+    assertFalse(cancelled.isDone(), "the cancelled watch fired");
+
+    // The checking thread survived the throw: another address is still watched and reported.
+    InetAddress other = address(14);
+    hostHas.add(other);
+    CompletableFuture<SocketException> next = new CompletableFuture<>();
+    LocalAddressWatch.watch(other, next::complete);
+    awaitLookups(other, 2);
+    hostHas.remove(other);
+    next.get(10, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(10), "nothing left watched", () -> LocalAddressWatch.watchedConnections() == 0);
   }
 
   @Test
