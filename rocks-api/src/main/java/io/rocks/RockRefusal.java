@@ -19,6 +19,13 @@ public enum RockRefusal {
    * valid resume came after a newer one of the same rock.
    */
   HANDSHAKE_FAILED(Kind.HANDSHAKE),
+  /**
+   * A connection that closed, or stayed silent past the handshake deadline, before it sent a
+   * single byte: a port check (a load balancer's TCP health check, a scan) or a client that gave
+   * up at once. Counted apart from {@link #HANDSHAKE_FAILED} so that health checks do not look
+   * like failing clients.
+   */
+  EMPTY_CONNECTION(Kind.HANDSHAKE),
   /** A RESUME of a rock this server does not hold (never made, or ended). */
   UNKNOWN_ROCK(Kind.RESUME),
   /** A RESUME of a rock the server dropped to stay within its limit of suspended rocks. */

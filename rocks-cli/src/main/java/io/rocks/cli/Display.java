@@ -28,6 +28,8 @@ abstract class Display implements AutoCloseable {
   static final Duration TERMINAL_REFRESH = Duration.ofMillis(250);
 
   private ScheduledExecutorService timer;
+  /** Set by {@link #close}; guarded by this display's lock, as the status ticks read it. */
+  private boolean closed;
 
   /** Says something that happened, as it happens. */
   abstract void info(String message);
@@ -54,7 +56,13 @@ abstract class Display implements AutoCloseable {
     timer.scheduleAtFixedRate(
         () -> {
           try {
-            status(status.get());
+            // Made and drawn under the display's lock: a line made just before a listener cleared
+            // it, or before close, is not drawn after.
+            synchronized (this) {
+              if (!closed) {
+                status(status.get());
+              }
+            }
           } catch (RuntimeException e) {
             LOG.debug("status line failed", e);
           }
@@ -73,6 +81,7 @@ abstract class Display implements AutoCloseable {
   /** Stops the status line; on a terminal, leaves the last one on screen with a new line. */
   @Override
   public synchronized void close() {
+    closed = true;
     if (timer != null) {
       timer.shutdownNow();
       timer = null;

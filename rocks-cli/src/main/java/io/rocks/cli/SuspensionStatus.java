@@ -16,6 +16,7 @@ import java.util.function.LongSupplier;
  */
 final class SuspensionStatus implements RockListener {
   private final Display display;
+  /** Where reconnection goes, as the command line named it (a name stays a name). */
   private final String target;
   private final boolean reconnects;
   private final LongSupplier nanoTime;
@@ -24,7 +25,7 @@ final class SuspensionStatus implements RockListener {
   private volatile String lastError;
 
   /**
-   * @param target where reconnection goes, until an attempt names its address
+   * @param target where reconnection goes, as the command line named it
    * @param reconnects false on the accepting side, which waits for its peer
    * @param nanoTime the clock ({@link System#nanoTime} but in tests)
    */
@@ -57,6 +58,13 @@ final class SuspensionStatus implements RockListener {
 
   @Override
   public void failed(Rock r, Throwable cause) {
+    suspendedAtNanos = -1;
+    display.status("");
+  }
+
+  @Override
+  public void closed(Rock r) {
+    // A rock may end while suspended (its peer aborted and said so): the line goes with it.
     suspendedAtNanos = -1;
     display.status("");
   }

@@ -71,5 +71,7 @@ class DisplayTest {
     suspension.suspended(null, new SocketTimeoutException("silent"));
     nanos[0] = Duration.ofSeconds(3).toNanos();
     assertEquals("rocks: no contact for 3 s, waiting for the peer to reconnect", suspension.line());
+    suspension.closed(null); // ended while suspended: its peer aborted and said so
+    assertEquals("", suspension.line());
   }
 }

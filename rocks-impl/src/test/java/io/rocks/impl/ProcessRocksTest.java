@@ -213,9 +213,16 @@ public class ProcessRocksTest {
           assertEquals(-1, in.read(), "the server closes a connection that is not a rock");
         }
       }
+      // Two port checks: connected and closed without a byte.
+      for (int i = 0; i < 2; i++) {
+        new Socket(loopback, port).close();
+      }
+      Await.until(Duration.ofSeconds(10), () -> "the port checks counted: " + monitor.refusals(),
+          () -> monitor.refusals().get(RockRefusal.EMPTY_CONNECTION) - before.get(RockRefusal.EMPTY_CONNECTION) == 2);
       RockFailureTest.echoOnce(pair);
     }
     // A full backlog: a server holding one rock not yet accepted refuses the next HELLO.
+    Map<RockRefusal, Long> after;
     try (RockServerSocket server = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), 1, RockOptions.defaults());
         RockSocket first = Rocks.connectRock(new InetSocketAddress(loopback, server.getLocalPort()), RockOptions.defaults())) {
       Await.until(Duration.ofSeconds(10), "the first rock waits in the backlog",
@@ -224,11 +231,13 @@ public class ProcessRocksTest {
           RockOptions.builder().reconnectTimeout(Duration.ofSeconds(2)).build());
       Await.until(Duration.ofSeconds(10), () -> "the second rock refused: " + monitor.refusals(),
           () -> monitor.refusals().get(RockRefusal.BACKLOG_FULL) > before.get(RockRefusal.BACKLOG_FULL));
+      // Counted before the refused rock is aborted: a HELLO said again that the abort cuts short
+      // would end without a REJECT, a handshake failure of its own.
+      after = monitor.refusals();
       second.setSoLinger(true, 0);
       second.close();
     }
 
-    Map<RockRefusal, Long> after = monitor.refusals();
     Map<RockRefusal, Long> counted = new EnumMap<>(RockRefusal.class);
     for (RockRefusal reason : RockRefusal.values()) {
       counted.put(reason, after.get(reason) - before.get(reason));
@@ -241,6 +250,7 @@ public class ProcessRocksTest {
     expected.put(RockRefusal.UNKNOWN_ROCK, 1L);
     expected.put(RockRefusal.BAD_PROOF, 2L);
     expected.put(RockRefusal.HANDSHAKE_FAILED, 3L);
+    expected.put(RockRefusal.EMPTY_CONNECTION, 2L);
     // The refused connector says HELLO again on new connections until the backlog has room or
     // its reconnect timeout passes: each is refused.
     expected.put(RockRefusal.BACKLOG_FULL, backlogFull);

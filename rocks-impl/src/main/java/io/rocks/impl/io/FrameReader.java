@@ -94,6 +94,11 @@ public final class FrameReader extends DecodedFrame {
     return limit - pos >= 4 ? 1 : 0;
   }
 
+  /** Returns true if not a byte has arrived on this connection yet. */
+  public boolean receivedNothing() {
+    return limit == 0 && pos == 0;
+  }
+
   /** Returns a copy of the bytes read but not parsed, to hand to a plain socket's reader. */
   public byte[] unparsed() {
     return Arrays.copyOfRange(buf, pos, limit);

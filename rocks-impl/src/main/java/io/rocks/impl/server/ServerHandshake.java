@@ -121,7 +121,9 @@ final class ServerHandshake {
       closeQuietly(conn, socket);
     } catch (IOException | RuntimeException e) {
       if (conn == null || !conn.refused) {
-        ProcessRocks.INSTANCE.refused(RockRefusal.HANDSHAKE_FAILED);
+        ProcessRocks.INSTANCE.refused(conn != null && conn.reader.receivedNothing()
+            ? RockRefusal.EMPTY_CONNECTION
+            : RockRefusal.HANDSHAKE_FAILED);
       }
       log.debug(
           "rocks server {}: handshake with {} failed: {}",
