@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * without its lock. {@link #ending} makes the move of an ended rock's bytes from {@link #live} to
  * the ended totals atomic for {@link #totals}: a scrape (read lock, taking each live rock's lock
  * briefly to read its counters) never counts an ending rock twice or not at all, so each total only
- * grows; the write lock is held only to move one rock's counts, never during I/O.
+ * grows; the write lock is held only to move one rock's counts, never during I/O, and a rock that
+ * ends during a scrape is moved by a virtual thread, so the thread that ended it never waits.
  */
 public final class ProcessRocks implements RocksMonitor {
   public static final ProcessRocks INSTANCE = new ProcessRocks();
@@ -103,7 +104,20 @@ public final class ProcessRocks implements RocksMonitor {
       return;
     }
     RockStats last = rock.stats();
-    ending.writeLock().lock();
+    if (ending.writeLock().tryLock()) {
+      moveLocked(rock, last);
+    } else {
+      // A scrape holds the read lock (about a microsecond per live rock): the caller, which may be
+      // the timer thread that all rocks share, does not wait for it; a virtual thread does.
+      Thread.ofVirtual().name("rocks-ended").start(() -> {
+        ending.writeLock().lock();
+        moveLocked(rock, last);
+      });
+    }
+  }
+
+  /** Moves {@code rock}'s bytes to the ended totals, then releases the write lock the caller holds. */
+  private void moveLocked(RealRock rock, RockStats last) {
     try {
       if (live.remove(rock)) {
         endedWritten += last.bytesWritten();
