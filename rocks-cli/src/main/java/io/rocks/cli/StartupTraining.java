@@ -12,6 +12,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The training run behind the launcher's start-up cache: {@code bin/rocks} runs this class once per
@@ -56,8 +59,8 @@ final class StartupTraining {
     try (ServerSocket echo = echoServer()) {
       String target = "127.0.0.1:" + echo.getLocalPort();
       String gateway = "127.0.0.1:" + freePort();
-      background("rocks-training-serve", "serve", "--listen", gateway, "--allow", target, "--status-interval", "0");
-      awaitListening(gateway);
+      awaitAnnounced("gateway listening on",
+          "rocks-training-serve", "serve", "--listen", gateway, "--allow", target, "--status-interval", "0");
 
       byte[] sent = "rocks start-up training\n".repeat(64).getBytes(StandardCharsets.US_ASCII);
       ByteArrayOutputStream received = new ByteArrayOutputStream();
@@ -68,9 +71,8 @@ final class StartupTraining {
       }
 
       String local = "127.0.0.1:" + freePort();
-      background("rocks-training-tunnel",
-          "tunnel", "--local", local, "--via", gateway, "--to", target, "--status-interval", "0");
-      awaitListening(local);
+      awaitAnnounced("the gateway allows it",
+          "rocks-training-tunnel", "tunnel", "--local", local, "--via", gateway, "--to", target, "--status-interval", "0");
       try (Socket client = connect(local)) {
         client.setSoTimeout((int) STEP_LIMIT.toMillis());
         client.getOutputStream().write(sent);
@@ -91,30 +93,45 @@ final class StartupTraining {
     return new RocksCommand.Io(in, new PrintStream(out, true, StandardCharsets.UTF_8), System.err, false, false);
   }
 
-  private static void background(String name, String... args) {
-    Thread thread = new Thread(() -> run(new byte[0], args), name);
+  /**
+   * Starts a command that runs until the JVM ends on a daemon thread, with a terminal display on
+   * an output that watches for {@code announcement}, and returns once the command made it (it is
+   * listening then): no port is polled.
+   */
+  private static void awaitAnnounced(String announcement, String name, String... args) throws Exception {
+    CompletableFuture<Void> announced = new CompletableFuture<>();
+    OutputStream watch = new OutputStream() {
+      private final StringBuilder seen = new StringBuilder();
+
+      @Override
+      public synchronized void write(int b) {
+        if (announced.isDone()) {
+          return; // later status lines are not kept
+        }
+        seen.append((char) b);
+        if (seen.indexOf(announcement) >= 0) {
+          announced.complete(null);
+        }
+      }
+    };
+    RocksCommand.Io io = new RocksCommand.Io(new ByteArrayInputStream(new byte[0]),
+        new PrintStream(watch, true, StandardCharsets.UTF_8), System.err, true, false);
+    Thread thread = new Thread(() -> {
+      int exit = RocksCommand.execute(io, args);
+      announced.completeExceptionally(new AssertionError(name + " exited " + exit + " before it announced itself"));
+    }, name);
     thread.setDaemon(true);
     thread.start();
+    try {
+      announced.get(STEP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException(name + " did not say \"" + announcement + "\" within " + STEP_LIMIT.toSeconds() + " s", e);
+    }
   }
 
   private static void expectExit(int expected, int exit) {
     if (exit != expected) {
       throw new AssertionError("a training command exited " + exit + ", not " + expected);
-    }
-  }
-
-  /** Waits until {@code address} accepts a connection: the command behind it is up. */
-  private static void awaitListening(String address) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + STEP_LIMIT.toNanos();
-    while (true) {
-      try (Socket probe = connect(address)) {
-        return;
-      } catch (IOException e) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new IOException("nothing listened on " + address + " within " + STEP_LIMIT.toSeconds() + " s", e);
-        }
-        Thread.sleep(20); // polling a port that is about to open; no event to wait on
-      }
     }
   }
 
