@@ -80,6 +80,16 @@ final class ChildFleet implements FleetHandle {
   }
 
   @Override
+  public String statusAge() {
+    return " (" + process.statusAgeMillis() + " ms old)";
+  }
+
+  @Override
+  public String threadDump() {
+    return ThreadDumps.ofChild(process.name, process.pid());
+  }
+
+  @Override
   public boolean healthy(Map<String, String> status) {
     process.checkAlive();
     return FleetHandle.super.healthy(status);

@@ -183,6 +183,11 @@ final class Fleet implements FleetHandle {
   }
 
   @Override
+  public String threadDump() {
+    return ThreadDumps.ofThisJvm(name);
+  }
+
+  @Override
   public String name() {
     return name;
   }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -27,6 +28,14 @@ interface FleetHandle extends AutoCloseable {
   /** The latest status; a child's is at most one report interval old. */
   Map<String, String> status();
 
+  /** How old the latest status is, as a phrase for messages; empty for a status taken on demand. */
+  default String statusAge() {
+    return "";
+  }
+
+  /** Dumps this end's threads and returns a summary for an error message (see {@link ThreadDumps}). */
+  String threadDump();
+
   /** Returns every rock's report, taken now. */
   List<RockReport> report(Duration limit) throws Exception;
 
@@ -47,10 +56,24 @@ interface FleetHandle extends AutoCloseable {
   /** Waits until the status of every one of {@code ends} satisfies {@code condition}. */
   static void awaitAll(List<? extends FleetHandle> ends, Duration limit, String what, Predicate<Map<String, String>> condition)
       throws Exception {
+    try {
+      awaitAllOnce(ends, limit, what, condition);
+    } catch (TimeoutException e) {
+      // Where every end's threads were when the wait gave up: the status says what, this says why.
+      String dumps = ends.stream().map(FleetHandle::threadDump).collect(Collectors.joining("\n"));
+      TimeoutException withDumps = new TimeoutException(e.getMessage() + "\n" + dumps);
+      withDumps.setStackTrace(e.getStackTrace());
+      throw withDumps;
+    }
+  }
+
+  private static void awaitAllOnce(
+      List<? extends FleetHandle> ends, Duration limit, String what, Predicate<Map<String, String>> condition)
+      throws Exception {
     Await.until(
         limit,
         () -> what + "; latest status: "
-            + ends.stream().map(end -> end.name() + " " + end.status()).collect(Collectors.joining(", ")),
+            + ends.stream().map(end -> end.name() + end.statusAge() + " " + end.status()).collect(Collectors.joining(", ")),
         () -> {
           boolean all = true;
           for (FleetHandle end : ends) {

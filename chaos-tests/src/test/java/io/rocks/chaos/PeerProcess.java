@@ -42,6 +42,8 @@ final class PeerProcess implements AutoCloseable {
   private final List<Map<String, String>> rockLines = new ArrayList<>();
   private final List<String> errors = new ArrayList<>();
   private Map<String, String> status = Map.of();
+  /** When the latest status came ({@link System#nanoTime()}); 0 before any. */
+  private long statusAtNanos;
   private Map<String, String> result;
   private Integer listeningPort;
   /** Whether the test stopped the process and has not continued it; guarded by this. */
@@ -107,7 +109,10 @@ final class PeerProcess implements AutoCloseable {
     String rest = words.length > 1 ? words[1] : "";
     switch (words[0]) {
       case "LISTENING" -> listeningPort = Integer.parseInt(rest.trim());
-      case "STATUS" -> status = parse(rest);
+      case "STATUS" -> {
+        status = parse(rest);
+        statusAtNanos = System.nanoTime();
+      }
       case "RESULT" -> result = parse(rest);
       case "ERROR" -> errors.add(rest);
       case "ROCK" -> rockLines.add(parse(rest));
@@ -169,6 +174,11 @@ final class PeerProcess implements AutoCloseable {
 
   synchronized Map<String, String> status() {
     return status;
+  }
+
+  /** How long ago the latest status came, in milliseconds; -1 before any. */
+  synchronized long statusAgeMillis() {
+    return statusAtNanos == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - statusAtNanos);
   }
 
   synchronized List<Event> events(String kind) {
