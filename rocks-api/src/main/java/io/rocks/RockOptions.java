@@ -39,6 +39,7 @@ public final class RockOptions {
   private final Duration handshakeTimeout;
   private final int inFlightCapacity;
   private final int receiveWindow;
+  private final int maxWindow;
   private final List<RockListener> listeners;
   private final RockSecret preSharedSecret;
   private final SSLContext tls;
@@ -92,6 +93,16 @@ public final class RockOptions {
           "receiveWindow must be from " + MIN_BUFFER_BYTES + " to " + MAX_BUFFER_BYTES
               + " bytes, was " + receiveWindow);
     }
+    // Without a maximum, or with a size set on its own, the sizes are fixed: no tuning.
+    int maxWindow =
+        builder.maxWindow == null || (builder.sizeSet && !builder.maxWindowSet)
+            ? Math.max(inFlightCapacity, receiveWindow)
+            : builder.maxWindow;
+    if (maxWindow < MIN_BUFFER_BYTES || maxWindow > MAX_BUFFER_BYTES) {
+      throw new IllegalArgumentException(
+          "maxWindow must be from " + MIN_BUFFER_BYTES + " to " + MAX_BUFFER_BYTES
+              + " bytes, was " + maxWindow);
+    }
     List<RockListener> listeners = List.copyOf(builder.listeners);
     int maxSuspendedRocks = set("maxSuspendedRocks", builder.maxSuspendedRocks);
     if (maxSuspendedRocks < 1) {
@@ -112,6 +123,7 @@ public final class RockOptions {
     this.handshakeTimeout = builder.handshakeTimeout;
     this.inFlightCapacity = inFlightCapacity;
     this.receiveWindow = receiveWindow;
+    this.maxWindow = maxWindow;
     this.listeners = listeners;
     this.preSharedSecret = builder.preSharedSecret;
     this.tls = builder.tls;
@@ -257,7 +269,8 @@ public final class RockOptions {
 
   /**
    * Returns how many bytes written but not yet acknowledged a rock holds before {@code write}
-   * blocks. Memory grows only as needed, to at most this much plus framing room and arrays kept
+   * blocks, at first: the bound grows with the peer's window up to {@link #maxWindow()} when that
+   * is larger. Memory grows only as needed, to at most the bound plus framing room and arrays kept
    * for reuse (about 0.5 MiB more at the default 1 MiB), held off the heap (direct memory) beyond
    * the first 8 KiB.
    *
@@ -270,13 +283,39 @@ public final class RockOptions {
 
   /**
    * Returns how many bytes received but not yet read by the application a rock accepts from the
-   * peer; the peer stops sending at this limit.
+   * peer, at first; the peer stops sending at this limit. The window grows with the path up to
+   * {@link #maxWindow()} when that is larger.
    *
    * @return the receive window in bytes, from {@link #MIN_BUFFER_BYTES} to {@link
    *     #MAX_BUFFER_BYTES}
    */
   public int receiveWindow() {
     return receiveWindow;
+  }
+
+  /**
+   * Returns the most the receive window and the in-flight bound grow to. They start at {@link
+   * #receiveWindow()} and {@link #inFlightCapacity()}; when a whole window is read in less than two
+   * round trips the window is what limits the transfer, and it doubles (the sender's bound follows
+   * the window its peer grants), as far as this maximum and the process's window budget allow. An
+   * idle rock goes back to the starting sizes. A maximum no larger than the larger starting size
+   * fixes both; so does setting either size on a builder without setting a maximum.
+   *
+   * @return the largest window in bytes, from {@link #MIN_BUFFER_BYTES} to {@link
+   *     #MAX_BUFFER_BYTES}
+   */
+  public int maxWindow() {
+    return maxWindow;
+  }
+
+  /**
+   * Returns whether the windows grow with the path: {@link #maxWindow()} is larger than both
+   * starting sizes.
+   *
+   * @return true if the windows are tuned, false if their sizes are fixed
+   */
+  public boolean windowTuning() {
+    return maxWindow > Math.max(receiveWindow, inFlightCapacity);
   }
 
   /**
@@ -410,6 +449,7 @@ public final class RockOptions {
         && handshakeTimeout.equals(that.handshakeTimeout)
         && inFlightCapacity == that.inFlightCapacity
         && receiveWindow == that.receiveWindow
+        && maxWindow == that.maxWindow
         && listeners.equals(that.listeners)
         && Objects.equals(preSharedSecret, that.preSharedSecret)
         && Objects.equals(tls, that.tls)
@@ -441,6 +481,7 @@ public final class RockOptions {
         handshakeTimeout,
         inFlightCapacity,
         receiveWindow,
+        maxWindow,
         listeners,
         preSharedSecret,
         tls,
@@ -472,6 +513,7 @@ public final class RockOptions {
         + ", handshakeTimeout=" + handshakeTimeout
         + ", inFlightCapacity=" + inFlightCapacity
         + ", receiveWindow=" + receiveWindow
+        + ", maxWindow=" + maxWindow
         + ", listeners=" + listeners
         + ", preSharedSecret=" + preSharedSecret
         + ", tls=" + tls
@@ -515,6 +557,11 @@ public final class RockOptions {
     private Duration handshakeTimeout;
     private Integer inFlightCapacity;
     private Integer receiveWindow;
+    private Integer maxWindow;
+    /** True once a size was set on this builder, false for one copied from options. */
+    private boolean sizeSet;
+    /** True once the maximum window was set on this builder. */
+    private boolean maxWindowSet;
     private List<RockListener> listeners;
     private RockSecret preSharedSecret;
     private SSLContext tls;
@@ -540,6 +587,7 @@ public final class RockOptions {
       handshakeTimeout = from.handshakeTimeout;
       inFlightCapacity = from.inFlightCapacity;
       receiveWindow = from.receiveWindow;
+      maxWindow = from.maxWindow;
       listeners = from.listeners;
       preSharedSecret = from.preSharedSecret;
       tls = from.tls;
@@ -648,6 +696,7 @@ public final class RockOptions {
      */
     public Builder inFlightCapacity(int byteCount) {
       inFlightCapacity = byteCount;
+      sizeSet = true;
       return this;
     }
 
@@ -661,6 +710,21 @@ public final class RockOptions {
      */
     public Builder receiveWindow(int byteCount) {
       receiveWindow = byteCount;
+      sizeSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the most the receive window and the in-flight bound grow to; see {@link
+     * RockOptions#maxWindow()}. Without this call, a size set on this builder is fixed.
+     *
+     * @param byteCount from {@link RockOptions#MIN_BUFFER_BYTES} to {@link
+     *     RockOptions#MAX_BUFFER_BYTES}
+     * @return this builder
+     */
+    public Builder maxWindow(int byteCount) {
+      maxWindow = byteCount;
+      maxWindowSet = true;
       return this;
     }
 

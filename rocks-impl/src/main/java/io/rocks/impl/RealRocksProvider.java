@@ -124,7 +124,12 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   private RocksPolicy policy() {
-    return policy != null ? policy : APPLICATION_POLICY.get();
+    if (policy != null) {
+      return policy;
+    }
+    RocksPolicy application = APPLICATION_POLICY.get();
+    io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.limit(application.windowBudget());
+    return application;
   }
 
   @Override

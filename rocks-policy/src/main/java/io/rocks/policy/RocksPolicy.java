@@ -36,15 +36,17 @@ import java.util.Set;
  * {@link ConfigException} naming the key, the value and its file:line. Immutable and thread-safe.
  */
 public final class RocksPolicy {
-  private static final Set<String> TOP_KEYS = Set.of("excluded-ports", "rules");
+  private static final Set<String> TOP_KEYS = Set.of("excluded-ports", "rules", "window-budget");
   private static final Set<String> RULE_KEYS = Set.of("match", "excluded");
   private static final Set<String> MATCH_KEYS = Set.of("host", "port", "local-port");
 
   private final RockOptions defaults;
   private final List<PortRange> excludedPorts;
   private final List<Rule> rules;
+  private final long windowBudget;
 
-  private RocksPolicy(RockOptions defaults, List<PortRange> excludedPorts, List<Rule> rules) {
+  private RocksPolicy(RockOptions defaults, List<PortRange> excludedPorts, List<Rule> rules, long windowBudget) {
+    this.windowBudget = windowBudget;
     this.defaults = defaults;
     this.excludedPorts = excludedPorts;
     this.rules = rules;
@@ -79,7 +81,8 @@ public final class RocksPolicy {
     RocksSettings.checkKeys(rocks, "rocks", TOP_KEYS);
     RockOptions defaults = RocksSettings.options(rocks, "rocks", loader);
     List<PortRange> excluded = portList(rocks, "rocks", "excluded-ports");
-    Config base = rocks.withoutPath("rules").withoutPath("excluded-ports");
+    long windowBudget = windowBudget(rocks);
+    Config base = rocks.withoutPath("rules").withoutPath("excluded-ports").withoutPath("window-budget");
     List<Rule> rules = new ArrayList<>();
     ConfigList list;
     try {
@@ -96,7 +99,30 @@ public final class RocksPolicy {
       }
       rules.add(rule(((ConfigObject) value).toConfig(), base, path, loader));
     }
-    return new RocksPolicy(defaults, List.copyOf(excluded), List.copyOf(rules));
+    return new RocksPolicy(defaults, List.copyOf(excluded), List.copyOf(rules), windowBudget);
+  }
+
+  private static long windowBudget(Config rocks) {
+    long bytes;
+    try {
+      bytes = rocks.getBytes("window-budget");
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw RocksSettings.bad(rocks, "rocks", "window-budget", "must be a size such as 512 MiB, or 0");
+    }
+    if (bytes < 0) {
+      throw RocksSettings.bad(rocks, "rocks", "window-budget", "must not be negative, was " + bytes);
+    }
+    return bytes;
+  }
+
+  /**
+   * Returns how many bytes all rocks of the process together may grow their windows by beyond
+   * their starting sizes ({@code rocks.window-budget}); 0 means a quarter of the JVM's maximum heap.
+   *
+   * @return the budget in bytes, or 0 for the default
+   */
+  public long windowBudget() {
+    return windowBudget;
   }
 
   /**

@@ -35,6 +35,7 @@ final class RocksSettings {
           "handshake-timeout",
           "in-flight-capacity",
           "receive-window",
+          "max-window",
           "listeners",
           "pre-shared-secret",
           "tls.enabled",
@@ -80,6 +81,7 @@ final class RocksSettings {
         .handshakeTimeout(positive(scope, path, "handshake-timeout"))
         .inFlightCapacity(size(scope, path, "in-flight-capacity"))
         .receiveWindow(size(scope, path, "receive-window"))
+        .maxWindow(maxWindow(scope, path))
         .listeners(listeners(scope, path, loader))
         .preSharedSecret(secret(scope, path))
         .tls(TlsSettings.context(scope, path))
@@ -92,6 +94,26 @@ final class RocksSettings {
         .idleHeartbeatInterval(idleHeartbeatInterval(scope, path))
         .tcpKeepAlive(flag(scope, path, "tcp-keepalive"))
         .build();
+  }
+
+  /**
+   * The largest window: {@code max-window}, unless the settings (not {@code reference.conf}) give a
+   * starting size without giving a maximum too: a size set on its own is a fixed size, so the
+   * window is not tuned.
+   */
+  private static int maxWindow(Config scope, String path) {
+    int max = size(scope, path, "max-window");
+    boolean sizeGiven = setBySettings(scope, "receive-window") || setBySettings(scope, "in-flight-capacity");
+    if (sizeGiven && !setBySettings(scope, "max-window")) {
+      return Math.max(size(scope, path, "receive-window"), size(scope, path, "in-flight-capacity"));
+    }
+    return max;
+  }
+
+  /** True if {@code key}'s value comes from the settings, not from {@code reference.conf}. */
+  private static boolean setBySettings(Config scope, String key) {
+    String resource = scope.getValue(key).origin().resource();
+    return resource == null || !resource.endsWith("reference.conf");
   }
 
   private static RockDetection detection(Config scope, String path) {

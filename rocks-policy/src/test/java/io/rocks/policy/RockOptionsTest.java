@@ -32,7 +32,7 @@ class RockOptionsTest {
     assertEquals(
         "RockOptions[heartbeatInterval=PT0.5S, failureSensitivity=3, reconnectTimeout=PT24H,"
             + " backoffInitial=PT0.02S, backoffCap=PT0.5S, backoffJitter=1.0, connectTimeout=PT3S,"
-            + " handshakeTimeout=PT3S, inFlightCapacity=1048576, receiveWindow=1048576, listeners=[],"
+            + " handshakeTimeout=PT3S, inFlightCapacity=1048576, receiveWindow=1048576, maxWindow=33554432, listeners=[],"
             + " preSharedSecret=null, tls=null, tlsClientAuth=NONE, maxSuspendedRocks=10000,"
             + " detection=DETECT, detectTimeout=PT0.5S, detectCacheTtl=PT10M, idleAfter=PT1M,"
             + " idleHeartbeatInterval=PT25S, tcpKeepAlive=true]",
@@ -64,6 +64,7 @@ class RockOptionsTest {
         .handshakeTimeout(Duration.ofSeconds(3))
         .inFlightCapacity(1 << 20)
         .receiveWindow(1 << 20)
+        .maxWindow(32 << 20)
         .listeners(List.of())
         .tlsClientAuth(RockClientAuth.NONE)
         .maxSuspendedRocks(10_000)
@@ -173,6 +174,7 @@ class RockOptionsTest {
         .handshakeTimeout(DEFAULTS.handshakeTimeout())
         .inFlightCapacity(DEFAULTS.inFlightCapacity())
         .receiveWindow(DEFAULTS.receiveWindow())
+        .maxWindow(DEFAULTS.maxWindow())
         .listeners(DEFAULTS.listeners())
         .tlsClientAuth(DEFAULTS.tlsClientAuth())
         .maxSuspendedRocks(DEFAULTS.maxSuspendedRocks())

@@ -157,6 +157,48 @@ class RocksPolicyTest {
   }
 
   @Test
+  void windowsGrowUpToMaxWindowUnlessASizeIsGivenAlone() {
+    RocksPolicy policy = RocksPolicy.parse("""
+        rocks {
+          rules = [
+            { match { port = 5432 }, receive-window = 4 MiB }
+            { match { port = 6379 }, receive-window = 256 KiB, max-window = 64 MiB }
+            { match { port = 7000 }, max-window = 1 MiB }
+            { match { port = 7001 }, in-flight-capacity = 2 MiB }
+          ]
+        }
+        """, "app.conf");
+    RockOptions defaults = policy.defaults();
+    assertEquals(32 << 20, defaults.maxWindow());
+    assertTrue(defaults.windowTuning());
+    RockOptions fixed = policy.forConnect("db", null, 5432).orElseThrow();
+    assertEquals(List.of(4 << 20, 4 << 20, false), List.of(fixed.receiveWindow(), fixed.maxWindow(), fixed.windowTuning()));
+    RockOptions tuned = policy.forConnect("cache", null, 6379).orElseThrow();
+    assertEquals(List.of(256 << 10, 64 << 20, true), List.of(tuned.receiveWindow(), tuned.maxWindow(), tuned.windowTuning()));
+    RockOptions capped = policy.forConnect("x", null, 7000).orElseThrow();
+    assertEquals(List.of(1 << 20, false), List.of(capped.maxWindow(), capped.windowTuning()));
+    RockOptions inFlightFixed = policy.forConnect("x", null, 7001).orElseThrow();
+    assertEquals(List.of(2 << 20, false), List.of(inFlightFixed.maxWindow(), inFlightFixed.windowTuning()));
+    // A size at the top of rocks is given by the settings too: fixed there and in every rule.
+    RocksPolicy topFixed = RocksPolicy.parse("rocks.receive-window = 2 MiB", "app.conf");
+    assertEquals(List.of(2 << 20, false), List.of(topFixed.defaults().maxWindow(), topFixed.defaults().windowTuning()));
+  }
+
+  @Test
+  void windowBudgetIsASizeAtTheTopOnly() {
+    assertEquals(0, RocksPolicy.parse("", "app.conf").windowBudget());
+    assertEquals(512L << 20, RocksPolicy.parse("rocks.window-budget = 512 MiB", "app.conf").windowBudget());
+    assertEquals(
+        "app.conf: 1: Invalid value at 'rocks.window-budget': must be a size such as 512 MiB, or 0",
+        assertThrows(ConfigException.class, () -> RocksPolicy.parse("rocks.window-budget = lots", "app.conf")).getMessage());
+    assertEquals(
+        "app.conf: 1: Invalid path 'rocks.rules[0].window-budget': unknown key",
+        assertThrows(ConfigException.class,
+            () -> RocksPolicy.parse("rocks.rules = [ { match { port = 1 }, window-budget = 1 MiB } ]", "app.conf"))
+            .getMessage().replaceAll("; known keys.*", ""));
+  }
+
+  @Test
   void aHeartbeatIntervalAboveTheDefaultIdleIntervalStillLoads() {
     RockOptions options = RocksPolicy.parse("rocks.heartbeat-interval = 30 s", "app.conf").defaults();
     assertEquals(Duration.ofSeconds(30), options.heartbeatInterval());

@@ -58,6 +58,8 @@ public final class RockSession {
 
   // ---- sending
   private final FrameStore inFlight;
+  /** Windows that grow with the path; null when their sizes are fixed. */
+  private final WindowTuning tuning;
   private long acked;
   private long sent;
   private long highestSent;
@@ -89,6 +91,8 @@ public final class RockSession {
   private long ackSentReceived = -1;
   /** True when the peer's DATA_ACK asked for an acknowledgement not yet sent. */
   private boolean peerWantsAck;
+  /** True when the peer's ACK asked for an echo not yet sent ({@link Wire#ACK_FLAG_ECHO_REQUEST}). */
+  private boolean echoReplyDue;
   private long advertisedLimit = Wire.INITIAL_WINDOW;
   /** True once an ACK of the peer's FIN was put in a batch (see {@link #closeSent}). */
   private boolean finAckSent;
@@ -142,11 +146,37 @@ public final class RockSession {
   private boolean inputShutdown;
   private boolean outputShutdown;
 
+  /** A session whose in-flight buffer and receive window keep the sizes given. */
   public RockSession(Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
     this.role = role;
     this.liveness = liveness;
     this.inFlight = new FrameStore(inFlightCapacity);
     this.inRing = new ByteRing(receiveWindow);
+    this.tuning = null;
+  }
+
+  /** A session whose in-flight bound and receive window grow with the path ({@link WindowTuning}). */
+  public RockSession(Role role, WindowTuning tuning, Liveness liveness) {
+    this.role = role;
+    this.liveness = liveness;
+    this.inFlight = new FrameStore(tuning.max());
+    this.inRing = new ByteRing(tuning.max());
+    this.tuning = tuning;
+  }
+
+  /** The window tuning, or null when the sizes are fixed. */
+  public WindowTuning tuning() {
+    return tuning;
+  }
+
+  /** How many unacknowledged bytes the in-flight buffer may hold now. */
+  public int sendBound() {
+    return tuning == null ? inFlight.capacity() : tuning.sendBound();
+  }
+
+  /** The receive window now (once the peer is confirmed, on the accepting side). */
+  public int receiveWindow() {
+    return tuning == null ? inRing.capacity() : tuning.receiveWindow();
   }
 
   /** Returns and clears the wake-ups the calls since the last one made due ({@code WAKE_*} bits). */
@@ -183,12 +213,12 @@ public final class RockSession {
 
   /** Returns how many bytes {@link #buffer} takes now. */
   public int writable() {
-    return inFlight.free();
+    return Math.max(0, sendBound() - inFlight.size());
   }
 
   /** Appends up to {@code len} bytes to the in-flight buffer; returns how many fit. */
   public int buffer(byte[] src, int off, int len, long nowNanos) {
-    int n = Math.min(len, inFlight.free());
+    int n = Math.min(len, writable());
     if (n > 0) {
       inFlight.append(src, off, n);
       written += n;
@@ -214,6 +244,11 @@ public final class RockSession {
     boolean quiet = acked == written && inRing.size() == 0;
     if (!liveness.maybeEnterIdle(nowNanos, quiet)) {
       return false;
+    }
+    if (tuning != null) {
+      // Grown windows go back to their starting sizes; the limit already advertised still holds
+      // (windowLimitInForce), and the next ones follow the smaller window as bytes are read.
+      tuning.idle();
     }
     wakeups |= WAKE_SENDER;
     return true;
@@ -340,6 +375,9 @@ public final class RockSession {
   /** The rock ended: frees the in-flight bytes. */
   public void discardInFlight() {
     inFlight.discard(inFlight.size());
+    if (tuning != null) {
+      tuning.release();
+    }
   }
 
   /** Gives back memory grown by bulk transfers; called when nothing was sent for an interval. */
@@ -404,6 +442,10 @@ public final class RockSession {
    */
   public long attach(long peerReceived, boolean peerHasFin, boolean resumed) {
     liveness.newConnection();
+    echoReplyDue = false; // asked on the old connection, whose asker forgot it
+    if (tuning != null) {
+      tuning.newConnection();
+    }
     releaseAcked(peerReceived);
     sent = peerReceived;
     long retransmitting = highestSent - peerReceived;
@@ -474,9 +516,9 @@ public final class RockSession {
       received += count;
       consumed += count;
     } else {
-      if (end > consumed + receiveCapacity()) {
+      if (end > windowLimitInForce()) {
         throw new RockProtocolException(
-            "DATA up to " + end + " overruns the window limit " + (consumed + receiveCapacity()));
+            "DATA up to " + end + " overruns the window limit " + windowLimitInForce());
       }
       int direct = 0;
       if (directDst != null && inRing.size() == 0) {
@@ -503,7 +545,7 @@ public final class RockSession {
    * {@code windowLimit}. Returns true if it acknowledged our FIN for the first time, after which
    * the rock may be done.
    */
-  public boolean onAck(long peerReceived, long windowLimit, int flags) throws RockProtocolException {
+  public boolean onAck(long peerReceived, long windowLimit, int flags, long nowNanos) throws RockProtocolException {
     if (peerReceived > highestSent) {
       throw new RockProtocolException(
           "ACK for " + peerReceived + " bytes, but only " + highestSent + " were sent");
@@ -520,6 +562,16 @@ public final class RockSession {
       peerWindowLimit = windowLimit;
       // A writer woken by the freed space sends, from its own thread.
       wakeups |= freed ? WAKE_SENDER_UNLESS_WRITERS : WAKE_SENDER;
+      if (tuning != null && tuning.peerGranted(peerWindowLimit - acked)) {
+        wakeups |= WAKE_WRITERS; // the in-flight buffer takes more now
+      }
+    }
+    if ((flags & Wire.ACK_FLAG_ECHO_REQUEST) != 0) {
+      echoReplyDue = true;
+      wakeups |= WAKE_SENDER;
+    }
+    if ((flags & Wire.ACK_FLAG_ECHO_REPLY) != 0 && tuning != null) {
+      tuning.echoAnswered(nowNanos);
     }
     if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
@@ -613,12 +665,15 @@ public final class RockSession {
    * heartbeat if {@code heartbeatDue}), DATA up to the peer's window, FIN, CLOSE. Returns true if
    * the rock may be done once these frames are written ({@link #done}).
    */
-  public boolean fill(FrameWriter frames, boolean heartbeatDue) {
+  public boolean fill(FrameWriter frames, boolean heartbeatDue, long nowNanos) {
     if (role == Role.ACCEPTOR && !keyed) {
       return false; // with a pre-shared secret the first frame is our CONFIRM, once it is derived
     }
     boolean peerFin = peerFinReceived();
-    long limit = consumed + receiveCapacity();
+    if (tuning != null && (confirmed || role == Role.CONNECTOR)) {
+      tuning.consumed(consumed, nowNanos); // a grown window makes a window update due
+    }
+    long limit = windowLimitInForce();
     long sendLimit = Math.min(written, peerWindowLimit);
     int pace = liveness.takePace();
     if (pace > 0) {
@@ -635,13 +690,21 @@ public final class RockSession {
             || windowUpdateDue()
             || (peerFin && !finAckSent)
             || (welcomedAckDue && sent < sendLimit)
+            || echoReplyDue
             || (ackSentReceived < 0);
     if (confirmToSend != null) {
       frames.confirm(confirmToSend);
       confirmToSend = null;
     }
     if (ackDue) {
-      frames.ack(received, limit, peerFin, role == Role.CONNECTOR && keyed);
+      int echo = echoReplyDue ? Wire.ACK_FLAG_ECHO_REPLY : 0;
+      echoReplyDue = false;
+      // Ask for an echo only while bytes come: the round trip serves the receive window.
+      if (tuning != null && received > ackSentReceived && ackSentReceived >= 0 && tuning.echoDue(nowNanos)) {
+        echo |= Wire.ACK_FLAG_ECHO_REQUEST;
+        tuning.echoAsked(nowNanos);
+      }
+      frames.ack(received, limit, peerFin, role == Role.CONNECTOR && keyed, echo);
       welcomedAckDue = false;
       ackSentReceived = received;
       peerWantsAck = false;
@@ -657,7 +720,7 @@ public final class RockSession {
       int n = (int) (Math.min(slotEnd, sendLimit) - sent);
       // Ask for an acknowledgement once half the in-flight buffer waits for one: the peer
       // acknowledges every quarter of its own window, which may be more than our buffer holds.
-      boolean requestAck = !ackRequested && sent + n - acked >= inFlight.capacity() / 2;
+      boolean requestAck = !ackRequested && sent + n - acked >= sendBound() / 2;
       ackRequested |= requestAck;
       if (slot != null && sent >= retransmitUntil) {
         // Written from the in-flight buffer itself, with the frames that follow it there. Not a
@@ -709,12 +772,20 @@ public final class RockSession {
   }
 
   /**
+   * The offset the peer may send up to: what the window allows now, but never less than an ACK
+   * already advertised (a window that shrank after idle mode takes effect as bytes are read).
+   */
+  private long windowLimitInForce() {
+    return Math.max(consumed + receiveCapacity(), advertisedLimit);
+  }
+
+  /**
    * Returns how many unread bytes this side accepts: on the accepting side the full window only
    * once the client is confirmed; the connecting side chose its peer, and reads nothing before the
    * server's CONFIRM when there is one to check.
    */
   private int receiveCapacity() {
-    return confirmed || role == Role.CONNECTOR ? inRing.capacity() : Wire.INITIAL_WINDOW;
+    return confirmed || role == Role.CONNECTOR ? receiveWindow() : Wire.INITIAL_WINDOW;
   }
 
   // ---------------------------------------------------------------- the end

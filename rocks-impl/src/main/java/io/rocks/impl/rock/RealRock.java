@@ -13,6 +13,7 @@ import io.rocks.impl.core.Resumption;
 import io.rocks.impl.core.RockLifecycle;
 import io.rocks.impl.core.RockSession;
 import io.rocks.impl.core.Role;
+import io.rocks.impl.core.WindowTuning;
 import io.rocks.impl.crypto.ResumeKey;
 import io.rocks.impl.io.Addresses;
 import io.rocks.impl.io.Connection;
@@ -152,12 +153,14 @@ public final class RealRock implements Rock {
     this.hooks = hooks;
     this.events = new EventDispatcher(id.toString());
     LocalStalls.start();
+    Liveness liveness = new Liveness(options, System.nanoTime());
     this.session =
-        new RockSession(
-            role,
-            options.inFlightCapacity(),
-            options.receiveWindow(),
-            new Liveness(options, System.nanoTime()));
+        options.windowTuning()
+            ? new RockSession(
+                role,
+                new WindowTuning(options.receiveWindow(), options.inFlightCapacity(), options.maxWindow(), ProcessWindowBudget.INSTANCE),
+                liveness)
+            : new RockSession(role, options.inFlightCapacity(), options.receiveWindow(), liveness);
     // In idle mode one end of each rock leads and the other answers its heartbeats (Liveness): the
     // rock id's lowest bit chooses, so a server's rocks lead about half each way.
     session.liveness.follower((role == Role.ACCEPTOR) == ((id.low() & 1) == 0));
@@ -735,7 +738,7 @@ public final class RealRock implements Rock {
                 reader.lastByteNanos());
         case Wire.PACE -> session.onPace(reader.paceMillis);
         case Wire.ACK -> {
-          finished = session.onAck(reader.received, reader.windowLimit, reader.flags);
+          finished = session.onAck(reader.received, reader.windowLimit, reader.flags, System.nanoTime());
           keys.forgetHelloLocked();
           Connection conn = connection;
           if (!inline

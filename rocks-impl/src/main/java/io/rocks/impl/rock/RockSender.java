@@ -196,7 +196,7 @@ public final class RockSender {
           return finishAfter; // a failed connection's reader suspends the rock (writeFailed)
         }
         pending = false;
-        finishAfter |= session.fill(conn.frames, false);
+        finishAfter |= session.fill(conn.frames, false, System.nanoTime());
         if (conn.frames.size() == 0) {
           return finishAfter;
         }
@@ -314,7 +314,7 @@ public final class RockSender {
           conn.frames.trim();
           session.trimIdle();
         }
-        finishAfter = session.fill(conn.frames, heartbeatDue);
+        finishAfter = session.fill(conn.frames, heartbeatDue, System.nanoTime());
         if (conn.frames.size() == 0) {
           return Math.max(1, session.liveness.heartbeatDueInNanos(sinceSend));
         }
@@ -351,7 +351,7 @@ public final class RockSender {
           return;
         }
         pending = false;
-        finishAfter = rock.session.fill(conn.frames, true);
+        finishAfter = rock.session.fill(conn.frames, true, System.nanoTime());
       } finally {
         lock.unlock();
       }

@@ -106,10 +106,15 @@ public final class FrameWriter {
 
   /** An ACK; {@code welcomed} sets {@link Wire#ACK_FLAG_WELCOMED} (the connector's, once welcomed). */
   public void ack(long received, long windowLimit, boolean finReceived, boolean welcomed) {
+    ack(received, windowLimit, finReceived, welcomed, 0);
+  }
+
+  /** An ACK with {@code echoFlags} ({@link Wire#ACK_FLAG_ECHO_REQUEST}, {@link Wire#ACK_FLAG_ECHO_REPLY}) too. */
+  public void ack(long received, long windowLimit, boolean finReceived, boolean welcomed, int echoFlags) {
     putByte(Wire.ACK);
     putLong(received);
     putLong(windowLimit);
-    putByte((byte) ((finReceived ? Wire.ACK_FLAG_FIN_RECEIVED : 0) | (welcomed ? Wire.ACK_FLAG_WELCOMED : 0)));
+    putByte((byte) ((finReceived ? Wire.ACK_FLAG_FIN_RECEIVED : 0) | (welcomed ? Wire.ACK_FLAG_WELCOMED : 0) | echoFlags));
   }
 
   public void fin(long offset) {

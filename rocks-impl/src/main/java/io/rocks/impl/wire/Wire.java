@@ -4,7 +4,7 @@ import io.rocks.impl.crypto.KeyAgreement25519;
 import io.rocks.impl.crypto.ResumeKey;
 
 /**
- * The constants of the rocks wire protocol, version 6. {@code docs/PROTOCOL.md} describes the
+ * The constants of the rocks wire protocol, version 7. {@code docs/PROTOCOL.md} describes the
  * messages; this class and {@code FrameReader} / {@link FrameWriter} are the only code that knows
  * their layout.
  */
@@ -14,7 +14,7 @@ public final class Wire {
   /** "ROCK", the first four bytes of every handshake message. */
   public static final int MAGIC = 0x524f434b;
 
-  public static final byte VERSION = 6;
+  public static final byte VERSION = 7;
   public static final int HANDSHAKE_HEADER_BYTES = 6;
   public static final int NONCE_BYTES = 16;
   public static final int ID_BYTES = 16;
@@ -79,6 +79,15 @@ public final class Wire {
    * (or a CONFIRM, or a resume), its rock waits for a resume at most the handshake timeout.
    */
   public static final int ACK_FLAG_WELCOMED = 2;
+
+  /**
+   * ACK flag: the receiver answers at once with an ACK carrying {@link #ACK_FLAG_ECHO_REPLY}, so the
+   * sender of this one measures the round trip (window auto-tuning).
+   */
+  public static final int ACK_FLAG_ECHO_REQUEST = 4;
+
+  /** ACK flag: the answer to the peer's latest {@link #ACK_FLAG_ECHO_REQUEST}. */
+  public static final int ACK_FLAG_ECHO_REPLY = 8;
 
   // REJECT reasons.
   public static final byte REJECT_UNSUPPORTED_VERSION = 1;

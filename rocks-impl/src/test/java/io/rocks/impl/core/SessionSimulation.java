@@ -71,6 +71,8 @@ public final class SessionSimulation {
     long forgeriesRefused;
     long outages;
     long givenUp;
+    long tuned;
+    long windowGrowths;
 
     void add(Tally other) {
       schedules += other.schedules;
@@ -90,11 +92,14 @@ public final class SessionSimulation {
       forgeriesRefused += other.forgeriesRefused;
       outages += other.outages;
       givenUp += other.givenUp;
+      tuned += other.tuned;
+      windowGrowths += other.windowGrowths;
     }
 
     @Override
     public String toString() {
-      return schedules + " schedules, " + events + " events, " + faults + " faults, " + resumes
+      return schedules + " schedules (" + tuned + " with tuned windows, " + windowGrowths + " receive windows doubled), "
+          + events + " events, " + faults + " faults, " + resumes
           + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
           + idleEntries + " entries into idle mode, " + answers + " idle heartbeats answered, "
           + readPauses + " read pauses, " + attempts + " resume attempts (" + attemptsFailed + " failed, "
@@ -105,6 +110,8 @@ public final class SessionSimulation {
   }
 
   private static final int WINDOW = 64 * 1024;
+  /** The largest window of a schedule that tunes its windows. */
+  private static final int TUNED_MAX = 1024 * 1024;
   private static final byte[] SERVER_TAG = tag(1);
   private static final byte[] CLIENT_TAG = tag(2);
   private static final long MS = 1_000;
@@ -168,6 +175,8 @@ public final class SessionSimulation {
   private final long jitter;
   /** The link's rate, in virtual microseconds per KiB: how queued bytes spread out. */
   private final long microsPerKib;
+  /** The window budget of schedules that tune their windows; null when the sizes are fixed. */
+  private final WindowTuningTest.CountingBudget budget;
 
   private SessionSimulation(long seed) {
     this.seed = seed;
@@ -185,8 +194,14 @@ public final class SessionSimulation {
     this.idleHeartbeatNanos = random.nextLong(400, 12_000) * 1_000_000;
     int inFlight = random.nextBoolean() ? WINDOW : 4 * WINDOW;
     int window = random.nextBoolean() ? WINDOW : 4 * WINDOW;
-    connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes());
-    acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes());
+    // A third of the schedules tune their windows (WindowTuning), up to 1 MiB, from one budget that
+    // is sometimes too small for both ends to grow all the way.
+    this.budget =
+        random.nextInt(3) == 0
+            ? new WindowTuningTest.CountingBudget(random.nextBoolean() ? 512 * 1024 : Long.MAX_VALUE)
+            : null;
+    connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes(), budget);
+    acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes(), budget);
     // In idle mode one end answers the other's heartbeats (Liveness); which one, at random.
     boolean connectorFollows = random.nextBoolean();
     connector.session.liveness.follower(connectorFollows);
@@ -279,6 +294,10 @@ public final class SessionSimulation {
       check();
     }
     tally.bytes = connector.verified + acceptor.verified;
+    if (budget != null) {
+      tally.tuned = 1;
+      tally.windowGrowths = connector.session.tuning().growths() + acceptor.session.tuning().growths();
+    }
   }
 
   private boolean finished() {
@@ -686,12 +705,19 @@ public final class SessionSimulation {
     long readPausedUntil;
     final byte[] scratch = new byte[70_000];
 
-    Side(String name, Role role, int inFlightCapacity, int window, long planned) {
+    Side(String name, Role role, int inFlightCapacity, int window, long planned, WindowTuning.Budget budget) {
       this.name = name;
-      this.inFlightCapacity = inFlightCapacity;
-      this.window = window;
       this.planned = planned;
-      this.session = new RockSession(role, inFlightCapacity, window, new Liveness(HEARTBEAT * 1000, 3, idleAfterNanos, idleHeartbeatNanos, 0));
+      Liveness liveness = new Liveness(HEARTBEAT * 1000, 3, idleAfterNanos, idleHeartbeatNanos, 0);
+      if (budget == null) {
+        this.inFlightCapacity = inFlightCapacity;
+        this.window = window;
+        this.session = new RockSession(role, inFlightCapacity, window, liveness);
+      } else {
+        this.inFlightCapacity = TUNED_MAX;
+        this.window = TUNED_MAX;
+        this.session = new RockSession(role, new WindowTuning(window, inFlightCapacity, TUNED_MAX, budget), liveness);
+      }
     }
 
     void newConnection(int gen) {
@@ -873,7 +899,7 @@ public final class SessionSimulation {
 
     void send(boolean heartbeat) {
       for (int round = 0; round < 64; round++) {
-        session.fill(frames, heartbeat && round == 0);
+        session.fill(frames, heartbeat && round == 0, now * 1000);
         if (frames.size() == 0) {
           break;
         }
@@ -938,7 +964,7 @@ public final class SessionSimulation {
                   reader.offset, inBuf, reader.bodyStart, reader.length, reader.ackRequested, now * 1000);
               yield false;
             }
-            case Wire.ACK -> session.onAck(reader.received, reader.windowLimit, reader.flags);
+            case Wire.ACK -> session.onAck(reader.received, reader.windowLimit, reader.flags, now * 1000);
             case Wire.FIN -> {
               session.onFin(reader.offset);
               yield false;
@@ -1025,6 +1051,11 @@ public final class SessionSimulation {
     }
     if (s.bufferedOut() > side.inFlightCapacity) {
       throw violation(side.name + ": in-flight buffer over its capacity");
+    }
+    if (s.tuning() != null
+        && (s.receiveWindow() > TUNED_MAX || s.sendBound() > TUNED_MAX || budget.used < 0 || budget.used > budget.limit)) {
+      throw violation(side.name + ": windows " + s.receiveWindow() + "/" + s.sendBound() + " or budget " + budget.used
+          + " of " + budget.limit + " out of bounds");
     }
     if (s.allocatedBytes() > s.allocationBound()) {
       throw violation(side.name + ": " + s.allocatedBytes() + " bytes allocated, over the bound " + s.allocationBound());
