@@ -87,7 +87,9 @@ public final class Report {
             png.getFileName().toString());
     String text = report.render();
     if (Files.exists(md)) {
-      text = StartupSection.carryOver(Files.readString(md, StandardCharsets.UTF_8), text);
+      String old = Files.readString(md, StandardCharsets.UTF_8);
+      text = StartupSection.carryOver(old, text);
+      text = StartupSection.carryOver(old, text, LongFatPipe.BEGIN, LongFatPipe.END);
     }
     Files.createDirectories(md.toAbsolutePath().getParent());
     Files.writeString(md, text, StandardCharsets.UTF_8);

@@ -21,12 +21,17 @@ final class StartupSection {
    * oldPage} has no complete section.
    */
   static String carryOver(String oldPage, String newPage) {
-    int begin = oldPage.indexOf(BEGIN);
-    int end = oldPage.indexOf(END, Math.max(begin, 0));
+    return carryOver(oldPage, newPage, BEGIN, END);
+  }
+
+  /** As above, for the section between {@code beginMarker} and {@code endMarker}. */
+  static String carryOver(String oldPage, String newPage, String beginMarker, String endMarker) {
+    int begin = oldPage.indexOf(beginMarker);
+    int end = oldPage.indexOf(endMarker, Math.max(begin, 0));
     if (begin < 0 || end < 0) {
       return newPage;
     }
-    String section = oldPage.substring(begin, end + END.length()) + "\n\n";
+    String section = oldPage.substring(begin, end + endMarker.length()) + "\n\n";
     int at = newPage.indexOf(BEFORE);
     return at < 0 ? newPage + "\n" + section : newPage.substring(0, at) + section + newPage.substring(at);
   }

@@ -219,6 +219,19 @@ public final class RealRock implements Rock {
     }
   }
 
+  /**
+   * The receive window and the in-flight bound now, in bytes ({@link WindowTuning}; the fixed sizes
+   * when the windows are not tuned): for benchmarks and diagnostics.
+   */
+  public int[] windowsNow() {
+    lock.lock();
+    try {
+      return new int[] {session.receiveWindow(), session.sendBound()};
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public RockOptions options() {
     return options;

@@ -1,0 +1,206 @@
+package io.rocks.bench;
+
+import eu.rekawek.toxiproxy.Proxy;
+import io.rocks.RockSocket;
+import io.rocks.Rocks;
+import io.rocks.chaos.Toxi;
+import io.rocks.chaos.ToxiproxyServer;
+import io.rocks.impl.rock.RealRock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Bulk transfer over long fat pipes: rock against plain TCP through Toxiproxy with 10, 50 and 200
+ * ms round trips at {@value #KILOBYTES_PER_SECOND} KB/s each way, {@link #BYTES} one way per
+ * transfer, rock and plain alternating in pairs (the order swapped every pair), with the default
+ * policy: the windows start at 1 MiB and grow with the path. Each transfer's time runs from the
+ * start of {@code connect()} to the server's one-byte answer after it read everything. Also
+ * records the receive window the rock's server reached. Writes a Markdown section to {@code
+ * docs/benchmarks.md} between its markers ({@code scripts/bench --long-fat-pipe}; about 4
+ * minutes), which {@link Report} carries over.
+ */
+public final class LongFatPipe {
+  static final String BEGIN = "<!-- scripts/bench --long-fat-pipe: begin -->";
+  static final String END = "<!-- scripts/bench --long-fat-pipe: end -->";
+  static final long KILOBYTES_PER_SECOND = 50_000;
+  static final long BYTES = 256L << 20;
+  static final int[] ROUND_TRIPS_MILLIS = {10, 50, 200};
+  static final int PAIRS = 3;
+  private static final int CHUNK = 64 * 1024;
+
+  /** Rock or plain. */
+  private record Run(boolean rock, double seconds, int serverWindow, int clientBound) {
+    double mibPerSecond() {
+      return BYTES / (1024.0 * 1024.0) / seconds;
+    }
+  }
+
+  private final AtomicInteger lastServerWindow = new AtomicInteger();
+
+  public static void main(String[] args) throws Exception {
+    Path page = Path.of(args.length > 0 ? args[0] : "docs/benchmarks.md");
+    Path work = Path.of("rocks-bench", "target");
+    Files.createDirectories(work);
+    try (ToxiproxyServer server =
+        ToxiproxyServer.start(
+            ToxiproxyServer.locateBinary(Path.of("").toAbsolutePath()),
+            work.toAbsolutePath().resolve("toxiproxy-long-fat-pipe.log"),
+            Duration.ofSeconds(20))) {
+      String section = new LongFatPipe().measure(new Toxi(server));
+      System.out.println(section);
+      if (Files.exists(page)) {
+        Files.writeString(page, replaceSection(Files.readString(page, StandardCharsets.UTF_8), section), StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  /** Returns {@code page} with its long-fat-pipe section replaced by {@code section}, or added before "Reproducing". */
+  static String replaceSection(String page, String section) {
+    int begin = page.indexOf(BEGIN);
+    int end = page.indexOf(END, Math.max(begin, 0));
+    String marked = BEGIN + "\n" + section + END;
+    if (begin >= 0 && end >= 0) {
+      return page.substring(0, begin) + marked + page.substring(end + END.length());
+    }
+    int at = page.indexOf(StartupSection.BEFORE);
+    return at < 0 ? page + "\n" + marked + "\n" : page.substring(0, at) + marked + "\n\n" + page.substring(at);
+  }
+
+  private String measure(Toxi toxi) throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    try (ServerSocket plainServer = new ServerSocket(0, 50, loopback);
+        ServerSocket rockServer = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), Rocks.defaultOptions())) {
+      Thread.ofVirtual().start(() -> sink(plainServer));
+      Thread.ofVirtual().start(() -> sink(rockServer));
+      Proxy plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
+      Proxy rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
+      StringBuilder table = new StringBuilder();
+      table.append("## Long fat pipes (bulk one way through Toxiproxy)\n\n")
+          .append(String.format(Locale.ROOT,
+              "Measured %s on this machine (%d cores): %d MiB one way per transfer through Toxiproxy at %,d KB/s each"
+                  + " way, rock and plain alternating, %d pairs per round trip (order swapped every pair), default"
+                  + " policy (windows start at 1 MiB, grow up to 32 MiB). Time from the start of `connect()` to the"
+                  + " server's answer after the last byte. `scripts/bench --long-fat-pipe` writes this section.%n%n",
+              LocalDate.now(), Runtime.getRuntime().availableProcessors(), BYTES >> 20, KILOBYTES_PER_SECOND, PAIRS))
+          .append("| round trip | plain MiB/s (median, min–max) | rock MiB/s (median, min–max) | rock/plain per pair | median | receive window the rock reached |\n")
+          .append("|---|---|---|---|---|---|\n");
+      for (int rtt : ROUND_TRIPS_MILLIS) {
+        toxi.deleteAllProxies();
+        plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
+        rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
+        for (Proxy proxy : List.of(plainProxy, rockProxy)) {
+          toxi.latency(proxy, "latency", rtt / 2, 0);
+          toxi.bandwidth(proxy, "bandwidth", KILOBYTES_PER_SECOND);
+        }
+        InetSocketAddress plainAt = Toxi.listenAddress(plainProxy);
+        InetSocketAddress rockAt = Toxi.listenAddress(rockProxy);
+        List<Run> plain = new ArrayList<>();
+        List<Run> rock = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (int pair = 0; pair < PAIRS; pair++) {
+          Run r;
+          Run p;
+          if (pair % 2 == 0) {
+            r = transfer(true, rockAt);
+            p = transfer(false, plainAt);
+          } else {
+            p = transfer(false, plainAt);
+            r = transfer(true, rockAt);
+          }
+          rock.add(r);
+          plain.add(p);
+          ratios.add(r.mibPerSecond() / p.mibPerSecond());
+          System.out.printf(Locale.ROOT, "rtt %d ms pair %d: plain %.1f MiB/s, rock %.1f MiB/s (server window %d KiB, client bound %d KiB)%n",
+              rtt, pair + 1, p.mibPerSecond(), r.mibPerSecond(), r.serverWindow() >> 10, r.clientBound() >> 10);
+        }
+        table.append(String.format(Locale.ROOT, "| %d ms | %s | %s | %s | %.2f | %s |%n",
+            rtt, spread(plain), spread(rock),
+            String.join(", ", ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList()),
+            median(ratios),
+            String.join(", ", rock.stream().map(x -> (x.serverWindow() >> 20) + " MiB").toList())));
+      }
+      table.append("\nBoth ways at once, and the memory of 10,000 idle rocks after such transfers, are not measured here yet.\n");
+      return table.toString();
+    }
+  }
+
+  private Run transfer(boolean rock, InetSocketAddress at) throws IOException {
+    byte[] chunk = new byte[CHUNK];
+    for (int i = 0; i < chunk.length; i++) {
+      chunk[i] = (byte) (i * 31 + 7);
+    }
+    long start = System.nanoTime();
+    Socket socket = rock ? Rocks.connectRock(at, Rocks.defaultOptions()) : new Socket(at.getAddress(), at.getPort());
+    try (socket) {
+      OutputStream out = socket.getOutputStream();
+      for (long sent = 0; sent < BYTES; sent += CHUNK) {
+        out.write(chunk);
+      }
+      int clientBound = rock ? ((RealRock) ((RockSocket) socket).rock()).windowsNow()[1] : 0;
+      socket.shutdownOutput();
+      if (socket.getInputStream().read() != 1) {
+        throw new IOException("the server did not answer after " + BYTES + " bytes");
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new Run(rock, seconds, rock ? lastServerWindow.get() : 0, clientBound);
+    }
+  }
+
+  /** Reads each connection to its end, then answers one byte; records a rock's receive window. */
+  private void sink(ServerSocket server) {
+    while (!server.isClosed()) {
+      Socket socket;
+      try {
+        socket = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      Thread.ofVirtual().start(() -> {
+        try (socket) {
+          InputStream in = socket.getInputStream();
+          byte[] buf = new byte[CHUNK];
+          long total = 0;
+          for (int n; (n = in.read(buf)) >= 0; ) {
+            total += n;
+          }
+          if (socket instanceof RockSocket rs && rs.rock() instanceof RealRock real) {
+            lastServerWindow.set(real.windowsNow()[0]);
+          }
+          if (total == BYTES) {
+            socket.getOutputStream().write(1);
+            socket.getOutputStream().flush();
+          }
+          socket.shutdownOutput();
+          in.read();
+        } catch (IOException e) {
+          System.err.println("sink: " + e);
+        }
+      });
+    }
+  }
+
+  private static String spread(List<Run> runs) {
+    List<Double> rates = runs.stream().map(Run::mibPerSecond).sorted().toList();
+    return String.format(Locale.ROOT, "%.1f (%.1f–%.1f)", median(rates), rates.get(0), rates.get(rates.size() - 1));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+}
