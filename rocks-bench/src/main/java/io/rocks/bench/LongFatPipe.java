@@ -7,7 +7,6 @@ import io.rocks.chaos.Toxi;
 import io.rocks.chaos.ToxiproxyServer;
 import io.rocks.impl.rock.RealRock;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ms round trips at {@value #KILOBYTES_PER_SECOND} KB/s each way, {@link #BYTES} one way per
  * transfer, rock and plain alternating in pairs (the order swapped every pair), with the default
  * policy: the windows start at 1 MiB and grow with the path. Each transfer's time runs from the
- * start of {@code connect()} to the server's one-byte answer after it read everything. Also
+ * start of {@code connect()} to the server's one-byte answer after it read everything (the
+ * client sends the length first: Toxiproxy does not pass a half-close on). Also
  * records the receive window the rock's server reached. Writes a Markdown section to {@code
  * docs/benchmarks.md} between its markers ({@code scripts/bench --long-fat-pipe}; about 4
  * minutes), which {@link Report} carries over.
@@ -83,7 +83,7 @@ public final class LongFatPipe {
   private String measure(Toxi toxi) throws Exception {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     try (ServerSocket plainServer = new ServerSocket(0, 50, loopback);
-        ServerSocket rockServer = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), Rocks.defaultOptions())) {
+        ServerSocket rockServer = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), 50, Rocks.defaultOptions())) {
       Thread.ofVirtual().start(() -> sink(plainServer));
       Thread.ofVirtual().start(() -> sink(rockServer));
       Proxy plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
@@ -147,13 +147,16 @@ public final class LongFatPipe {
     Socket socket = rock ? Rocks.connectRock(at, Rocks.defaultOptions()) : new Socket(at.getAddress(), at.getPort());
     try (socket) {
       OutputStream out = socket.getOutputStream();
+      // The length first: Toxiproxy does not pass a half-close on, so the end is not a shutdown.
+      out.write(java.nio.ByteBuffer.allocate(8).putLong(BYTES).array());
       for (long sent = 0; sent < BYTES; sent += CHUNK) {
         out.write(chunk);
       }
+      out.flush();
       int clientBound = rock ? ((RealRock) ((RockSocket) socket).rock()).windowsNow()[1] : 0;
-      socket.shutdownOutput();
-      if (socket.getInputStream().read() != 1) {
-        throw new IOException("the server did not answer after " + BYTES + " bytes");
+      int answer = socket.getInputStream().read();
+      if (answer != 1) {
+        throw new IOException("the server answered " + answer + " after " + BYTES + " bytes, not 1 (" + socket + ")");
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       return new Run(rock, seconds, rock ? lastServerWindow.get() : 0, clientBound);
@@ -171,21 +174,24 @@ public final class LongFatPipe {
       }
       Thread.ofVirtual().start(() -> {
         try (socket) {
-          InputStream in = socket.getInputStream();
+          java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+          long expected = in.readLong();
           byte[] buf = new byte[CHUNK];
           long total = 0;
-          for (int n; (n = in.read(buf)) >= 0; ) {
+          while (total < expected) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, expected - total));
+            if (n < 0) {
+              System.err.println("sink: " + total + " bytes, not " + expected + ", from " + socket);
+              return;
+            }
             total += n;
           }
           if (socket instanceof RockSocket rs && rs.rock() instanceof RealRock real) {
             lastServerWindow.set(real.windowsNow()[0]);
           }
-          if (total == BYTES) {
-            socket.getOutputStream().write(1);
-            socket.getOutputStream().flush();
-          }
-          socket.shutdownOutput();
-          in.read();
+          socket.getOutputStream().write(1);
+          socket.getOutputStream().flush();
+          in.read(); // the client closes first
         } catch (IOException e) {
           System.err.println("sink: " + e);
         }

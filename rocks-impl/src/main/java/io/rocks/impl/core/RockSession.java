@@ -699,8 +699,11 @@ public final class RockSession {
     if (ackDue) {
       int echo = echoReplyDue ? Wire.ACK_FLAG_ECHO_REPLY : 0;
       echoReplyDue = false;
-      // Ask for an echo only while bytes come: the round trip serves the receive window.
-      if (tuning != null && received > ackSentReceived && ackSentReceived >= 0 && tuning.echoDue(nowNanos)) {
+      // Ask for an echo on the first ACK of a connection, so the round trip is known before bytes
+      // come, and then only while bytes come: the round trip serves the receive window.
+      if (tuning != null
+          && tuning.echoDue(nowNanos)
+          && (!tuning.sampled() || (received > ackSentReceived && ackSentReceived >= 0))) {
         echo |= Wire.ACK_FLAG_ECHO_REQUEST;
         tuning.echoAsked(nowNanos);
       }

@@ -60,24 +60,46 @@ class WindowTuningTest {
   }
 
   @Test
-  void theWindowDoublesWhileAWholeWindowIsReadInLessThanTwoRoundTrips() {
+  void aWindowLimitedSenderGetsFourTimesTheWindowPerRoundTripAndAHalf() {
     CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, budget);
     long consumed = 0;
     long now = 0;
     assertFalse(tuning.consumed(consumed, now), "no round trip measured yet: nothing to compare");
     sample(tuning, now, 50 * MS);
-    // A window-limited sender delivers one window per round trip.
-    List<Integer> windows = new java.util.ArrayList<>();
-    for (int round = 0; round < 8; round++) {
-      consumed += tuning.receiveWindow();
-      now += 50 * MS;
-      tuning.consumed(consumed, now);
-      windows.add(tuning.receiveWindow() / KIB);
+    sample(tuning, now + 300 * MS, 80 * MS); // waited behind queued data: the path is still 50 ms
+    assertEquals(50 * MS, tuning.minRttNanos());
+    // A window-limited sender delivers one window per round trip (here in sixteenths): half a window
+    // comes in half a round trip.
+    List<Long> grewAt = new java.util.ArrayList<>();
+    for (int step = 0; step < 16 * 8; step++) {
+      consumed += tuning.receiveWindow() / 16;
+      now += 50 * MS / 16;
+      if (tuning.consumed(consumed, now)) {
+        grewAt.add(now / MS);
+        assertEquals(grewAt.size() == 1 ? 256 * KIB : 1024 * KIB, tuning.receiveWindow());
+      }
     }
-    assertEquals(List.of(128, 256, 512, 1024, 1024, 1024, 1024, 1024), windows);
-    assertEquals(4, tuning.growths());
+    // Half a window after the first sample; then a quiet round trip and half a window again.
+    assertEquals(2, grewAt.size(), "grew at " + grewAt + " ms");
+    assertTrue(grewAt.get(1) - grewAt.get(0) <= 80, "grew at " + grewAt + " ms");
     assertEquals(1024 * KIB - 64 * KIB, budget.used);
+  }
+
+  @Test
+  void aWindowBetweenOneAndTwoBandwidthDelayProductsGrowsOnceAndStops() {
+    WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    tuning.consumed(0, 0);
+    sample(tuning, 0, 50 * MS);
+    // The path delivers 64 KiB per 80 ms whatever the window: 64 KiB is 1.6 products of bandwidth
+    // and delay, half of it takes 0.8 round trips.
+    List<Integer> windows = new java.util.ArrayList<>();
+    for (int step = 1; step <= 400; step++) {
+      if (tuning.consumed(step * 4L * KIB, step * 5 * MS)) {
+        windows.add(tuning.receiveWindow() / KIB);
+      }
+    }
+    assertEquals(List.of(256), windows);
   }
 
   @Test
@@ -85,13 +107,25 @@ class WindowTuningTest {
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
     sample(tuning, 0, 10 * MS);
-    // The application takes 20 ms per window: two round trips. The path is not what limits.
-    for (int round = 1; round <= 5; round++) {
-      assertFalse(tuning.consumed(round * 64L * KIB, round * 20 * MS));
+    // The application takes 20 ms per window, a round trip per half: the path is not what limits.
+    for (int half = 1; half <= 10; half++) {
+      assertFalse(tuning.consumed(half * 32L * KIB, half * 10 * MS));
     }
     assertEquals(64 * KIB, tuning.receiveWindow());
-    // Less than a whole window read: nothing is decided, however fast.
-    assertFalse(tuning.consumed(5 * 64L * KIB + 1, 100 * MS + 1));
+    // Less than half a window read: nothing is decided, however fast.
+    assertFalse(tuning.consumed(10 * 32L * KIB + 32 * KIB - 1, 100 * MS + 1));
+  }
+
+  @Test
+  void aNewConnectionMeasuresItsPathAfresh() {
+    WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    sample(tuning, 0, 5 * MS);
+    tuning.newConnection();
+    assertEquals(0, tuning.minRttNanos());
+    assertFalse(tuning.consumed(0, 10 * MS));
+    assertFalse(tuning.consumed(64 * KIB, 11 * MS), "no sample on the new connection yet");
+    sample(tuning, 20 * MS, 100 * MS);
+    assertEquals(100 * MS, tuning.minRttNanos());
   }
 
   @Test
@@ -105,13 +139,15 @@ class WindowTuningTest {
       consumed += tuning.receiveWindow();
       tuning.consumed(consumed, round * 10 * MS);
     }
-    assertEquals(256 * KIB, tuning.receiveWindow(), "512 KiB would need 256 KiB more: over the budget");
-    assertEquals(192 * KIB, budget.used);
+    // Read at 6.4 MB/s in 10 ms steps: covering the path would take 640 KiB, four windows 256 KiB,
+    // more than the 200 KiB budget either way, which still covers a doubling.
+    assertEquals(128 * KIB, tuning.receiveWindow());
+    assertEquals(64 * KIB, budget.used);
     assertTrue(tuning.peerGranted(70 * KIB));
     assertEquals(70 * KIB, tuning.sendBound());
-    assertFalse(tuning.peerGranted(512 * KIB), "the budget has 2 KiB left, not 442");
+    assertFalse(tuning.peerGranted(512 * KIB), "the budget has 130 KiB left, not 442");
     assertFalse(tuning.peerGranted(68 * KIB), "the bound never shrinks while the rock is busy");
-    assertEquals(198 * KIB, budget.used);
+    assertEquals(70 * KIB, budget.used);
     tuning.idle();
     assertEquals(List.of(64L * KIB, 64L * KIB, 0L), List.of((long) tuning.receiveWindow(), (long) tuning.sendBound(), budget.used));
     tuning.release(); // again, as the rock ends: nothing more to give back
