@@ -90,6 +90,7 @@ public final class Report {
       String old = Files.readString(md, StandardCharsets.UTF_8);
       text = StartupSection.carryOver(old, text);
       text = StartupSection.carryOver(old, text, LongFatPipe.BEGIN, LongFatPipe.END);
+      text = StartupSection.carryOver(old, text, ConnectVariants.BEGIN, ConnectVariants.END);
     }
     Files.createDirectories(md.toAbsolutePath().getParent());
     Files.writeString(md, text, StandardCharsets.UTF_8);
