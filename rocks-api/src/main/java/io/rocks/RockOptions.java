@@ -295,10 +295,11 @@ public final class RockOptions {
 
   /**
    * Returns the most the receive window and the in-flight bound grow to. They start at {@link
-   * #receiveWindow()} and {@link #inFlightCapacity()}; when a whole window is read in less than two
-   * round trips the window is what limits the transfer, and it doubles (the sender's bound follows
-   * the window its peer grants), as far as this maximum and the process's window budget allow. An
-   * idle rock goes back to the starting sizes. A maximum no larger than the larger starting size
+   * #receiveWindow()} and {@link #inFlightCapacity()}; when half a window is read in less than a
+   * round trip the window is what limits the transfer, and it grows to cover the path's measured
+   * rate times its round trip (the sender's bound follows the window its peer grants), as far as
+   * this maximum and the process's window budget allow; on paths with a round trip under 1 ms it
+   * stays. An idle rock goes back to the starting sizes. A maximum no larger than the larger starting size
    * fixes both; so does setting either size on a builder without setting a maximum.
    *
    * @return the largest window in bytes, from {@link #MIN_BUFFER_BYTES} to {@link

@@ -102,6 +102,12 @@ public final class RockSession {
    */
   private long welcomeAdvertised = -1;
   /**
+   * Accepting side: when WELCOME went out; while {@link #welcomeTimed}, the connector's first ACK
+   * with {@link Wire#ACK_FLAG_WELCOMED} makes the time between a round-trip sample.
+   */
+  private long welcomeSentAtNanos;
+  private boolean welcomeTimed;
+  /**
    * While an application thread in {@code read} applies a frame it read itself: where that frame's
    * bytes go first, straight from the frame instead of through the receive buffer; null otherwise.
    */
@@ -407,14 +413,22 @@ public final class RockSession {
     expectedConfirm = tag;
   }
 
-  /** Connecting side, once WELCOME was read: the next ACK tells the acceptor so. */
-  public void welcomed() {
+  /**
+   * Connecting side, once WELCOME was read, {@code handshakeNanos} after HELLO went out: the next
+   * ACK tells the acceptor so, and the time is a round-trip sample for the windows.
+   */
+  public void welcomed(long handshakeNanos) {
     welcomedAckDue = true;
+    if (tuning != null) {
+      tuning.handshakeSample(handshakeNanos);
+    }
   }
 
   /** Accepting side: WELCOME carried the rock's first ACK, which advertised {@code windowLimit}. */
-  public void welcomeAdvertised(long windowLimit) {
+  public void welcomeAdvertised(long windowLimit, long nowNanos) {
     welcomeAdvertised = windowLimit;
+    welcomeSentAtNanos = nowNanos;
+    welcomeTimed = true;
   }
 
   // ---------------------------------------------------------------- a new connection
@@ -575,6 +589,10 @@ public final class RockSession {
     }
     if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
+      if (welcomeTimed && tuning != null) {
+        tuning.handshakeSample(nowNanos - welcomeSentAtNanos);
+      }
+      welcomeTimed = false;
     }
     if ((flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
       if (finAt < 0 || acked != finAt) {

@@ -6,29 +6,33 @@ package io.rocks.impl.core;
  * back to their starting sizes when the rock goes idle. Part of the protocol core: no clock of its
  * own (methods take {@code nowNanos}), no thread, no I/O.
  *
- * <p><b>Round-trip time.</b> Each side asks for an echo on the first ACK of each connection, and a
- * receiver then on an ACK it sends anyway as bytes come ({@link
- * io.rocks.impl.wire.Wire#ACK_FLAG_ECHO_REQUEST}), at most one outstanding and at most one per
- * {@link #ECHO_INTERVAL_NANOS}; the peer answers with an ACK at once, and the time between is a
- * sample. The smallest sample on the current connection is the path's round trip: later samples
- * also hold the time the echo waited behind data queued on the way (the sender's socket buffer, a
- * bottleneck's queue), which grows with the window itself, and a window sized from them would
- * keep growing. Samples are also smoothed as TCP does (RFC 6298, gain 1/8), for diagnostics. An
- * echo outstanding when the connection changes is forgotten: its answer can never come.
+ * <p><b>Round-trip time.</b> The establishing handshake gives the first sample ({@link
+ * #handshakeSample}), taken before bytes queue on the path. Each side also asks for an echo on the
+ * first ACK of each connection, and a receiver then on an ACK it sends anyway as bytes come
+ * ({@link io.rocks.impl.wire.Wire#ACK_FLAG_ECHO_REQUEST}): at most one outstanding, the first
+ * {@link #FIRST_SAMPLES} back to back, then at most one per {@link #ECHO_INTERVAL_NANOS}; the
+ * window grows only once the first ones are in (or the handshake's). The peer answers with an ACK
+ * at once, and the time between is a sample. The smallest sample on the current connection is the
+ * path's round trip: later samples also hold the time the echo waited behind data queued on the
+ * way (the sender's socket buffer, a bottleneck's queue), which grows with the window itself, and
+ * a window sized from them would keep growing. Samples are also smoothed as TCP does (RFC 6298,
+ * gain 1/8), for diagnostics. An echo outstanding when the connection changes is forgotten.
  *
  * <p><b>Receive window.</b> Each time the application has read half a window since the last
  * check, the time it took is compared with the round trip: less means the sender could not keep
  * more in flight than the window (a window per round trip is what a window-limited sender
- * delivers), so the window grows, if the maximum and the process's budget allow (if the budget
- * cannot cover the growth, it may still cover a doubling): to four times its size, or to twice
- * the fastest reading seen (over an eighth of a round trip: a window-limited sender sends each
- * window in a burst at the path's rate) times the round trip, if that is more, so a 200 ms path
- * reaches its window in two or three steps. For a round trip after a growth nothing is measured:
- * the sender has not heard of it yet. A window at least twice the bandwidth-delay product takes a
- * round trip or more per half and stops growing; so does one read slowly by its application,
- * which is no sign of a short window. This follows Chromium's QUIC receive-window auto-tuning (a
- * window update sooner than two round trips after the last doubles the window), counted in bytes
- * read, with a bandwidth estimate as BBR makes one.
+ * delivers). The window then grows to what covers the path: twice the fastest reading seen (over 1
+ * to 5 ms from the start of a burst: a window-limited sender sends each window in a burst at the
+ * path's rate) times the round trip, at least double, as far as the maximum and the process's
+ * budget allow (if the budget cannot cover that, it may still cover a doubling). A window that
+ * covers the path already stays, however fast half of it was read, and so does every window on a
+ * path shorter than {@link #SHORT_PATH_NANOS}: there, bursts of reading from the kernel's buffer
+ * look window-limited too, and larger windows only cost. For a round trip after a growth nothing
+ * is measured: the sender has not heard of it yet. A window read slowly by its application does
+ * not grow either: that is no sign of a short window. A 200 ms path reaches its window in one or
+ * two steps. This follows Chromium's QUIC receive-window auto-tuning (a window update sooner than
+ * two round trips after the last doubles the window), counted in bytes read, with a bandwidth
+ * estimate as BBR makes one.
  *
  * <p><b>In-flight bound.</b> The sender follows its peer: it may keep as many unacknowledged bytes
  * as the peer's window grants ({@link #peerGranted}), between its starting size and the maximum,
@@ -40,6 +44,22 @@ package io.rocks.impl.core;
 public final class WindowTuning {
   /** At most one echo per this interval: a fresh round trip a few times a second costs nothing. */
   static final long ECHO_INTERVAL_NANOS = 250_000_000L;
+  /**
+   * Echoes asked back to back on a new connection, before the window may grow: one sample can be
+   * late (a JVM loading classes for its first connection, an answer queued behind data), and a
+   * round trip too long makes a window too large.
+   */
+  static final int FIRST_SAMPLES = 3;
+  /**
+   * A path whose round trip is shorter never grows its windows: the starting 1 MiB covers 8 Gbit/s
+   * there, and on loopback larger windows only cost (a 32 MiB window moved a third less than 1 MiB,
+   * its bytes no longer in the processor's caches).
+   */
+  static final long SHORT_PATH_NANOS = 1_000_000L;
+  /** Reading speed is measured over at least this long: shorter bursts tell nothing reliable. */
+  static final long RATE_INTERVAL_MIN_NANOS = 1_000_000L;
+  /** ... and over at most this long, or an eighth of the round trip if that is less. */
+  static final long RATE_INTERVAL_MAX_NANOS = 5_000_000L;
 
   /** Memory that every rock of a process draws on to grow its windows beyond their starting sizes. */
   public interface Budget {
@@ -59,17 +79,22 @@ public final class WindowTuning {
   private int sendBound;
 
   /** When the outstanding echo was asked for; -1 when none is. */
-  private long echoAskedAtNanos = -1;
+  private long echoAskedAtNanos;
+  /** True while an echo is asked and not answered ({@link System#nanoTime()} may be negative). */
+  private boolean echoOutstanding;
   private long lastSampleAtNanos;
   private boolean sampled;
   private long smoothedRttNanos;
   private long latestRttNanos;
   /** The smallest sample on the current connection; 0 before one. */
   private long minRttNanos;
+  /** Samples on the current connection. */
+  private int samples;
 
-  /** Where the current measuring of reading speed started: bytes read then, and when; -1 before. */
+  /** Where the current measuring of reading speed started: bytes read then, and when, if it has. */
   private long epochConsumed;
-  private long epochStartNanos = -1;
+  private long epochStartNanos;
+  private boolean epochOpen;
   /**
    * After a growth, no measuring until then: for about a round trip the sender has not heard of
    * the larger window, and bytes still come at the old pace.
@@ -78,7 +103,11 @@ public final class WindowTuning {
 
   /** Reading speed over short intervals: where the current interval started, and the fastest yet. */
   private long rateConsumed;
-  private long rateStartNanos = -1;
+  private long rateStartNanos;
+  private boolean rateOpen;
+  /** When reading speed was last looked at, and the bytes read by then. */
+  private long lastRateNanos;
+  private long lastRateConsumed;
   /** The fastest reading seen on this connection, in bytes per second; 0 before one. */
   private long maxRateBytesPerSecond;
 
@@ -141,35 +170,54 @@ public final class WindowTuning {
 
   /** True if an ACK sent now should ask for an echo. */
   boolean echoDue(long nowNanos) {
-    return echoAskedAtNanos < 0 && (!sampled || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS);
+    return !echoOutstanding && (samples < FIRST_SAMPLES || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS);
   }
 
   /** An ACK asking for an echo went into a batch at {@code nowNanos}. */
   void echoAsked(long nowNanos) {
     echoAskedAtNanos = nowNanos;
+    echoOutstanding = true;
   }
 
   /** The echo came back at {@code nowNanos}; an answer to nothing asked is ignored. */
   void echoAnswered(long nowNanos) {
-    if (echoAskedAtNanos < 0) {
+    if (!echoOutstanding) {
       return;
     }
     long sample = Math.max(1, nowNanos - echoAskedAtNanos);
-    echoAskedAtNanos = -1;
+    echoOutstanding = false;
     latestRttNanos = sample;
     minRttNanos = minRttNanos == 0 ? sample : Math.min(minRttNanos, sample);
+    samples++;
     lastSampleAtNanos = nowNanos;
     smoothedRttNanos = sampled ? smoothedRttNanos + (sample - smoothedRttNanos) / 8 : sample;
     sampled = true;
   }
 
+  /**
+   * The establishing handshake took {@code nanos} there and back (HELLO to WELCOME, or WELCOME to
+   * the connector's first ACK): the cleanest sample there is, taken before bytes queue on the path.
+   * It counts as all the first samples.
+   */
+  void handshakeSample(long nanos) {
+    if (nanos <= 0) {
+      return;
+    }
+    minRttNanos = minRttNanos == 0 ? nanos : Math.min(minRttNanos, nanos);
+    latestRttNanos = nanos;
+    smoothedRttNanos = sampled ? smoothedRttNanos + (nanos - smoothedRttNanos) / 8 : nanos;
+    sampled = true;
+    samples = Math.max(samples, FIRST_SAMPLES);
+  }
+
   /** A new connection: an echo asked on the old one is never answered. */
   void newConnection() {
-    echoAskedAtNanos = -1;
-    epochStartNanos = -1;
+    echoOutstanding = false;
+    epochOpen = false;
     minRttNanos = 0; // the new connection may take another path
     sampled = false;
-    rateStartNanos = -1;
+    samples = 0;
+    rateOpen = false;
     maxRateBytesPerSecond = 0;
   }
 
@@ -184,7 +232,8 @@ public final class WindowTuning {
     if (nowNanos - quietUntilNanos < 0) {
       return false;
     }
-    if (epochStartNanos < 0) {
+    if (!epochOpen) {
+      epochOpen = true;
       epochStartNanos = nowNanos;
       epochConsumed = consumed;
       return false;
@@ -195,46 +244,63 @@ public final class WindowTuning {
     long took = nowNanos - epochStartNanos;
     epochStartNanos = nowNanos;
     epochConsumed = consumed;
-    if (minRttNanos == 0 || receiveWindow >= max || took >= minRttNanos) {
+    if (samples < FIRST_SAMPLES
+        || minRttNanos < SHORT_PATH_NANOS
+        || receiveWindow >= max
+        || took >= minRttNanos) {
       return false;
     }
-    int factor = 4;
     // A window-limited sender sends each window in a burst at the path's rate: twice the fastest
-    // reading times the round trip covers the path, if that is more than four windows.
+    // reading times the round trip covers the path. A window that covers it already stays (on a
+    // short path, bursts of reading from the kernel's buffer look window-limited too).
     long covering = 2 * maxRateBytesPerSecond * minRttNanos / 1_000_000_000L;
-    int grown = (int) Math.min(max, Math.max((long) factor * receiveWindow, covering));
+    if (covering <= receiveWindow) {
+      return false;
+    }
+    int grown = (int) Math.min(max, Math.max(2L * receiveWindow, covering));
     if (!budget.tryReserve(grown - receiveWindow)) {
       grown = (int) Math.min(max, 2L * receiveWindow); // what the budget may still cover
-      if (factor == 2 || !budget.tryReserve(grown - receiveWindow)) {
+      if (!budget.tryReserve(grown - receiveWindow)) {
         return false;
       }
     }
     receiveWindow = grown;
     growths++;
     quietUntilNanos = nowNanos + minRttNanos;
-    epochStartNanos = -1;
+    epochOpen = false;
     return true;
   }
 
   /**
-   * Keeps the fastest reading over intervals of an eighth of a round trip (at least a millisecond;
-   * 5 ms before the round trip is known): while a window-limited sender's bursts arrive, that is the
-   * path's bandwidth.
+   * Keeps the fastest reading over intervals of an eighth of a round trip, from 1 to 5 ms, each
+   * begun after a pause of that long and ended by one (a burst counts if it lasted a millisecond):
+   * while a window-limited sender's bursts arrive, that is the path's bandwidth.
    */
   private void measureRate(long consumed, long nowNanos) {
-    if (rateStartNanos < 0) {
+    long least = Math.min(RATE_INTERVAL_MAX_NANOS, Math.max(RATE_INTERVAL_MIN_NANOS, minRttNanos / 8));
+    long sinceLast = nowNanos - lastRateNanos;
+    if (!rateOpen || sinceLast >= least) {
+      // A pause as long as an interval ends a burst: it counts up to its last read, if it lasted
+      // long enough to tell, and the next interval starts now, not before the pause.
+      if (rateOpen) {
+        rateSample(lastRateConsumed - rateConsumed, lastRateNanos - rateStartNanos);
+      }
+      rateOpen = true;
       rateStartNanos = nowNanos;
       rateConsumed = consumed;
-      return;
+    } else if (nowNanos - rateStartNanos >= least) {
+      rateSample(consumed - rateConsumed, nowNanos - rateStartNanos);
+      rateStartNanos = nowNanos;
+      rateConsumed = consumed;
     }
-    long interval = nowNanos - rateStartNanos;
-    if (interval < (minRttNanos == 0 ? 5_000_000L : Math.max(1_000_000L, minRttNanos / 8))) {
-      return;
+    lastRateNanos = nowNanos;
+    lastRateConsumed = consumed;
+  }
+
+  private void rateSample(long bytes, long nanos) {
+    if (nanos >= RATE_INTERVAL_MIN_NANOS) {
+      maxRateBytesPerSecond = Math.max(maxRateBytesPerSecond, bytes * 1_000_000_000L / nanos);
     }
-    long rate = (consumed - rateConsumed) * 1_000_000_000L / interval;
-    maxRateBytesPerSecond = Math.max(maxRateBytesPerSecond, rate);
-    rateStartNanos = nowNanos;
-    rateConsumed = consumed;
   }
 
   /**
@@ -253,7 +319,7 @@ public final class WindowTuning {
   /** The rock went idle: both windows go back to their starting sizes, and the budget gets the rest. */
   void idle() {
     release();
-    epochStartNanos = -1;
+    epochOpen = false;
   }
 
   /** Gives back to the budget everything grown beyond the starting sizes. */

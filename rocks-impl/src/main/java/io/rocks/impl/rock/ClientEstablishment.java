@@ -23,6 +23,9 @@ public final class ClientEstablishment {
   private static final long WINDOW_FLOOR_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final RealRock rock;
+  /** When the latest HELLO went out; written before the rock's threads start or under its lock. */
+  private volatile long helloSentAtNanos;
+
   /** The key agreement HELLO started, until WELCOME arrives; then null. */
   private volatile Handshake.ClientSetup setup;
   /** What WELCOME gave, until the server's CONFIRM is checked; then null. */
@@ -58,6 +61,12 @@ public final class ClientEstablishment {
   /** HELLO went out on the connection about to be attached, starting {@code started}. */
   public void helloSent(Handshake.ClientSetup started) {
     setup = started;
+    helloSentAtNanos = System.nanoTime();
+  }
+
+  /** When the latest HELLO went out ({@link System#nanoTime()}). */
+  long helloSentAtNanos() {
+    return helloSentAtNanos;
   }
 
   /** The HELLO said and not yet answered by WELCOME, to say again unchanged; or null. */

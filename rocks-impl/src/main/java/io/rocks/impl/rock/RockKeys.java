@@ -127,7 +127,7 @@ public final class RockKeys {
    * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
    */
   private void tellWelcomed() {
-    rock.session.welcomed();
+    rock.session.welcomed(System.nanoTime() - rock.establishment.helloSentAtNanos());
   }
 
   /**
@@ -174,7 +174,7 @@ public final class RockKeys {
     try {
       pendingKey = pending;
       rock.session.keyed(true, null);
-      rock.session.welcomeAdvertised(windowLimit);
+      rock.session.welcomeAdvertised(windowLimit, System.nanoTime());
       rock.post(l -> l.connected(rock));
     } finally {
       rock.lock.unlock();

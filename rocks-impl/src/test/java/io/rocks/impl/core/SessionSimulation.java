@@ -219,9 +219,10 @@ public final class SessionSimulation {
       // Without one: both sides keyed, the connector read WELCOME, and WELCOME carried the
       // acceptor's first ACK (as RealRockServerSocket does).
       connector.session.keyed(true, null);
-      connector.session.welcomed();
+      // The handshake took a round trip: HELLO out at -2 delays, WELCOME out at -1, read at 0.
+      connector.session.welcomed(2 * delay * 1000);
       acceptor.session.keyed(true, null);
-      acceptor.session.welcomeAdvertised(Wire.INITIAL_WINDOW);
+      acceptor.session.welcomeAdvertised(Wire.INITIAL_WINDOW, (now - delay) * 1000);
     }
     connector.closeAtEnd = random.nextInt(4) == 0;
     acceptor.closeAtEnd = !connector.closeAtEnd && random.nextInt(4) == 0;

@@ -36,6 +36,13 @@ class WindowTuningTest {
     }
   }
 
+  /** The first samples of a connection, back to back, the last answered at {@code answeredAt}. */
+  private static void firstSamples(WindowTuning tuning, long answeredAtNanos, long rttNanos) {
+    for (int i = WindowTuning.FIRST_SAMPLES; i > 0; i--) {
+      sample(tuning, answeredAtNanos - i * rttNanos, rttNanos);
+    }
+  }
+
   private static void sample(WindowTuning tuning, long atNanos, long rttNanos) {
     assertTrue(tuning.echoDue(atNanos), "an echo is due at " + atNanos);
     tuning.echoAsked(atNanos);
@@ -44,13 +51,21 @@ class WindowTuningTest {
   }
 
   @Test
-  void roundTripsAreSmoothedAsTcpDoesAndAskedForAtMostFourTimesASecond() {
+  void theFirstRoundTripsAreAskedBackToBackThenAtMostFourTimesASecondAndSmoothedAsTcpDoes() {
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
-    sample(tuning, 0, 80 * MS);
-    assertEquals(List.of(80 * MS, 80 * MS), List.of(tuning.smoothedRttNanos(), tuning.latestRttNanos()));
-    assertFalse(tuning.echoDue(80 * MS + WindowTuning.ECHO_INTERVAL_NANOS - 1));
-    sample(tuning, 80 * MS + WindowTuning.ECHO_INTERVAL_NANOS, 40 * MS);
-    assertEquals(List.of(75 * MS, 40 * MS), List.of(tuning.smoothedRttNanos(), tuning.latestRttNanos()));
+    sample(tuning, 0, 17 * MS); // the first connection of a JVM still loading classes
+    sample(tuning, 17 * MS, 80 * MS);
+    sample(tuning, 97 * MS, 80 * MS);
+    assertEquals(List.of(17 * MS, 80 * MS), List.of(tuning.minRttNanos(), tuning.latestRttNanos()));
+    assertFalse(tuning.echoDue(177 * MS + WindowTuning.ECHO_INTERVAL_NANOS - 1));
+    sample(tuning, 177 * MS + WindowTuning.ECHO_INTERVAL_NANOS, 40 * MS);
+    assertEquals(40 * MS, tuning.latestRttNanos());
+    // 17, then 80 twice, then 40, each with gain 1/8.
+    long smoothed = 17 * MS;
+    for (long rtt : new long[] {80 * MS, 80 * MS, 40 * MS}) {
+      smoothed += (rtt - smoothed) / 8;
+    }
+    assertEquals(smoothed, tuning.smoothedRttNanos());
     // An echo asked on a connection that broke is never answered; the next one is due at once.
     tuning.echoAsked(1_000 * MS);
     tuning.newConnection();
@@ -60,53 +75,94 @@ class WindowTuningTest {
   }
 
   @Test
-  void aWindowLimitedSenderGetsFourTimesTheWindowPerRoundTripAndAHalf() {
+  void aWindowLimitedSenderAtAnEvenPaceDoublesTheWindowEveryRoundTripAndAHalf() {
     CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, budget);
     long consumed = 0;
     long now = 0;
     assertFalse(tuning.consumed(consumed, now), "no round trip measured yet: nothing to compare");
-    sample(tuning, now, 50 * MS);
+    firstSamples(tuning, now, 50 * MS);
     sample(tuning, now + 300 * MS, 80 * MS); // waited behind queued data: the path is still 50 ms
     assertEquals(50 * MS, tuning.minRttNanos());
-    // A window-limited sender delivers one window per round trip (here in sixteenths): half a window
-    // comes in half a round trip.
+    // A window-limited sender delivers one window per round trip, here evenly in sixteenths: the
+    // fastest reading is the window per round trip, so covering the path takes twice the window.
+    List<Integer> windows = new java.util.ArrayList<>();
     List<Long> grewAt = new java.util.ArrayList<>();
-    for (int step = 0; step < 16 * 8; step++) {
+    for (int step = 0; step < 16 * 12; step++) {
       consumed += tuning.receiveWindow() / 16;
       now += 50 * MS / 16;
       if (tuning.consumed(consumed, now)) {
+        windows.add(tuning.receiveWindow() / KIB);
         grewAt.add(now / MS);
-        assertEquals(grewAt.size() == 1 ? 256 * KIB : 1024 * KIB, tuning.receiveWindow());
       }
     }
-    // Half a window after the first sample; then a quiet round trip and half a window again.
-    assertEquals(2, grewAt.size(), "grew at " + grewAt + " ms");
-    assertTrue(grewAt.get(1) - grewAt.get(0) <= 80, "grew at " + grewAt + " ms");
+    assertEquals(List.of(128, 256, 512, 1024), windows);
+    for (int i = 1; i < grewAt.size(); i++) {
+      assertTrue(grewAt.get(i) - grewAt.get(i - 1) <= 80, "grew at " + grewAt + " ms: a quiet round trip, then half a window");
+    }
     assertEquals(1024 * KIB - 64 * KIB, budget.used);
   }
 
   @Test
-  void aWindowBetweenOneAndTwoBandwidthDelayProductsGrowsOnceAndStops() {
+  void aWindowLimitedSenderInBurstsShowsThePathsRateAndTheWindowCoversItInOneStep() {
+    CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
+    WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, budget);
+    long consumed = 0;
+    tuning.consumed(consumed, 0);
+    firstSamples(tuning, 0, 50 * MS);
+    // Each 50 ms round trip the window comes in one burst at the path's 100 MB/s: 64 KiB every
+    // 655 us, 10.5 ms in all, then nothing until the next round trip.
+    List<Integer> windows = new java.util.ArrayList<>();
+    for (int roundTrip = 1; roundTrip <= 4; roundTrip++) {
+      long start = roundTrip * 50 * MS;
+      int pieces = tuning.receiveWindow() / (64 * KIB);
+      for (int piece = 0; piece < Math.min(pieces, 76); piece++) {
+        consumed += 64 * KIB;
+        if (tuning.consumed(consumed, start + piece * 655_360L)) {
+          windows.add(tuning.receiveWindow());
+        }
+      }
+    }
+    // The fastest reading, over 6.25 ms (an eighth of the round trip) from the start of a burst, is
+    // 100 MB/s; twice that times 50 ms is 10 MB: one step, where an even pace doubles four times.
+    assertEquals(1, windows.size(), "grew to " + windows);
+    assertEquals(10_000_000, windows.get(0), 20_000);
+    assertEquals(windows.get(0) - 1024 * KIB, budget.used);
+  }
+
+  @Test
+  void aWindowBetweenOneAndTwoBandwidthDelayProductsDoublesOnceAndStops() {
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
-    sample(tuning, 0, 50 * MS);
+    firstSamples(tuning, 0, 50 * MS);
     // The path delivers 64 KiB per 80 ms whatever the window: 64 KiB is 1.6 products of bandwidth
-    // and delay, half of it takes 0.8 round trips.
+    // and delay, half of it takes 0.8 round trips; covering the path takes 80 KiB.
     List<Integer> windows = new java.util.ArrayList<>();
-    for (int step = 1; step <= 400; step++) {
-      if (tuning.consumed(step * 4L * KIB, step * 5 * MS)) {
+    for (int ms = 1; ms <= 2_000; ms++) {
+      if (tuning.consumed(ms * 64L * KIB / 80, ms * MS)) {
         windows.add(tuning.receiveWindow() / KIB);
       }
     }
-    assertEquals(List.of(256), windows);
+    assertEquals(List.of(128), windows);
+  }
+
+  @Test
+  void aPathShorterThanAMillisecondKeepsItsWindowsHoweverFastItIsRead() {
+    WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    tuning.consumed(0, 0);
+    firstSamples(tuning, 0, 900_000L);
+    // 3 GB/s, read in 64 KiB pieces every 21.8 us, for 100 ms: half a window in 0.17 ms.
+    for (int piece = 1; piece <= 4_600; piece++) {
+      assertFalse(tuning.consumed(piece * 64L * KIB, piece * 21_845L));
+    }
+    assertEquals(1024 * KIB, tuning.receiveWindow());
   }
 
   @Test
   void aWindowReadSlowlyDoesNotGrow() {
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
-    sample(tuning, 0, 10 * MS);
+    firstSamples(tuning, 0, 10 * MS);
     // The application takes 20 ms per window, a round trip per half: the path is not what limits.
     for (int half = 1; half <= 10; half++) {
       assertFalse(tuning.consumed(half * 32L * KIB, half * 10 * MS));
@@ -133,14 +189,12 @@ class WindowTuningTest {
     CountingBudget budget = new CountingBudget(200 * KIB);
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, budget);
     tuning.consumed(0, 0);
-    sample(tuning, 0, 50 * MS);
-    long consumed = 0;
-    for (int round = 1; round <= 4; round++) {
-      consumed += tuning.receiveWindow();
-      tuning.consumed(consumed, round * 10 * MS);
+    firstSamples(tuning, 0, 50 * MS);
+    // Read at 6.5 MB/s, a little every millisecond, for 40 ms: covering the 50 ms path would take
+    // 640 KiB, more than the 200 KiB budget, which still covers a doubling.
+    for (int ms = 1; ms <= 40; ms++) {
+      tuning.consumed(ms * 6_554L, ms * MS);
     }
-    // Read at 6.4 MB/s in 10 ms steps: covering the path would take 640 KiB, four windows 256 KiB,
-    // more than the 200 KiB budget either way, which still covers a doubling.
     assertEquals(128 * KIB, tuning.receiveWindow());
     assertEquals(64 * KIB, budget.used);
     assertTrue(tuning.peerGranted(70 * KIB));
