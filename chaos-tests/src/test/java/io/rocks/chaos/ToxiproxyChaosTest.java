@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eu.rekawek.toxiproxy.model.Toxic;
 import io.rocks.RockOptions;
+import io.rocks.RockSocket;
 import io.rocks.RockState;
 import io.rocks.RockTimeoutException;
+import io.rocks.impl.rock.ProcessWindowBudget;
+import io.rocks.impl.rock.RealRock;
 import io.rocks.testkit.Await;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -513,6 +516,52 @@ class ToxiproxyChaosTest {
    * in the middle of the connection, which no real TCP connection does, so that connection must not
    * carry data again.
    */
+  @Test
+  @Order(11)
+  @DisplayName("windows: 50 ms round trip at 50,000 KB/s, they grow past 1 MiB, and shrink back when idle")
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void windowsGrowWithTheRoundTripAndShrinkWhenIdle(Toxi toxi, Scenario scenario) throws Exception {
+    RockOptions options = OPTIONS.toBuilder().idleAfter(Duration.ofSeconds(2)).build();
+    int start = options.receiveWindow();
+    long budgetBefore = ProcessWindowBudget.INSTANCE.used();
+    try (ProxiedRocks rig =
+        ProxiedRocks.open(
+            toxi, scenario, options, "windows", proxy -> {
+              toxi.latency(proxy, "latency", 25, 0);
+              toxi.bandwidth(proxy, "bandwidth", 50_000);
+            })) {
+      // The gate holds the last 8 MiB back: a rock whose streams both ended is done, and gives its
+      // windows back as it ends.
+      long bytes = 48 * MIB;
+      long first = 40 * MIB;
+      rig.startTransfer(bytes, first);
+      rig.awaitDelivered(first, TRANSFER_LIMIT);
+      int[] client = windows(rig.client);
+      int[] server = windows(rig.accepted);
+      // Both ways at once, so both ends receive and both grow their windows; each sender's bound
+      // follows the window its peer grants. 1 MiB per 50 ms would be 20 MiB/s: the path takes 47.
+      String grown = "client " + client[0] / 1024 + "/" + client[1] / 1024 + " KiB, server " + server[0] / 1024
+          + "/" + server[1] / 1024 + " KiB (receive window / in-flight bound)";
+      assertTrue(client[0] > start && server[0] > start && client[1] > start && server[1] > start, grown);
+      assertTrue(ProcessWindowBudget.INSTANCE.used() > budgetBefore, "growth is taken from the budget");
+      scenario.note("windows after 40 MiB each way: " + grown);
+      // Idle for 2 s: both ends go back to their starting sizes and give the budget back.
+      Await.until(
+          Duration.ofSeconds(30),
+          () -> "windows back at " + start + " bytes after idle mode; now client " + java.util.Arrays.toString(windows(rig.client))
+              + ", server " + java.util.Arrays.toString(windows(rig.accepted)) + ", budget used "
+              + ProcessWindowBudget.INSTANCE.used() + " (was " + budgetBefore + ")",
+          () -> java.util.Arrays.equals(windows(rig.client), new int[] {start, start})
+              && java.util.Arrays.equals(windows(rig.accepted), new int[] {start, start})
+              && ProcessWindowBudget.INSTANCE.used() == budgetBefore);
+      rig.finishAndVerify(TRANSFER_LIMIT);
+    }
+  }
+
+  private static int[] windows(RockSocket socket) {
+    return ((RealRock) socket.rock()).windowsNow();
+  }
+
   static void cutSilently(ProxiedRocks rig, Toxi toxi, String name, Runnable afterInject) throws Exception {
     List<Toxic> toxics = new ArrayList<>();
     ProxiedRocks.Fault fault = rig.inject("silent cut", () -> toxics.addAll(toxi.silentCut(rig.proxy, name)));

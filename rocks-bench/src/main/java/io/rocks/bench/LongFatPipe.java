@@ -7,6 +7,7 @@ import io.rocks.chaos.Toxi;
 import io.rocks.chaos.ToxiproxyServer;
 import io.rocks.impl.rock.RealRock;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -94,15 +95,16 @@ public final class LongFatPipe {
       Proxy plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
       Proxy rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
       StringBuilder table = new StringBuilder();
-      table.append("## Long fat pipes (bulk one way through Toxiproxy)\n\n")
+      table.append("## Long fat pipes (bulk through Toxiproxy)\n\n")
           .append(String.format(Locale.ROOT,
-              "Measured %s on this machine (%d cores): %d MiB one way per transfer through Toxiproxy at %,d KB/s each"
-                  + " way, rock and plain alternating, %d pairs per round trip (order swapped every pair), default"
+              "Measured %s on this machine (%d cores): %d MiB one way, or each way at once, per transfer through"
+                  + " Toxiproxy at %,d KB/s each way, rock and plain alternating, %d pairs per round trip (order swapped every pair), default"
                   + " policy (windows start at 1 MiB, grow up to 32 MiB). Time from the start of `connect()` to the"
-                  + " server's answer after the last byte. `scripts/bench --long-fat-pipe` writes this section.%n%n",
+                  + " server's answer after the last byte (both ways: and the client's last byte from the server);"
+                  + " MiB/s per direction. `scripts/bench --long-fat-pipe` writes this section.%n%n",
               LocalDate.now(), Runtime.getRuntime().availableProcessors(), BYTES >> 20, KILOBYTES_PER_SECOND, PAIRS))
-          .append("| round trip | plain MiB/s (median, min–max) | rock MiB/s (median, min–max) | rock/plain per pair | median | receive window the rock reached |\n")
-          .append("|---|---|---|---|---|---|\n");
+          .append("| round trip | direction | plain MiB/s (median, min–max) | rock MiB/s (median, min–max) | rock/plain per pair | median | receive window the rock's server reached |\n")
+          .append("|---|---|---|---|---|---|---|\n");
       for (int rtt : ROUND_TRIPS_MILLIS) {
         toxi.deleteAllProxies();
         plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
@@ -113,6 +115,7 @@ public final class LongFatPipe {
         }
         InetSocketAddress plainAt = Toxi.listenAddress(plainProxy);
         InetSocketAddress rockAt = Toxi.listenAddress(rockProxy);
+        for (boolean both : new boolean[] {false, true}) {
         List<Run> plain = new ArrayList<>();
         List<Run> rock = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
@@ -120,33 +123,34 @@ public final class LongFatPipe {
           Run r;
           Run p;
           if (pair % 2 == 0) {
-            r = transfer(true, rockAt);
-            p = transfer(false, plainAt);
+            r = transfer(true, rockAt, both);
+            p = transfer(false, plainAt, both);
           } else {
-            p = transfer(false, plainAt);
-            r = transfer(true, rockAt);
+            p = transfer(false, plainAt, both);
+            r = transfer(true, rockAt, both);
           }
           rock.add(r);
           plain.add(p);
           ratios.add(r.mibPerSecond() / p.mibPerSecond());
-          System.out.printf(Locale.ROOT, "rtt %d ms pair %d: plain %.1f MiB/s, rock %.1f MiB/s (server window %d KiB, client bound %d KiB)%n",
-              rtt, pair + 1, p.mibPerSecond(), r.mibPerSecond(), r.serverWindow() >> 10, r.clientBound() >> 10);
+          System.out.printf(Locale.ROOT, "rtt %d ms %s pair %d: plain %.1f MiB/s, rock %.1f MiB/s (server window %d KiB, client bound %d KiB)%n",
+              rtt, both ? "both ways" : "one way", pair + 1, p.mibPerSecond(), r.mibPerSecond(), r.serverWindow() >> 10, r.clientBound() >> 10);
         }
-        table.append(String.format(Locale.ROOT, "| %d ms | %s | %s | %s | %.2f | %s |%n",
-            rtt, spread(plain), spread(rock),
+        table.append(String.format(Locale.ROOT, "| %d ms | %s | %s | %s | %s | %.2f | %s |%n",
+            rtt, both ? "both ways" : "one way", spread(plain), spread(rock),
             String.join(", ", ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList()),
             median(ratios),
             String.join(", ", rock.stream().map(x -> (x.serverWindow() >> 20) + " MiB").toList())));
+        }
       }
       table.append("\nThe rock's windows start at 1 MiB and reach the path's size within a few round trips (PROTOCOL.md"
           + " §5.5); through Toxiproxy on loopback plain TCP has no slow start to make (the delay is in the proxy,"
-          + " not in TCP's own round trip), so at 200 ms the rock's ramp is what it loses. Both ways at once, and the"
-          + " memory of 10,000 idle rocks after such transfers, are not measured here yet.\n");
+          + " not in TCP's own round trip), so at 200 ms the rock's ramp is what it loses. The memory of 10,000 idle rocks"
+          + " after such transfers is not measured here (idle rocks go back to 1 MiB windows: ToxiproxyChaosTest).\n");
       return table.toString();
     }
   }
 
-  private Run transfer(boolean rock, InetSocketAddress at) throws IOException {
+  private Run transfer(boolean rock, InetSocketAddress at, boolean both) throws IOException {
     byte[] chunk = new byte[CHUNK];
     for (int i = 0; i < chunk.length; i++) {
       chunk[i] = (byte) (i * 31 + 7);
@@ -156,12 +160,25 @@ public final class LongFatPipe {
     try (socket) {
       OutputStream out = socket.getOutputStream();
       // The length first: Toxiproxy does not pass a half-close on, so the end is not a shutdown.
-      out.write(java.nio.ByteBuffer.allocate(8).putLong(BYTES).array());
+      out.write(java.nio.ByteBuffer.allocate(9).putLong(BYTES).put((byte) (both ? 1 : 0)).array());
+      java.util.concurrent.FutureTask<Long> back = null;
+      if (both) {
+        InputStream fromServer = socket.getInputStream();
+        back = new java.util.concurrent.FutureTask<>(() -> readFully(fromServer, BYTES));
+        Thread.ofVirtual().start(back);
+      }
       for (long sent = 0; sent < BYTES; sent += CHUNK) {
         out.write(chunk);
       }
       out.flush();
       int clientBound = rock ? ((RealRock) ((RockSocket) socket).rock()).windowsNow()[1] : 0;
+      if (back != null) {
+        try {
+          back.get();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+          throw new IOException("reading the server's bytes failed", e);
+        }
+      }
       int answer = socket.getInputStream().read();
       if (answer != 1) {
         throw new IOException("the server answered " + answer + " after " + BYTES + " bytes, not 1 (" + socket + ")");
@@ -184,6 +201,8 @@ public final class LongFatPipe {
         try (socket) {
           java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
           long expected = in.readLong();
+          boolean both = in.readByte() == 1;
+          Thread writer = both ? Thread.ofVirtual().start(() -> writeBack(socket, expected)) : null;
           byte[] buf = new byte[CHUNK];
           long total = 0;
           while (total < expected) {
@@ -197,14 +216,44 @@ public final class LongFatPipe {
           if (socket instanceof RockSocket rs && rs.rock() instanceof RealRock real) {
             lastServerWindow.set(real.windowsNow()[0]);
           }
+          if (writer != null) {
+            writer.join();
+          }
           socket.getOutputStream().write(1);
           socket.getOutputStream().flush();
           in.read(); // the client closes first
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
           System.err.println("sink: " + e);
         }
       });
     }
+  }
+
+  /** Writes {@code count} bytes to {@code socket}; a failure is the client's to see. */
+  private static void writeBack(Socket socket, long count) {
+    byte[] chunk = new byte[CHUNK];
+    try {
+      OutputStream out = socket.getOutputStream();
+      for (long sent = 0; sent < count; sent += CHUNK) {
+        out.write(chunk, 0, (int) Math.min(CHUNK, count - sent));
+      }
+      out.flush();
+    } catch (IOException e) {
+      System.err.println("sink: writing back: " + e);
+    }
+  }
+
+  private static long readFully(InputStream in, long count) throws IOException {
+    byte[] buf = new byte[CHUNK];
+    long total = 0;
+    while (total < count) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, count - total));
+      if (n < 0) {
+        throw new IOException("the server's stream ended after " + total + " of " + count + " bytes");
+      }
+      total += n;
+    }
+    return total;
   }
 
   private static String spread(List<Run> runs) {
