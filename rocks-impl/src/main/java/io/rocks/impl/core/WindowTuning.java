@@ -19,11 +19,12 @@ package io.rocks.impl.core;
  * gain 1/8), for diagnostics. An echo outstanding when the connection changes is forgotten.
  *
  * <p><b>Receive window.</b> Each time the application has read half a window since the last
- * check, the time it took is compared with the round trip: less means the sender could not keep
- * more in flight than the window (a window per round trip is what a window-limited sender
- * delivers). The window then grows to what covers the path: twice the fastest reading seen (over 1
- * to 5 ms from the start of a burst: a window-limited sender sends each window in a burst at the
- * path's rate) times the round trip, at least double, as far as the maximum and the process's
+ * check, the time it took is compared with how long the sender waits for window updates ({@link
+ * #feedbackRttNanos}): less means the sender could not keep more in flight than the window (a
+ * window per round trip is what a window-limited sender delivers). The window then grows to what
+ * covers the path: twice the fastest reading seen (over 1 to 5 ms from the start of a burst: a
+ * window-limited sender sends each window in a burst at the path's rate) times that wait, at least
+ * double, as far as the maximum and the process's
  * budget allow (if the budget cannot cover that, it may still cover a doubling). A window that
  * covers the path already stays, however fast half of it was read, and so does every window on a
  * path shorter than {@link #SHORT_PATH_NANOS}: there, bursts of reading from the kernel's buffer
@@ -247,13 +248,13 @@ public final class WindowTuning {
     if (samples < FIRST_SAMPLES
         || minRttNanos < SHORT_PATH_NANOS
         || receiveWindow >= max
-        || took >= minRttNanos) {
+        || took >= feedbackRttNanos()) {
       return false;
     }
     // A window-limited sender sends each window in a burst at the path's rate: twice the fastest
     // reading times the round trip covers the path. A window that covers it already stays (on a
     // short path, bursts of reading from the kernel's buffer look window-limited too).
-    long covering = 2 * maxRateBytesPerSecond * minRttNanos / 1_000_000_000L;
+    long covering = 2 * maxRateBytesPerSecond * feedbackRttNanos() / 1_000_000_000L;
     if (covering <= receiveWindow) {
       return false;
     }
@@ -269,6 +270,16 @@ public final class WindowTuning {
     quietUntilNanos = nowNanos + minRttNanos;
     epochOpen = false;
     return true;
+  }
+
+  /**
+   * How long the sender waits for this side's window updates: the smoothed round trip, which also
+   * holds the time ACKs wait behind data going the other way (a rock moving bytes both ways), but
+   * no more than twice the path's own (the smallest sample): the rest is the queue this window
+   * itself builds, and sizing from it would grow the window without end.
+   */
+  private long feedbackRttNanos() {
+    return Math.min(Math.max(smoothedRttNanos, minRttNanos), 2 * minRttNanos);
   }
 
   /**

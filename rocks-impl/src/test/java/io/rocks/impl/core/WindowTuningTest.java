@@ -75,7 +75,7 @@ class WindowTuningTest {
   }
 
   @Test
-  void aWindowLimitedSenderAtAnEvenPaceDoublesTheWindowEveryRoundTripAndAHalf() {
+  void aWindowLimitedSenderAtAnEvenPaceGrowsTheWindowEveryRoundTripAndAHalf() {
     CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, budget);
     long consumed = 0;
@@ -85,7 +85,8 @@ class WindowTuningTest {
     sample(tuning, now + 300 * MS, 80 * MS); // waited behind queued data: the path is still 50 ms
     assertEquals(50 * MS, tuning.minRttNanos());
     // A window-limited sender delivers one window per round trip, here evenly in sixteenths: the
-    // fastest reading is the window per round trip, so covering the path takes twice the window.
+    // fastest reading is the window per 50 ms, and covering the path takes twice that times the
+    // smoothed round trip, 53.75 ms after the 80 ms sample: 2.15 windows each time.
     List<Integer> windows = new java.util.ArrayList<>();
     List<Long> grewAt = new java.util.ArrayList<>();
     for (int step = 0; step < 16 * 12; step++) {
@@ -96,7 +97,7 @@ class WindowTuningTest {
         grewAt.add(now / MS);
       }
     }
-    assertEquals(List.of(128, 256, 512, 1024), windows);
+    assertEquals(List.of(137, 295, 635, 1024), windows);
     for (int i = 1; i < grewAt.size(); i++) {
       assertTrue(grewAt.get(i) - grewAt.get(i - 1) <= 80, "grew at " + grewAt + " ms: a quiet round trip, then half a window");
     }
@@ -128,6 +129,27 @@ class WindowTuningTest {
     assertEquals(1, windows.size(), "grew to " + windows);
     assertEquals(10_000_000, windows.get(0), 20_000);
     assertEquals(windows.get(0) - 1024 * KIB, budget.used);
+  }
+
+  @Test
+  void roundTripsLongerThanTwiceThePathsOwnCountAsTwiceIt() {
+    WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 256 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    tuning.consumed(0, 0);
+    firstSamples(tuning, 0, 10 * MS);
+    for (int i = 1; i <= 40; i++) {
+      sample(tuning, i * 500 * MS, 200 * MS); // answers behind a deep queue
+    }
+    assertTrue(tuning.smoothedRttNanos() > 150 * MS, "smoothed " + tuning.smoothedRttNanos());
+    // 100 MB/s in 1 ms steps from 30 s on: half the window in 5.2 ms, less than 20 ms; covering the
+    // path takes twice the rate times 20 ms (not the smoothed 190 ms): 4 MB.
+    long start = 30_000 * MS;
+    List<Integer> windows = new java.util.ArrayList<>();
+    for (int ms = 1; ms <= 12; ms++) {
+      if (tuning.consumed(ms * 100_000L, start + ms * MS)) {
+        windows.add(tuning.receiveWindow());
+      }
+    }
+    assertEquals(List.of(4_000_000), windows);
   }
 
   @Test
