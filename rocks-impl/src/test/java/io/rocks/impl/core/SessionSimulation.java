@@ -98,7 +98,7 @@ public final class SessionSimulation {
 
     @Override
     public String toString() {
-      return schedules + " schedules (" + tuned + " with tuned windows, " + windowGrowths + " receive windows doubled), "
+      return schedules + " schedules (" + tuned + " with tuned windows, " + windowGrowths + " receive windows grown), "
           + events + " events, " + faults + " faults, " + resumes
           + " resumes (" + staleCounts + " with stale counts), " + detections + " detached ends, "
           + idleEntries + " entries into idle mode, " + answers + " idle heartbeats answered, "
