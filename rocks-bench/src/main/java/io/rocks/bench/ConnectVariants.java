@@ -5,7 +5,6 @@ import io.rocks.bench.Net.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +98,7 @@ public final class ConnectVariants {
   }
 
   private static String measure() throws Exception {
-    double[] loadBefore = loadAverage();
+    String loadBefore = Harness.loadAverage();
     StringBuilder table = new StringBuilder();
     table.append("## Connect, four ways\n\n")
         .append(String.format(Locale.ROOT,
@@ -133,10 +132,7 @@ public final class ConnectVariants {
         }
       }
     }
-    double[] loadAfter = loadAverage();
-    table.append(String.format(Locale.ROOT,
-        "%nLoad average (1 / 5 / 15 min) %.2f %.2f %.2f before, %.2f %.2f %.2f after.%n",
-        loadBefore[0], loadBefore[1], loadBefore[2], loadAfter[0], loadAfter[1], loadAfter[2]));
+    table.append("\nLoad average (1 / 5 / 15 min) " + loadBefore + " before, " + Harness.loadAverage() + " after.\n");
     return table.toString();
   }
 
@@ -188,15 +184,5 @@ public final class ConnectVariants {
     List<Double> sorted = samples.stream().sorted().toList();
     int at = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, at)));
-  }
-
-  private static double[] loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return new double[] {Double.parseDouble(fields[0]), Double.parseDouble(fields[1]), Double.parseDouble(fields[2])};
-    } catch (IOException | RuntimeException e) {
-      double one = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      return new double[] {one, -1, -1};
-    }
   }
 }

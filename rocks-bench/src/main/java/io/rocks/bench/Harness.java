@@ -202,7 +202,7 @@ public final class Harness {
   }
 
   /** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them. */
-  private static String loadAverage() throws IOException {
+  static String loadAverage() throws IOException {
     String[] f = readOr("/proc/loadavg", "? ? ?").trim().split("\\s+");
     return f.length >= 3 ? f[0] + " / " + f[1] + " / " + f[2] : "?";
   }

@@ -92,8 +92,6 @@ public final class LongFatPipe {
         ServerSocket rockServer = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), 50, Rocks.defaultOptions())) {
       Thread.ofVirtual().start(() -> sink(plainServer));
       Thread.ofVirtual().start(() -> sink(rockServer));
-      Proxy plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
-      Proxy rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
       StringBuilder table = new StringBuilder();
       table.append("## Long fat pipes (bulk through Toxiproxy)\n\n")
           .append(String.format(Locale.ROOT,
@@ -107,8 +105,9 @@ public final class LongFatPipe {
           .append("|---|---|---|---|---|---|---|\n");
       for (int rtt : ROUND_TRIPS_MILLIS) {
         toxi.deleteAllProxies();
-        plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
-        rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
+        // Fresh proxies for each round trip, so no toxic and no connection of the last one stays.
+        Proxy plainProxy = toxi.createProxy("lfp-plain", new InetSocketAddress(loopback, plainServer.getLocalPort()));
+        Proxy rockProxy = toxi.createProxy("lfp-rock", new InetSocketAddress(loopback, rockServer.getLocalPort()));
         for (Proxy proxy : List.of(plainProxy, rockProxy)) {
           toxi.latency(proxy, "latency", rtt / 2, 0);
           toxi.bandwidth(proxy, "bandwidth", KILOBYTES_PER_SECOND);

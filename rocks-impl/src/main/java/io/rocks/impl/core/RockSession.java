@@ -688,7 +688,7 @@ public final class RockSession {
       return false; // with a pre-shared secret the first frame is our CONFIRM, once it is derived
     }
     boolean peerFin = peerFinReceived();
-    if (tuning != null && (confirmed || role == Role.CONNECTOR)) {
+    if (tuning != null && fullWindowGranted()) {
       tuning.consumed(consumed, nowNanos); // a grown window makes a window update due
     }
     long limit = windowLimitInForce();
@@ -806,7 +806,12 @@ public final class RockSession {
    * server's CONFIRM when there is one to check.
    */
   private int receiveCapacity() {
-    return confirmed || role == Role.CONNECTOR ? receiveWindow() : Wire.INITIAL_WINDOW;
+    return fullWindowGranted() ? receiveWindow() : Wire.INITIAL_WINDOW;
+  }
+
+  /** True once this side grants its whole window (see {@link #receiveCapacity}). */
+  private boolean fullWindowGranted() {
+    return confirmed || role == Role.CONNECTOR;
   }
 
   // ---------------------------------------------------------------- the end

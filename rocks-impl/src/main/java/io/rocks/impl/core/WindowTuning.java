@@ -79,12 +79,11 @@ public final class WindowTuning {
   private int receiveWindow;
   private int sendBound;
 
-  /** When the outstanding echo was asked for; -1 when none is. */
+  /** When the outstanding echo was asked for, if {@link #echoOutstanding}. */
   private long echoAskedAtNanos;
   /** True while an echo is asked and not answered ({@link System#nanoTime()} may be negative). */
   private boolean echoOutstanding;
   private long lastSampleAtNanos;
-  private boolean sampled;
   private long smoothedRttNanos;
   private long latestRttNanos;
   /** The smallest sample on the current connection; 0 before one. */
@@ -97,10 +96,11 @@ public final class WindowTuning {
   private long epochStartNanos;
   private boolean epochOpen;
   /**
-   * After a growth, no measuring until then: for about a round trip the sender has not heard of
-   * the larger window, and bytes still come at the old pace.
+   * After a growth, no measuring until then, while {@link #quiet}: for about a round trip the
+   * sender has not heard of the larger window, and bytes still come at the old pace.
    */
   private long quietUntilNanos;
+  private boolean quiet;
 
   /** Reading speed over short intervals: where the current interval started, and the fastest yet. */
   private long rateConsumed;
@@ -154,7 +154,7 @@ public final class WindowTuning {
 
   /** True once the current connection has a round-trip sample. */
   boolean sampled() {
-    return sampled;
+    return samples > 0;
   }
 
   /** The smallest round-trip sample on the current connection, or 0 before one. */
@@ -169,9 +169,16 @@ public final class WindowTuning {
 
   // ---------------------------------------------------------------- round-trip time
 
-  /** True if an ACK sent now should ask for an echo. */
+  /**
+   * True if an ACK sent now should ask for an echo: never once a sample showed a path shorter than
+   * {@link #SHORT_PATH_NANOS}, whose windows never grow (the smallest sample only falls), so a
+   * loopback or LAN connect exchanges no echo frames after its first.
+   */
   boolean echoDue(long nowNanos) {
-    return !echoOutstanding && (samples < FIRST_SAMPLES || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS);
+    if (echoOutstanding || (samples > 0 && minRttNanos < SHORT_PATH_NANOS)) {
+      return false;
+    }
+    return samples < FIRST_SAMPLES || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS;
   }
 
   /** An ACK asking for an echo went into a batch at {@code nowNanos}. */
@@ -185,14 +192,10 @@ public final class WindowTuning {
     if (!echoOutstanding) {
       return;
     }
-    long sample = Math.max(1, nowNanos - echoAskedAtNanos);
     echoOutstanding = false;
-    latestRttNanos = sample;
-    minRttNanos = minRttNanos == 0 ? sample : Math.min(minRttNanos, sample);
+    record(Math.max(1, nowNanos - echoAskedAtNanos));
     samples++;
     lastSampleAtNanos = nowNanos;
-    smoothedRttNanos = sampled ? smoothedRttNanos + (sample - smoothedRttNanos) / 8 : sample;
-    sampled = true;
   }
 
   /**
@@ -204,11 +207,15 @@ public final class WindowTuning {
     if (nanos <= 0) {
       return;
     }
-    minRttNanos = minRttNanos == 0 ? nanos : Math.min(minRttNanos, nanos);
-    latestRttNanos = nanos;
-    smoothedRttNanos = sampled ? smoothedRttNanos + (nanos - smoothedRttNanos) / 8 : nanos;
-    sampled = true;
+    record(nanos);
     samples = Math.max(samples, FIRST_SAMPLES);
+  }
+
+  /** Takes a round-trip sample into the latest, the smallest and the smoothed round trip. */
+  private void record(long sample) {
+    latestRttNanos = sample;
+    minRttNanos = samples == 0 ? sample : Math.min(minRttNanos, sample);
+    smoothedRttNanos = samples == 0 ? sample : smoothedRttNanos + (sample - smoothedRttNanos) / 8;
   }
 
   /** A new connection: an echo asked on the old one is never answered. */
@@ -216,7 +223,6 @@ public final class WindowTuning {
     echoOutstanding = false;
     epochOpen = false;
     minRttNanos = 0; // the new connection may take another path
-    sampled = false;
     samples = 0;
     rateOpen = false;
     maxRateBytesPerSecond = 0;
@@ -230,8 +236,11 @@ public final class WindowTuning {
    */
   boolean consumed(long consumed, long nowNanos) {
     measureRate(consumed, nowNanos);
-    if (nowNanos - quietUntilNanos < 0) {
-      return false;
+    if (quiet) {
+      if (nowNanos - quietUntilNanos < 0) {
+        return false;
+      }
+      quiet = false;
     }
     if (!epochOpen) {
       epochOpen = true;
@@ -254,11 +263,11 @@ public final class WindowTuning {
     // A window-limited sender sends each window in a burst at the path's rate: twice the fastest
     // reading times the round trip covers the path. A window that covers it already stays (on a
     // short path, bursts of reading from the kernel's buffer look window-limited too).
-    long covering = 2 * maxRateBytesPerSecond * feedbackRttNanos() / 1_000_000_000L;
+    double covering = 2.0 * maxRateBytesPerSecond * feedbackRttNanos() / 1e9; // no long overflow
     if (covering <= receiveWindow) {
       return false;
     }
-    int grown = (int) Math.min(max, Math.max(2L * receiveWindow, covering));
+    int grown = (int) Math.min(max, Math.max(2.0 * receiveWindow, covering));
     if (!budget.tryReserve(grown - receiveWindow)) {
       grown = (int) Math.min(max, 2L * receiveWindow); // what the budget may still cover
       if (!budget.tryReserve(grown - receiveWindow)) {
@@ -268,6 +277,7 @@ public final class WindowTuning {
     receiveWindow = grown;
     growths++;
     quietUntilNanos = nowNanos + minRttNanos;
+    quiet = true;
     epochOpen = false;
     return true;
   }
@@ -310,7 +320,7 @@ public final class WindowTuning {
 
   private void rateSample(long bytes, long nanos) {
     if (nanos >= RATE_INTERVAL_MIN_NANOS) {
-      maxRateBytesPerSecond = Math.max(maxRateBytesPerSecond, bytes * 1_000_000_000L / nanos);
+      maxRateBytesPerSecond = Math.max(maxRateBytesPerSecond, (long) (bytes * 1e9 / nanos));
     }
   }
 

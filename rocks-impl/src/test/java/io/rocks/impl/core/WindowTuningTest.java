@@ -153,6 +153,23 @@ class WindowTuningTest {
   }
 
   @Test
+  void aFastReadOnALongPathSizesTheWindowWithoutOverflow() {
+    WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    tuning.consumed(0, 0);
+    firstSamples(tuning, 0, 2_000 * MS); // a 2 s round trip
+    // 4 GB/s (a backlog read at memory speed) for 8 ms: twice that times 2 s is 16 GB, 1.6e19 in
+    // bytes times nanoseconds, past what a long holds (it would turn negative); the window goes
+    // to its maximum.
+    List<Integer> windows = new java.util.ArrayList<>();
+    for (int ms = 1; ms <= 8; ms++) {
+      if (tuning.consumed(ms * 4_000_000L, ms * MS)) {
+        windows.add(tuning.receiveWindow());
+      }
+    }
+    assertEquals(List.of(32 * 1024 * KIB), windows);
+  }
+
+  @Test
   void aWindowBetweenOneAndTwoBandwidthDelayProductsDoublesOnceAndStops() {
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
@@ -172,12 +189,13 @@ class WindowTuningTest {
   void aPathShorterThanAMillisecondKeepsItsWindowsHoweverFastItIsRead() {
     WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
-    firstSamples(tuning, 0, 900_000L);
+    tuning.handshakeSample(900_000L); // counts as the first samples
     // 3 GB/s, read in 64 KiB pieces every 21.8 us, for 100 ms: half a window in 0.17 ms.
     for (int piece = 1; piece <= 4_600; piece++) {
       assertFalse(tuning.consumed(piece * 64L * KIB, piece * 21_845L));
     }
     assertEquals(1024 * KIB, tuning.receiveWindow());
+    assertFalse(tuning.echoDue(10_000 * MS), "a short path asks for no more echoes");
   }
 
   @Test
