@@ -16,7 +16,8 @@ package io.rocks.impl.core;
  * path's round trip: later samples also hold the time the echo waited behind data queued on the
  * way (the sender's socket buffer, a bottleneck's queue), which grows with the window itself, and
  * a window sized from them would keep growing. Samples are also smoothed as TCP does (RFC 6298,
- * gain 1/8), for diagnostics. An echo outstanding when the connection changes is forgotten.
+ * gain 1/8), for diagnostics. An echo outstanding when the connection changes is forgotten, and
+ * none is asked once a sample shows a path shorter than {@link #SHORT_PATH_NANOS}.
  *
  * <p><b>Receive window.</b> Each time the application has read half a window since the last
  * check, the time it took is compared with how long the sender waits for window updates ({@link
