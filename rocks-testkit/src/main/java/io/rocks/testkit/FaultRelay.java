@@ -70,7 +70,9 @@ public final class FaultRelay implements AutoCloseable {
   private volatile long delayNanos;
   private volatile boolean closed;
   private final List<byte[]> recordings = new CopyOnWriteArrayList<>();
+  private final List<byte[]> downstreamRecordings = new CopyOnWriteArrayList<>();
   private volatile int recordBytes;
+  private volatile int recordDownstreamBytes;
 
   /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
   public FaultRelay(InetSocketAddress target) throws IOException {
@@ -185,6 +187,16 @@ public final class FaultRelay implements AutoCloseable {
     return List.copyOf(recordings);
   }
 
+  /** Records the first {@code byteCount} bytes each later link carries from server to client. */
+  public void recordDownstream(int byteCount) {
+    recordDownstreamBytes = byteCount;
+  }
+
+  /** Returns the recorded server-to-client prefixes, one per link, in the order links ended. */
+  public List<byte[]> downstreamRecordings() {
+    return List.copyOf(downstreamRecordings);
+  }
+
   /** Returns how many links are open now. */
   public int openLinks() {
     return links.size();
@@ -265,8 +277,10 @@ public final class FaultRelay implements AutoCloseable {
       server.connect(target, 5_000);
       client.setTcpNoDelay(true);
       link.server = server;
-      Thread.ofVirtual().name("fault-relay-up").start(() -> pump(link, client, server, recordBytes));
-      Thread.ofVirtual().name("fault-relay-down").start(() -> pump(link, server, client, 0));
+      int up = recordBytes;
+      int down = recordDownstreamBytes;
+      Thread.ofVirtual().name("fault-relay-up").start(() -> pump(link, client, server, up, recordings));
+      Thread.ofVirtual().name("fault-relay-down").start(() -> pump(link, server, client, down, downstreamRecordings));
     } catch (IOException e) {
       log.debug("fault relay: cannot reach {}: {}", target, e.toString());
       link.close(false);
@@ -279,7 +293,7 @@ public final class FaultRelay implements AutoCloseable {
    * real link with latency instead of queueing behind each other's delays. The queue between them
    * is bounded, so back-pressure still reaches the sender.
    */
-  private void pump(Link link, Socket from, Socket to, int recordLimit) {
+  private void pump(Link link, Socket from, Socket to, int recordLimit, List<byte[]> recorded) {
     BlockingQueue<Chunk> inFlight = new ArrayBlockingQueue<>(64);
     Thread.ofVirtual().name("fault-relay-deliver").start(() -> deliver(link, inFlight, to));
     byte[] buf = new byte[bufferBytes];
@@ -309,7 +323,7 @@ public final class FaultRelay implements AutoCloseable {
       link.close(false);
     } finally {
       if (recordLimit > 0) {
-        recordings.add(record.toByteArray());
+        recorded.add(record.toByteArray());
       }
     }
   }

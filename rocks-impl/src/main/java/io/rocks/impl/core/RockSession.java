@@ -108,6 +108,13 @@ public final class RockSession {
   private long welcomeSentAtNanos;
   private boolean welcomeTimed;
   /**
+   * Connecting side: true from the start until WELCOME is read (or a resume attaches), when the
+   * handshake gives the first round-trip sample. Until either side's handshake sample is in, no
+   * echo is asked: it would cost the peer an ACK of its own and measure nothing the handshake does
+   * not, on every new rock.
+   */
+  private boolean welcomeAwaited;
+  /**
    * While an application thread in {@code read} applies a frame it read itself: where that frame's
    * bytes go first, straight from the frame instead of through the receive buffer; null otherwise.
    */
@@ -155,6 +162,7 @@ public final class RockSession {
   /** A session whose in-flight buffer and receive window keep the sizes given. */
   public RockSession(Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
     this.role = role;
+    this.welcomeAwaited = role == Role.CONNECTOR;
     this.liveness = liveness;
     this.inFlight = new FrameStore(inFlightCapacity);
     this.inRing = new ByteRing(receiveWindow);
@@ -164,6 +172,7 @@ public final class RockSession {
   /** A session whose in-flight bound and receive window grow with the path ({@link WindowTuning}). */
   public RockSession(Role role, WindowTuning tuning, Liveness liveness) {
     this.role = role;
+    this.welcomeAwaited = role == Role.CONNECTOR;
     this.liveness = liveness;
     this.inFlight = new FrameStore(tuning.max());
     this.inRing = new ByteRing(tuning.max());
@@ -414,13 +423,14 @@ public final class RockSession {
   }
 
   /**
-   * Connecting side, once WELCOME was read, {@code handshakeNanos} after HELLO went out: the next
+   * Connecting side, once WELCOME was read at {@code nowNanos}, {@code handshakeNanos} after HELLO went out: the next
    * ACK tells the acceptor so, and the time is a round-trip sample for the windows.
    */
-  public void welcomed(long handshakeNanos) {
+  public void welcomed(long handshakeNanos, long nowNanos) {
     welcomedAckDue = true;
+    welcomeAwaited = false;
     if (tuning != null) {
-      tuning.handshakeSample(handshakeNanos);
+      tuning.handshakeSample(handshakeNanos, nowNanos);
     }
   }
 
@@ -478,6 +488,8 @@ public final class RockSession {
     ackRequested = false;
     confirmedByResume = false;
     if (resumed) {
+      welcomeAwaited = false; // a resume gives no handshake sample: echoes measure the new path
+      welcomeTimed = false;
       peerWelcomed = true; // it resumed: it holds the key's inputs
       if (!confirmed) {
         // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
@@ -590,7 +602,7 @@ public final class RockSession {
     if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
       if (welcomeTimed && tuning != null) {
-        tuning.handshakeSample(nowNanos - welcomeSentAtNanos);
+        tuning.handshakeSample(nowNanos - welcomeSentAtNanos, nowNanos);
       }
       welcomeTimed = false;
     }
@@ -714,12 +726,16 @@ public final class RockSession {
       frames.confirm(confirmToSend);
       confirmToSend = null;
     }
+    boolean peerFinAckedNow = ackDue && peerFin && !finAckSent;
     if (ackDue) {
       int echo = echoReplyDue ? Wire.ACK_FLAG_ECHO_REPLY : 0;
       echoReplyDue = false;
       // Ask for an echo on the first ACK of a connection, so the round trip is known before bytes
-      // come, and then only while bytes come: the round trip serves the receive window.
+      // come, and then only while bytes come: the round trip serves the receive window. A new
+      // rock's handshake is its first sample: no echo while it is outstanding.
       if (tuning != null
+          && !welcomeAwaited
+          && !welcomeTimed
           && tuning.echoDue(nowNanos)
           && (!tuning.sampled() || (received > ackSentReceived && ackSentReceived >= 0))) {
         echo |= Wire.ACK_FLAG_ECHO_REQUEST;
@@ -743,7 +759,7 @@ public final class RockSession {
       // acknowledges every quarter of its own window, which may be more than our buffer holds.
       boolean requestAck = !ackRequested && sent + n - acked >= sendBound() / 2;
       ackRequested |= requestAck;
-      if (slot != null && sent >= retransmitUntil) {
+      if (slot != null && sent >= retransmitUntil && n >= COPY_BELOW) {
         // Written from the in-flight buffer itself, with the frames that follow it there. Not a
         // retransmission: the peer may acknowledge those bytes (received on the old connection)
         // while they are written, and their array may then be reused (FrameStore).
@@ -770,8 +786,31 @@ public final class RockSession {
       closeSent = true;
       return true;
     }
-    return peerFin && finAcked && finAckSent;
+    if (endedInOrder() && peerFinAckedNow && !closeSent && !peerClosed) {
+      // This batch ends the rock in order: CLOSE goes in the same write call as the last ACK, so
+      // the peer ends on it at once. A side whose orderly end comes with the peer's last ACK sends
+      // nothing more: the peer has everything (RockEnding#terminate).
+      frames.close();
+      closeSent = true;
+    }
+    return endedInOrder();
   }
+
+  /**
+   * True once both directions ended in order: our FIN is acknowledged, and the peer's FIN was
+   * received and its acknowledgement put in a batch.
+   */
+  public boolean endedInOrder() {
+    return finAcked && peerFinReceived() && finAckSent;
+  }
+
+  /**
+   * DATA frames with fewer payload bytes are copied into the batch instead of being written from
+   * the in-flight buffer: the copy costs less than the write call of their own they would take, and
+   * the ACK, FIN or CLOSE beside them go in the same call (a request and its answer, a connect's
+   * first byte).
+   */
+  static final int COPY_BELOW = 4096;
 
   /** True if data waits for the next round of {@link #fill}: written, unsent, within the window. */
   public boolean dataLeft() {
@@ -822,7 +861,7 @@ public final class RockSession {
    * the peer sent CLOSE. The frames this depends on may be in a batch still being written.
    */
   public boolean done() {
-    return (finAcked && peerFinReceived() && finAckSent)
+    return endedInOrder()
         || (appClosed && finAcked && closeSent)
         || peerClosed;
   }

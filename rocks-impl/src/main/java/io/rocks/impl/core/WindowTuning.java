@@ -202,14 +202,16 @@ public final class WindowTuning {
   /**
    * The establishing handshake took {@code nanos} there and back (HELLO to WELCOME, or WELCOME to
    * the connector's first ACK): the cleanest sample there is, taken before bytes queue on the path.
-   * It counts as all the first samples.
+   * It counts as all the first samples, taken at {@code nowNanos}: the next echo is asked no sooner
+   * than {@link #ECHO_INTERVAL_NANOS} later.
    */
-  void handshakeSample(long nanos) {
+  void handshakeSample(long nanos, long nowNanos) {
     if (nanos <= 0) {
       return;
     }
     record(nanos);
     samples = Math.max(samples, FIRST_SAMPLES);
+    lastSampleAtNanos = nowNanos;
   }
 
   /** Takes a round-trip sample into the latest, the smallest and the smoothed round trip. */

@@ -663,6 +663,10 @@ public final class RealRock implements Rock {
         // A new rock: its handshake starts now, and the application's first read takes WELCOME.
         establishment.attachedLocked(now);
         streams.lendWelcomeLocked(next, now);
+      } else if (role == Role.ACCEPTOR && !resumed && next.readByAttacher) {
+        // A new rock on the accepting side: the application's first read, right after accept,
+        // takes the client's first frames itself instead of being woken by the reader.
+        streams.lendFirstReadLocked(next, now);
       }
       startThreads(next, life.generation());
     } finally {

@@ -177,8 +177,14 @@ final class RockEnding {
       if (rock.life.isTerminal()) {
         return;
       }
+      // An orderly end needs no CLOSE from here: the side whose batch ended it put one beside its
+      // last ACK, and a side that ended on the peer's last ACK leaves a peer that has everything.
       sendClose =
-          terminal == RockState.CLOSED && rock.connectionLocked() != null && !rock.session.closeSent() && !rock.session.peerClosed();
+          terminal == RockState.CLOSED
+              && rock.connectionLocked() != null
+              && !rock.session.closeSent()
+              && !rock.session.peerClosed()
+              && !rock.session.endedInOrder();
       last = rock.detachLocked();
       abortedHere = rock.session.aborted() && !rock.session.peerClosed();
       keyHeld = rock.keys.hasKeyLocked();

@@ -127,7 +127,8 @@ public final class RockKeys {
    * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
    */
   private void tellWelcomed() {
-    rock.session.welcomed(System.nanoTime() - rock.establishment.helloSentAtNanos());
+    long now = System.nanoTime();
+    rock.session.welcomed(now - rock.establishment.helloSentAtNanos(), now);
   }
 
   /**

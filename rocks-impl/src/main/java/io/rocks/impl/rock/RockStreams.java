@@ -460,6 +460,19 @@ public final class RockStreams {
   }
 
   /**
+   * Under the rock's lock, as a new rock's first connection is attached on the accepting side at
+   * {@code now}: the input starts lent as if the application had just read, so the read that
+   * usually follows accept at once takes the client's first frames from the socket itself (woken
+   * by the kernel, not by the reader thread). The reader takes over after {@link #LEND_MIN_NANOS}
+   * if no application thread reads.
+   */
+  void lendFirstReadLocked(Connection conn, long now) {
+    lastAppInputNanos = now;
+    conn.inputTaken = false;
+    conn.startsLent = true;
+  }
+
+  /**
    * The reader thread of connection {@code conn}, generation {@code gen}: reads frames until the
    * connection breaks or is no longer the rock's, lending its input to the application's threads
    * while they read.

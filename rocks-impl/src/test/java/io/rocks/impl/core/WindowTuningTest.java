@@ -75,6 +75,16 @@ class WindowTuningTest {
   }
 
   @Test
+  void theHandshakeSampleCountsAsTheFirstSamplesAndTheNextEchoWaitsAnInterval() {
+    WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    tuning.handshakeSample(60 * MS, 500 * MS); // WELCOME read at 500 ms, 60 ms after HELLO
+    assertEquals(60 * MS, tuning.minRttNanos());
+    assertFalse(tuning.echoDue(500 * MS), "no echo right after the handshake's sample");
+    assertFalse(tuning.echoDue(500 * MS + WindowTuning.ECHO_INTERVAL_NANOS - 1));
+    assertTrue(tuning.echoDue(500 * MS + WindowTuning.ECHO_INTERVAL_NANOS));
+  }
+
+  @Test
   void aWindowLimitedSenderAtAnEvenPaceGrowsTheWindowEveryRoundTripAndAHalf() {
     CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
     WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, budget);
@@ -189,7 +199,7 @@ class WindowTuningTest {
   void aPathShorterThanAMillisecondKeepsItsWindowsHoweverFastItIsRead() {
     WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
-    tuning.handshakeSample(900_000L); // counts as the first samples
+    tuning.handshakeSample(900_000L, 0); // counts as the first samples
     // 3 GB/s, read in 64 KiB pieces every 21.8 us, for 100 ms: half a window in 0.17 ms.
     for (int piece = 1; piece <= 4_600; piece++) {
       assertFalse(tuning.consumed(piece * 64L * KIB, piece * 21_845L));
