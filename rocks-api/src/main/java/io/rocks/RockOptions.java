@@ -31,6 +31,12 @@ public final class RockOptions {
 
   private final Duration heartbeatInterval;
   private final int failureSensitivity;
+  /**
+   * {@link #heartbeatInterval} times {@link #failureSensitivity}, computed once: every frame read
+   * on an application's thread asks for it, and {@link Duration#multipliedBy} computes in {@code
+   * BigDecimal}.
+   */
+  private final Duration failureDetectionTime;
   private final Duration reconnectTimeout;
   private final Duration backoffInitial;
   private final Duration backoffCap;
@@ -115,6 +121,7 @@ public final class RockOptions {
 
     this.heartbeatInterval = builder.heartbeatInterval;
     this.failureSensitivity = failureSensitivity;
+    this.failureDetectionTime = builder.heartbeatInterval.multipliedBy(failureSensitivity);
     this.reconnectTimeout = builder.reconnectTimeout;
     this.backoffInitial = builder.backoffInitial;
     this.backoffCap = builder.backoffCap;
@@ -188,7 +195,7 @@ public final class RockOptions {
    * @return the silence after which a connection counts as dead
    */
   public Duration failureDetectionTime() {
-    return heartbeatInterval.multipliedBy(failureSensitivity);
+    return failureDetectionTime;
   }
 
   /**

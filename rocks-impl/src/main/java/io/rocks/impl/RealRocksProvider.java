@@ -3,6 +3,7 @@ package io.rocks.impl;
 import com.typesafe.config.ConfigException;
 import io.rocks.Rock;
 import io.rocks.RockDetection;
+import io.rocks.RockId;
 import io.rocks.RockOptions;
 import io.rocks.RockProtocolException;
 import io.rocks.RockServerSocket;
@@ -185,7 +186,7 @@ public final class RealRocksProvider implements RocksProvider {
   private Socket probe(InetSocketAddress remote, RockOptions options) throws IOException {
     long start = System.nanoTime();
     Socket socket = DIALER.dial(remote, options);
-    RealRock rock = newConnector(remote, options);
+    RealRock rock = newConnector(Handshake.newRockId(), remote, options);
     String verdict;
     try {
       Connection conn = new Connection(socket);
@@ -298,13 +299,26 @@ public final class RealRocksProvider implements RocksProvider {
   static RockSocket connect(InetSocketAddress remote, RockOptions options, Supervisor.Dialer dialer)
       throws IOException {
     Socket socket = dialer.dial(remote, options);
-    RealRock rock = newConnector(remote, options);
+    RockId id = Handshake.newRockId();
+    Connection conn;
+    Handshake.ClientSetup hello;
+    long helloSentAt;
+    try {
+      // HELLO first: the server makes its side of the rock while this side makes its own.
+      conn = new Connection(socket);
+      hello = Handshake.sendHello(conn, id, options.preSharedSecret());
+      helloSentAt = System.nanoTime();
+    } catch (IOException e) {
+      IOException reason = Tls.explain(socket, e);
+      Connection.closeQuietly(socket);
+      throw reason;
+    }
+    RealRock rock = newConnector(id, remote, options);
     // Supervised before its first connection is attached: a connection that breaks at once, before
     // WELCOME, finds the supervisor that says HELLO again.
     Supervisor.startConnector(rock, dialer);
     try {
-      Connection conn = new Connection(socket);
-      rock.establishment.helloSent(Handshake.sendHello(conn, rock.id, options.preSharedSecret()));
+      rock.establishment.helloSent(hello, helloSentAt);
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {
       IOException reason = Tls.explain(socket, e);
@@ -315,9 +329,9 @@ public final class RealRocksProvider implements RocksProvider {
     return new RealRockSocket(rock);
   }
 
-  private static RealRock newConnector(InetSocketAddress remote, RockOptions options) {
+  private static RealRock newConnector(RockId id, InetSocketAddress remote, RockOptions options) {
     return new RealRock(
-        Handshake.newRockId(),
+        id,
         Role.CONNECTOR,
         options,
         remote,

@@ -60,8 +60,13 @@ public final class ClientEstablishment {
 
   /** HELLO went out on the connection about to be attached, starting {@code started}. */
   public void helloSent(Handshake.ClientSetup started) {
+    helloSent(started, System.nanoTime());
+  }
+
+  /** HELLO went out at {@code sentAtNanos}, before the rock was made. */
+  public void helloSent(Handshake.ClientSetup started, long sentAtNanos) {
     setup = started;
-    helloSentAtNanos = System.nanoTime();
+    helloSentAtNanos = sentAtNanos;
   }
 
   /** When the latest HELLO went out ({@link System#nanoTime()}). */
