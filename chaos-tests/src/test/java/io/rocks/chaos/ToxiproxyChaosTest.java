@@ -558,6 +558,78 @@ class ToxiproxyChaosTest {
     }
   }
 
+  /**
+   * A silent cut while both directions stream through a long fat path and both ends' windows have
+   * grown: each side then holds more unacknowledged bytes than the starting window allows, which
+   * only a grown in-flight bound can; they stay within that bound while suspended (memory does not
+   * grow with the outage), are sent again after the resume, and every byte arrives once (SHA-256
+   * both ways). Once the rocks end, the budget has every byte back.
+   */
+  @Test
+  @Order(12)
+  @DisplayName("windows: a silent cut while grown windows are in flight, every byte once, budget returned")
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aSilentCutWithGrownWindowsInFlightLosesNothing(Toxi toxi, Scenario scenario) throws Exception {
+    int start = OPTIONS.receiveWindow();
+    long budgetBefore = ProcessWindowBudget.INSTANCE.used();
+    try (ProxiedRocks rig =
+        ProxiedRocks.open(
+            toxi, scenario, OPTIONS, "windows-cut", proxy -> {
+              toxi.latency(proxy, "latency", 25, 0);
+              toxi.bandwidth(proxy, "bandwidth", 50_000);
+            })) {
+      // 160 MiB each way: more than 3 s at this path's rate, so the cut comes mid-stream.
+      long bytes = 160 * MIB;
+      rig.startTransfer(bytes, bytes);
+      Await.until(
+          Duration.ofSeconds(60),
+          () -> "both ends' windows grow past " + start + " bytes; client " + java.util.Arrays.toString(windows(rig.client))
+              + ", server " + java.util.Arrays.toString(windows(rig.accepted)),
+          () -> {
+            rig.failFastIfTransferBroke();
+            int[] client = windows(rig.client);
+            int[] server = windows(rig.accepted);
+            return client[0] > start && server[0] > start && client[1] > start && server[1] > start;
+          });
+      List<Toxic> toxics = new ArrayList<>();
+      ProxiedRocks.Fault fault = rig.inject("silent cut", () -> toxics.addAll(toxi.silentCut(rig.proxy, "windows-cut")));
+      rig.awaitClientSuspended(fault, rig.detectionBound());
+      rig.awaitServerSuspended(fault, rig.detectionBound().plusSeconds(10));
+      long clientHeld = held(rig.client);
+      long serverHeld = held(rig.accepted);
+      int clientBound = windows(rig.client)[1];
+      int serverBound = windows(rig.accepted)[1];
+      String heldNow = "held unacknowledged: client " + clientHeld + " (bound " + clientBound + "), server " + serverHeld
+          + " (bound " + serverBound + ")";
+      scenario.note("at suspension, " + heldNow);
+      assertTrue(clientHeld > start && serverHeld > start, "more than the starting window was in flight: " + heldNow);
+      assertTrue(clientHeld <= clientBound && serverHeld <= serverBound, "within the in-flight bound: " + heldNow);
+      rig.heal(fault, () -> {
+        // Suspended until now: neither bound nor what is held grew with the outage.
+        assertEquals(clientBound, windows(rig.client)[1], "client bound while suspended; " + heldNow);
+        assertEquals(serverBound, windows(rig.accepted)[1], "server bound while suspended; " + heldNow);
+        assertTrue(held(rig.client) <= clientBound && held(rig.accepted) <= serverBound,
+            "held within the bound while suspended: client " + held(rig.client) + ", server " + held(rig.accepted));
+        toxi.remove(toxics);
+      });
+      rig.awaitResumed(fault, rig.resumeBound());
+      rig.finishAndVerify(TRANSFER_LIMIT);
+      assertSuspendedAndResumed(rig, 1);
+      assertTrue(rig.clientEvents.totalRetransmitted() > 0, "the client sent again what the cut dropped");
+      assertTrue(rig.serverEvents.totalRetransmitted() > 0, "the server sent again what the cut dropped");
+    }
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> "the window budget gets back every byte once the rocks ended; used " + ProcessWindowBudget.INSTANCE.used()
+            + ", was " + budgetBefore,
+        () -> ProcessWindowBudget.INSTANCE.used() == budgetBefore);
+  }
+
+  private static long held(RockSocket socket) {
+    io.rocks.RockStats stats = socket.rock().stats();
+    return stats.bytesWritten() - stats.bytesAcknowledged();
+  }
+
   private static int[] windows(RockSocket socket) {
     return ((RealRock) socket.rock()).windowsNow();
   }

@@ -57,9 +57,13 @@ public class ConnectFramesTest {
       accepted.getOutputStream().write(43);
       client.setSoTimeout(10_000);
       assertEquals(43, client.getInputStream().read());
-      client.close();
+      // Half close first: a client that closed outright would end on its FIN's ACK alone, with a
+      // CLOSE of its own, if that ACK came before the server's FIN (§8, "A closes early").
+      client.shutdownOutput();
       assertEquals(-1, accepted.getInputStream().read());
       accepted.close();
+      assertEquals(-1, client.getInputStream().read());
+      client.close();
       Await.until(Duration.ofSeconds(20), "both rocks end CLOSED",
           () -> client.rock().state() == RockState.CLOSED && accepted.rock().state() == RockState.CLOSED);
       Await.until(Duration.ofSeconds(20), "the recorded link ends",
@@ -67,8 +71,8 @@ public class ConnectFramesTest {
 
       List<Frame> up = frames(relay.upstreamRecordings().getFirst(), Wire.HELLO);
       List<Frame> down = frames(relay.downstreamRecordings().getFirst(), Wire.WELCOME);
-      // The client: its first ACK rides with its byte, before WELCOME came; FIN on close; then the
-      // ACK of the server's FIN, which ends the rock in order, with CLOSE in the same batch.
+      // The client: its first ACK rides with its byte, before WELCOME came; FIN on shutdownOutput;
+      // then the ACK of the server's FIN, which ends the rock in order, with CLOSE in the same batch.
       assertEquals(Wire.ACK, up.getFirst().type(), "client frames " + up);
       assertEquals(0, up.getFirst().flags() & Wire.ACK_FLAG_ECHO_REQUEST, "no echo before WELCOME: " + up);
       assertEquals(Wire.DATA, up.get(1).type(), "client frames " + up);
