@@ -545,15 +545,24 @@ class ToxiproxyChaosTest {
       assertTrue(client[0] > start && server[0] > start && client[1] > start && server[1] > start, grown);
       assertTrue(ProcessWindowBudget.INSTANCE.used() > budgetBefore, "growth is taken from the budget");
       scenario.note("windows after 40 MiB each way: " + grown);
-      // Idle for 2 s: both ends go back to their starting sizes and give the budget back.
+      long clientBuffers = ((RealRock) rig.client.rock()).bufferBytesNow();
+      long serverBuffers = ((RealRock) rig.accepted.rock()).bufferBytesNow();
+      assertTrue(clientBuffers > start && serverBuffers > start,
+          "buffers grown past the starting window: client " + clientBuffers + ", server " + serverBuffers);
+      // Idle for 2 s: both ends go back to their starting sizes and give the budget back, and
+      // with nothing sent or unread, every byte of their buffers (an idle rock costs what one that
+      // never carried bulk data does).
       Await.until(
           Duration.ofSeconds(30),
           () -> "windows back at " + start + " bytes after idle mode; now client " + java.util.Arrays.toString(windows(rig.client))
               + ", server " + java.util.Arrays.toString(windows(rig.accepted)) + ", budget used "
-              + ProcessWindowBudget.INSTANCE.used() + " (was " + budgetBefore + ")",
+              + ProcessWindowBudget.INSTANCE.used() + " (was " + budgetBefore + "), buffers client "
+              + ((RealRock) rig.client.rock()).bufferBytesNow() + ", server " + ((RealRock) rig.accepted.rock()).bufferBytesNow(),
           () -> java.util.Arrays.equals(windows(rig.client), new int[] {start, start})
               && java.util.Arrays.equals(windows(rig.accepted), new int[] {start, start})
-              && ProcessWindowBudget.INSTANCE.used() == budgetBefore);
+              && ProcessWindowBudget.INSTANCE.used() == budgetBefore
+              && ((RealRock) rig.client.rock()).bufferBytesNow() == 0
+              && ((RealRock) rig.accepted.rock()).bufferBytesNow() == 0);
       rig.finishAndVerify(TRANSFER_LIMIT);
     }
   }

@@ -962,7 +962,7 @@ public final class RockSession {
   }
 
   /** Bytes allocated by the in-flight and receive buffers. */
-  long allocatedBytes() {
+  public long allocatedBytes() {
     return (long) inFlight.allocated() + inRing.allocated();
   }
 

@@ -232,6 +232,19 @@ public final class RealRock implements Rock {
     }
   }
 
+  /**
+   * Bytes the in-flight buffer and the receive buffer hold allocated now: for benchmarks and
+   * diagnostics (an idle rock gives them back, however large its windows had grown).
+   */
+  public long bufferBytesNow() {
+    lock.lock();
+    try {
+      return session.allocatedBytes();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public RockOptions options() {
     return options;
