@@ -524,12 +524,7 @@ class ToxiproxyChaosTest {
     RockOptions options = OPTIONS.toBuilder().idleAfter(Duration.ofSeconds(2)).build();
     int start = options.receiveWindow();
     long budgetBefore = ProcessWindowBudget.INSTANCE.used();
-    try (ProxiedRocks rig =
-        ProxiedRocks.open(
-            toxi, scenario, options, "windows", proxy -> {
-              toxi.latency(proxy, "latency", 25, 0);
-              toxi.bandwidth(proxy, "bandwidth", 50_000);
-            })) {
+    try (ProxiedRocks rig = longFatPath(toxi, scenario, options, "windows")) {
       // The gate holds the last 8 MiB back: a rock whose streams both ended is done, and gives its
       // windows back as it ends.
       long bytes = 48 * MIB;
@@ -581,12 +576,7 @@ class ToxiproxyChaosTest {
   void aSilentCutWithGrownWindowsInFlightLosesNothing(Toxi toxi, Scenario scenario) throws Exception {
     int start = OPTIONS.receiveWindow();
     long budgetBefore = ProcessWindowBudget.INSTANCE.used();
-    try (ProxiedRocks rig =
-        ProxiedRocks.open(
-            toxi, scenario, OPTIONS, "windows-cut", proxy -> {
-              toxi.latency(proxy, "latency", 25, 0);
-              toxi.bandwidth(proxy, "bandwidth", 50_000);
-            })) {
+    try (ProxiedRocks rig = longFatPath(toxi, scenario, OPTIONS, "windows-cut")) {
       // 160 MiB each way: more than 3 s at this path's rate, so the cut comes mid-stream.
       long bytes = 160 * MIB;
       rig.startTransfer(bytes, bytes);
@@ -632,6 +622,16 @@ class ToxiproxyChaosTest {
         () -> "the window budget gets back every byte once the rocks ended; used " + ProcessWindowBudget.INSTANCE.used()
             + ", was " + budgetBefore,
         () -> ProcessWindowBudget.INSTANCE.used() == budgetBefore);
+  }
+
+  /** A rock pair across a long fat path: 25 ms each way (a 50 ms round trip) at 50,000 KB/s. */
+  private static ProxiedRocks longFatPath(Toxi toxi, Scenario scenario, RockOptions options, String name)
+      throws Exception {
+    return ProxiedRocks.open(
+        toxi, scenario, options, name, proxy -> {
+          toxi.latency(proxy, "latency", 25, 0);
+          toxi.bandwidth(proxy, "bandwidth", 50_000);
+        });
   }
 
   private static long held(RockSocket socket) {
