@@ -176,7 +176,7 @@ public final class SessionSimulation {
   /** The link's rate, in virtual microseconds per KiB: how queued bytes spread out. */
   private final long microsPerKib;
   /** The window budget of schedules that tune their windows; null when the sizes are fixed. */
-  private final WindowTuningTest.CountingBudget budget;
+  private final CountingBudget budget;
 
   private SessionSimulation(long seed) {
     this.seed = seed;
@@ -198,7 +198,7 @@ public final class SessionSimulation {
     // is sometimes too small for both ends to grow all the way.
     this.budget =
         random.nextInt(3) == 0
-            ? new WindowTuningTest.CountingBudget(random.nextBoolean() ? 512 * 1024 : Long.MAX_VALUE)
+            ? new CountingBudget(random.nextBoolean() ? 512 * 1024 : Long.MAX_VALUE)
             : null;
     connector = new Side("connector", Role.CONNECTOR, inFlight, window, plannedBytes(), budget);
     acceptor = new Side("acceptor", Role.ACCEPTOR, inFlight, window, plannedBytes(), budget);

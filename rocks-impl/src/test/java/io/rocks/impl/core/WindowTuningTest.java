@@ -12,30 +12,6 @@ class WindowTuningTest {
   private static final long MS = 1_000_000L;
   private static final int KIB = 1024;
 
-  /** A budget that counts, with a limit. */
-  static final class CountingBudget implements WindowTuning.Budget {
-    final long limit;
-    long used;
-
-    CountingBudget(long limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public boolean tryReserve(long bytes) {
-      if (used + bytes > limit) {
-        return false;
-      }
-      used += bytes;
-      return true;
-    }
-
-    @Override
-    public void release(long bytes) {
-      used -= bytes;
-    }
-  }
-
   /** The first samples of a connection, back to back, the last answered at {@code answeredAt}. */
   private static void firstSamples(WindowTuning tuning, long answeredAtNanos, long rttNanos) {
     for (int i = WindowTuning.FIRST_SAMPLES; i > 0; i--) {
