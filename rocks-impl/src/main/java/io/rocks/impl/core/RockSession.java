@@ -423,14 +423,14 @@ public final class RockSession {
   }
 
   /**
-   * Connecting side, once WELCOME was read at {@code nowNanos}, {@code handshakeNanos} after HELLO went out: the next
+   * Connecting side, once WELCOME was read, {@code handshakeNanos} after HELLO went out: the next
    * ACK tells the acceptor so, and the time is a round-trip sample for the windows.
    */
-  public void welcomed(long handshakeNanos, long nowNanos) {
+  public void welcomed(long handshakeNanos) {
     welcomedAckDue = true;
     welcomeAwaited = false;
     if (tuning != null) {
-      tuning.handshakeSample(handshakeNanos, nowNanos);
+      tuning.handshakeSample(handshakeNanos);
     }
   }
 
@@ -602,7 +602,7 @@ public final class RockSession {
     if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
       if (welcomeTimed && tuning != null) {
-        tuning.handshakeSample(nowNanos - welcomeSentAtNanos, nowNanos);
+        tuning.handshakeSample(nowNanos - welcomeSentAtNanos);
       }
       welcomeTimed = false;
     }

@@ -91,6 +91,8 @@ public final class WindowTuning {
   private long minRttNanos;
   /** Samples on the current connection. */
   private int samples;
+  /** True while the handshake's sample showed a path of 1 ms or more and no echo checked it yet. */
+  private boolean handshakeUnchecked;
 
   /** Where the current measuring of reading speed started: bytes read then, and when, if it has. */
   private long epochConsumed;
@@ -179,7 +181,7 @@ public final class WindowTuning {
     if (echoOutstanding || (samples > 0 && minRttNanos < SHORT_PATH_NANOS)) {
       return false;
     }
-    return samples < FIRST_SAMPLES || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS;
+    return handshakeUnchecked || samples < FIRST_SAMPLES || nowNanos - lastSampleAtNanos >= ECHO_INTERVAL_NANOS;
   }
 
   /** An ACK asking for an echo went into a batch at {@code nowNanos}. */
@@ -194,6 +196,7 @@ public final class WindowTuning {
       return;
     }
     echoOutstanding = false;
+    handshakeUnchecked = false;
     record(Math.max(1, nowNanos - echoAskedAtNanos));
     samples++;
     lastSampleAtNanos = nowNanos;
@@ -202,16 +205,18 @@ public final class WindowTuning {
   /**
    * The establishing handshake took {@code nanos} there and back (HELLO to WELCOME, or WELCOME to
    * the connector's first ACK): the cleanest sample there is, taken before bytes queue on the path.
-   * It counts as all the first samples, taken at {@code nowNanos}: the next echo is asked no sooner
-   * than {@link #ECHO_INTERVAL_NANOS} later.
+   * It counts as all the first samples. One that shows a path of {@link #SHORT_PATH_NANOS} or more
+   * is checked with an echo on the next ACK (the handshake of a JVM's first connection can take
+   * milliseconds while classes load, and windows sized from it would grow on loopback); one under
+   * that asks for none.
    */
-  void handshakeSample(long nanos, long nowNanos) {
+  void handshakeSample(long nanos) {
     if (nanos <= 0) {
       return;
     }
     record(nanos);
     samples = Math.max(samples, FIRST_SAMPLES);
-    lastSampleAtNanos = nowNanos;
+    handshakeUnchecked = nanos >= SHORT_PATH_NANOS;
   }
 
   /** Takes a round-trip sample into the latest, the smallest and the smoothed round trip. */
@@ -224,6 +229,7 @@ public final class WindowTuning {
   /** A new connection: an echo asked on the old one is never answered. */
   void newConnection() {
     echoOutstanding = false;
+    handshakeUnchecked = false;
     epochOpen = false;
     minRttNanos = 0; // the new connection may take another path
     samples = 0;

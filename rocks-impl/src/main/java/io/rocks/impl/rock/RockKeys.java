@@ -127,8 +127,7 @@ public final class RockKeys {
    * write and a wake-up of the writer thread per rock; docs/benchmarks.md).
    */
   private void tellWelcomed() {
-    long now = System.nanoTime();
-    rock.session.welcomed(now - rock.establishment.helloSentAtNanos(), now);
+    rock.session.welcomed(System.nanoTime() - rock.establishment.helloSentAtNanos());
   }
 
   /**

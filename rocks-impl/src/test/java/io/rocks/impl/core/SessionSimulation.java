@@ -220,7 +220,7 @@ public final class SessionSimulation {
       // acceptor's first ACK (as RealRockServerSocket does).
       connector.session.keyed(true, null);
       // The handshake took a round trip: HELLO out at -2 delays, WELCOME out at -1, read at 0.
-      connector.session.welcomed(2 * delay * 1000, now * 1000);
+      connector.session.welcomed(2 * delay * 1000);
       acceptor.session.keyed(true, null);
       acceptor.session.welcomeAdvertised(Wire.INITIAL_WINDOW, (now - delay) * 1000);
     }

@@ -51,13 +51,18 @@ class WindowTuningTest {
   }
 
   @Test
-  void theHandshakeSampleCountsAsTheFirstSamplesAndTheNextEchoWaitsAnInterval() {
-    WindowTuning tuning = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
-    tuning.handshakeSample(60 * MS, 500 * MS); // WELCOME read at 500 ms, 60 ms after HELLO
-    assertEquals(60 * MS, tuning.minRttNanos());
-    assertFalse(tuning.echoDue(500 * MS), "no echo right after the handshake's sample");
-    assertFalse(tuning.echoDue(500 * MS + WindowTuning.ECHO_INTERVAL_NANOS - 1));
-    assertTrue(tuning.echoDue(500 * MS + WindowTuning.ECHO_INTERVAL_NANOS));
+  void aHandshakeSampleOfAMillisecondOrMoreIsCheckedByAnEchoAtOnceAndAShorterOneIsNot() {
+    WindowTuning slow = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    slow.handshakeSample(15 * MS); // a JVM's first connection, classes loading
+    assertEquals(15 * MS, slow.minRttNanos());
+    assertTrue(slow.echoDue(15 * MS), "a long handshake sample is checked at once");
+    slow.echoAsked(15 * MS);
+    slow.echoAnswered(15 * MS + 200_000L); // the path is 0.2 ms
+    assertEquals(200_000L, slow.minRttNanos());
+    assertFalse(slow.echoDue(10_000 * MS), "then a short path: no more echoes");
+    WindowTuning fast = new WindowTuning(64 * KIB, 64 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    fast.handshakeSample(300_000L);
+    assertFalse(fast.echoDue(0), "a short handshake sample asks for no echo");
   }
 
   @Test
@@ -175,7 +180,7 @@ class WindowTuningTest {
   void aPathShorterThanAMillisecondKeepsItsWindowsHoweverFastItIsRead() {
     WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
     tuning.consumed(0, 0);
-    tuning.handshakeSample(900_000L, 0); // counts as the first samples
+    tuning.handshakeSample(900_000L); // counts as the first samples
     // 3 GB/s, read in 64 KiB pieces every 21.8 us, for 100 ms: half a window in 0.17 ms.
     for (int piece = 1; piece <= 4_600; piece++) {
       assertFalse(tuning.consumed(piece * 64L * KIB, piece * 21_845L));
