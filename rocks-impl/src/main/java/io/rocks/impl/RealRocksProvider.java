@@ -299,25 +299,17 @@ public final class RealRocksProvider implements RocksProvider {
   static RockSocket connect(InetSocketAddress remote, RockOptions options, Supervisor.Dialer dialer)
       throws IOException {
     Socket socket = dialer.dial(remote, options);
-    RockId id = Handshake.newRockId();
-    Connection conn;
-    Handshake.ClientSetup hello;
-    long helloSentAt;
+    RealRock rock;
     try {
       // HELLO first: the server makes its side of the rock while this side makes its own.
-      conn = new Connection(socket);
-      hello = Handshake.sendHello(conn, id, options.preSharedSecret());
-      helloSentAt = System.nanoTime();
-    } catch (IOException e) {
-      IOException reason = Tls.explain(socket, e);
-      Connection.closeQuietly(socket);
-      throw reason;
-    }
-    RealRock rock = newConnector(id, remote, options);
-    // Supervised before its first connection is attached: a connection that breaks at once, before
-    // WELCOME, finds the supervisor that says HELLO again.
-    Supervisor.startConnector(rock, dialer);
-    try {
+      RockId id = Handshake.newRockId();
+      Connection conn = new Connection(socket);
+      Handshake.ClientSetup hello = Handshake.sendHello(conn, id, options.preSharedSecret());
+      long helloSentAt = System.nanoTime();
+      rock = newConnector(id, remote, options);
+      // Supervised before its first connection is attached: a connection that breaks at once,
+      // before WELCOME, finds the supervisor that says HELLO again.
+      Supervisor.startConnector(rock, dialer);
       rock.establishment.helloSent(hello, helloSentAt);
       rock.attach(conn, 0, false, false);
     } catch (IOException e) {

@@ -102,18 +102,18 @@ public final class RockSession {
    */
   private long welcomeAdvertised = -1;
   /**
-   * Accepting side: when WELCOME went out; while {@link #welcomeTimed}, the connector's first ACK
-   * with {@link Wire#ACK_FLAG_WELCOMED} makes the time between a round-trip sample.
+   * Accepting side: when WELCOME went out; while {@link #handshakeTimed}, the connector's first
+   * ACK with {@link Wire#ACK_FLAG_WELCOMED} makes the time between a round-trip sample.
    */
   private long welcomeSentAtNanos;
-  private boolean welcomeTimed;
   /**
-   * Connecting side: true from the start until WELCOME is read (or a resume attaches), when the
-   * handshake gives the first round-trip sample. Until either side's handshake sample is in, no
-   * echo is asked: it would cost the peer an ACK of its own and measure nothing the handshake does
-   * not, on every new rock.
+   * True while this side's handshake round-trip sample is still to come: on the connecting side
+   * from the start until WELCOME is read, on the accepting side from WELCOME until the connector's
+   * first ACK with {@link Wire#ACK_FLAG_WELCOMED}; never after a resume. Meanwhile no echo is
+   * asked: it would cost the peer an ACK of its own and measure nothing the handshake does not, on
+   * every new rock.
    */
-  private boolean welcomeAwaited;
+  private boolean handshakeTimed;
   /**
    * While an application thread in {@code read} applies a frame it read itself: where that frame's
    * bytes go first, straight from the frame instead of through the receive buffer; null otherwise.
@@ -162,7 +162,7 @@ public final class RockSession {
   /** A session whose in-flight buffer and receive window keep the sizes given. */
   public RockSession(Role role, int inFlightCapacity, int receiveWindow, Liveness liveness) {
     this.role = role;
-    this.welcomeAwaited = role == Role.CONNECTOR;
+    this.handshakeTimed = role == Role.CONNECTOR;
     this.liveness = liveness;
     this.inFlight = new FrameStore(inFlightCapacity);
     this.inRing = new ByteRing(receiveWindow);
@@ -172,7 +172,7 @@ public final class RockSession {
   /** A session whose in-flight bound and receive window grow with the path ({@link WindowTuning}). */
   public RockSession(Role role, WindowTuning tuning, Liveness liveness) {
     this.role = role;
-    this.welcomeAwaited = role == Role.CONNECTOR;
+    this.handshakeTimed = role == Role.CONNECTOR;
     this.liveness = liveness;
     this.inFlight = new FrameStore(tuning.max());
     this.inRing = new ByteRing(tuning.max());
@@ -428,7 +428,7 @@ public final class RockSession {
    */
   public void welcomed(long handshakeNanos) {
     welcomedAckDue = true;
-    welcomeAwaited = false;
+    handshakeTimed = false;
     if (tuning != null) {
       tuning.handshakeSample(handshakeNanos);
     }
@@ -438,7 +438,7 @@ public final class RockSession {
   public void welcomeAdvertised(long windowLimit, long nowNanos) {
     welcomeAdvertised = windowLimit;
     welcomeSentAtNanos = nowNanos;
-    welcomeTimed = true;
+    handshakeTimed = true;
   }
 
   // ---------------------------------------------------------------- a new connection
@@ -488,8 +488,7 @@ public final class RockSession {
     ackRequested = false;
     confirmedByResume = false;
     if (resumed) {
-      welcomeAwaited = false; // a resume gives no handshake sample: echoes measure the new path
-      welcomeTimed = false;
+      handshakeTimed = false; // a resume gives no handshake sample: echoes measure the new path
       peerWelcomed = true; // it resumed: it holds the key's inputs
       if (!confirmed) {
         // The peer's resume proof shows it holds the key, as CONFIRM would have. The CONFIRM it
@@ -601,10 +600,10 @@ public final class RockSession {
     }
     if ((flags & Wire.ACK_FLAG_WELCOMED) != 0 && role == Role.ACCEPTOR) {
       peerWelcomed = true;
-      if (welcomeTimed && tuning != null) {
+      if (handshakeTimed && tuning != null) {
         tuning.handshakeSample(nowNanos - welcomeSentAtNanos);
       }
-      welcomeTimed = false;
+      handshakeTimed = false;
     }
     if ((flags & Wire.ACK_FLAG_FIN_RECEIVED) != 0 && !finAcked) {
       if (finAt < 0 || acked != finAt) {
@@ -734,8 +733,7 @@ public final class RockSession {
       // come, and then only while bytes come: the round trip serves the receive window. A new
       // rock's handshake is its first sample: no echo while it is outstanding.
       if (tuning != null
-          && !welcomeAwaited
-          && !welcomeTimed
+          && !handshakeTimed
           && tuning.echoDue(nowNanos)
           && (!tuning.sampled() || (received > ackSentReceived && ackSentReceived >= 0))) {
         echo |= Wire.ACK_FLAG_ECHO_REQUEST;

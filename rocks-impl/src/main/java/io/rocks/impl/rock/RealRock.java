@@ -672,14 +672,14 @@ public final class RealRock implements Rock {
         post(l -> l.resumed(this, finalSuspendedFor, retransmitting));
       }
       wakeLocked();
-      if (establishment != null && !keys.hasKeyLocked()) {
-        // A new rock: its handshake starts now, and the application's first read takes WELCOME.
-        establishment.attachedLocked(now);
-        streams.lendWelcomeLocked(next, now);
-      } else if (role == Role.ACCEPTOR && !resumed && next.readByAttacher) {
-        // A new rock on the accepting side: the application's first read, right after accept,
-        // takes the client's first frames itself instead of being woken by the reader.
-        streams.lendFirstReadLocked(next, now);
+      boolean newConnector = establishment != null && !keys.hasKeyLocked();
+      if (newConnector) {
+        establishment.attachedLocked(now); // a new rock: its handshake starts now
+      }
+      if (newConnector || (role == Role.ACCEPTOR && !resumed && next.readByAttacher)) {
+        // A new rock's first connection: the application's first read (WELCOME on the connecting
+        // side, the client's first frames right after accept on the other) reads it itself.
+        streams.startLentLocked(next, now);
       }
       startThreads(next, life.generation());
     } finally {

@@ -46,7 +46,7 @@ public final class RockStreams {
   static final long LEND_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /**
    * How long a new rock's reader thread leaves WELCOME to the application's first read before it
-   * reads it itself ({@link #lendWelcomeLocked}).
+   * reads it itself ({@link #startLentLocked}).
    */
   private static final long WELCOME_LEND_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** The longest the reader thread waits before it looks again at a lent connection in use. */
@@ -447,27 +447,16 @@ public final class RockStreams {
   // ---------------------------------------------------------------- the connection's reader
 
   /**
-   * Under the rock's lock, as a new rock's first connection is attached at {@code now}: the
-   * application's first read usually comes before WELCOME, so its thread reads WELCOME itself
-   * instead of being woken by the reader. The reader takes over after {@link #WELCOME_LEND_NANOS}
-   * rather than {@link #LEND_MIN_NANOS}: until WELCOME is read, a broken connection fails the rock,
-   * so no one reading must not last long.
+   * Under the rock's lock, as a new rock's first connection is attached at {@code now}: its input
+   * starts lent, so the application's first read takes the first frames from the socket itself
+   * (woken by the kernel, not by the reader thread). On the connecting side that read usually comes
+   * before WELCOME, and the reader takes over after {@link #WELCOME_LEND_NANOS} rather than {@link
+   * #LEND_MIN_NANOS}: until WELCOME is read, a broken connection fails the rock, so no one reading
+   * must not last long. On the accepting side the read usually follows accept at once, and the
+   * reader takes over after {@link #LEND_MIN_NANOS}, as if the application had just read.
    */
-  void lendWelcomeLocked(Connection conn, long now) {
-    lastAppInputNanos = now - LEND_MIN_NANOS + WELCOME_LEND_NANOS;
-    conn.inputTaken = false;
-    conn.startsLent = true;
-  }
-
-  /**
-   * Under the rock's lock, as a new rock's first connection is attached on the accepting side at
-   * {@code now}: the input starts lent as if the application had just read, so the read that
-   * usually follows accept at once takes the client's first frames from the socket itself (woken
-   * by the kernel, not by the reader thread). The reader takes over after {@link #LEND_MIN_NANOS}
-   * if no application thread reads.
-   */
-  void lendFirstReadLocked(Connection conn, long now) {
-    lastAppInputNanos = now;
+  void startLentLocked(Connection conn, long now) {
+    lastAppInputNanos = rock.role == Role.CONNECTOR ? now - LEND_MIN_NANOS + WELCOME_LEND_NANOS : now;
     conn.inputTaken = false;
     conn.startsLent = true;
   }
