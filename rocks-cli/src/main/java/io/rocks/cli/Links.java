@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -37,7 +38,12 @@ final class Links {
     final Rock rock;
     /** A control link counts in the state, not in the connection count or the counters. */
     final boolean control;
-    private volatile long suspendedSinceNanos = -1;
+    /**
+     * When the current suspension began, or -1. Listener events arrive after the rock's state has
+     * changed (they are dispatched apart), so a status line may see the rock SUSPENDED before
+     * {@link #suspended} has run: the first of the two to see the suspension sets the start.
+     */
+    private final AtomicLong suspendedSinceNanos = new AtomicLong(-1);
     private volatile int failedAttempts;
 
     private Link(Supplier<String> label, Rock rock, boolean control) {
@@ -48,7 +54,7 @@ final class Links {
 
     @Override
     public void suspended(Rock r, Throwable cause) {
-      suspendedSinceNanos = System.nanoTime();
+      suspendedSinceNanos.compareAndSet(-1, System.nanoTime());
       failedAttempts = 0;
       display.warn(label.get() + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
           + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"));
@@ -61,14 +67,14 @@ final class Links {
 
     @Override
     public void resumed(Rock r, Duration suspendedFor, long bytesRetransmitted) {
-      suspendedSinceNanos = -1;
+      suspendedSinceNanos.set(-1);
       display.info(label.get() + ": resumed after " + Format.duration(suspendedFor) + ", "
           + Format.bytes(bytesRetransmitted) + " retransmitted");
     }
 
     @Override
     public void failed(Rock r, Throwable cause) {
-      suspendedSinceNanos = -1;
+      suspendedSinceNanos.set(-1);
       if (control) {
         // A carried connection's failure is reported where it ends, with what it did to the program.
         display.warn(label.get() + ": rock failed: " + Format.cause(cause));
@@ -77,8 +83,12 @@ final class Links {
 
     /** How long the current suspension has lasted, or null if not suspended. */
     Duration suspendedFor() {
-      long since = suspendedSinceNanos;
-      return since < 0 || rock.state() != RockState.SUSPENDED ? null : Duration.ofNanos(System.nanoTime() - since);
+      if (rock.state() != RockState.SUSPENDED) {
+        return null;
+      }
+      long now = System.nanoTime();
+      long since = suspendedSinceNanos.compareAndExchange(-1, now);
+      return Duration.ofNanos(since < 0 ? 0 : now - since);
     }
 
     int failedAttempts() {
