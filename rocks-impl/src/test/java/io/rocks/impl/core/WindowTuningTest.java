@@ -249,4 +249,40 @@ class WindowTuningTest {
     assertEquals(1024 * KIB, tuning.sendBound());
     assertEquals(768L * KIB, budget.used);
   }
+
+  @Test
+  void readingHalfAWindowWhileTheSendBoundHasGrownGrowsTheReceiveWindowToIt() {
+    CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
+    WindowTuning tuning = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, budget);
+    assertTrue(tuning.peerGranted(8 * 1024 * KIB)); // the peer's window grew: this side sends bulk
+    assertEquals(7L * 1024 * KIB, budget.used);
+    tuning.consumed(0, 0);
+    // Bytes come the other way too, read slowly (not window-limited) and with no round trip
+    // measured: still the windows are made equal once half a window is read, not before.
+    assertFalse(tuning.consumed(512 * KIB - 1, 400 * MS));
+    assertTrue(tuning.consumed(512 * KIB, 400 * MS));
+    assertEquals(List.of(8 * 1024 * KIB, 8 * 1024 * KIB), List.of(tuning.receiveWindow(), tuning.sendBound()));
+    assertEquals(14L * 1024 * KIB, budget.used);
+    assertEquals(1, tuning.growths());
+    // The bound grows again, beyond the maximum the window may reach: the window stops there.
+    assertTrue(tuning.peerGranted(40 * 1024 * KIB));
+    tuning.consumed(9 * 1024 * KIB, 2_000 * MS);
+    tuning.consumed(13 * 1024 * KIB, 4_000 * MS);
+    assertEquals(32 * 1024 * KIB, tuning.receiveWindow());
+  }
+
+  @Test
+  void aLargerStartingSendBoundOrAOneWayTransferLeavesTheReceiveWindowAlone() {
+    WindowTuning larger = new WindowTuning(64 * KIB, 256 * KIB, 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    larger.consumed(0, 0);
+    for (int half = 1; half <= 10; half++) {
+      assertFalse(larger.consumed(half * 32L * KIB, half * 100 * MS), "a bound that never grew is the policy's");
+    }
+    assertEquals(64 * KIB, larger.receiveWindow());
+    WindowTuning sender = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    assertTrue(sender.peerGranted(8 * 1024 * KIB));
+    sender.consumed(0, 0);
+    assertFalse(sender.consumed(100, 1_000 * MS), "a few bytes back are no transfer");
+    assertEquals(1024 * KIB, sender.receiveWindow());
+  }
 }
