@@ -10,15 +10,33 @@ public final class Await {
   private Await() {}
 
   /**
-   * Blocks until {@code condition} holds, polling every 10 ms. Throws {@link TimeoutException} naming
-   * {@code what} if it does not hold within {@code timeout}.
+   * Blocks until {@code condition} holds, polling every 10 ms. The condition is checked at once, so
+   * it is checked at least once even with a zero timeout.
+   *
+   * @param timeout how long to wait for the condition, from the call
+   * @param what what is awaited, for the message of the {@link TimeoutException}
+   * @param condition checked on the calling thread at each poll until it returns true
+   * @throws TimeoutException if the condition still does not hold once {@code timeout} has passed;
+   *     its message gives the timeout in milliseconds and {@code what}
+   * @throws InterruptedException if the calling thread is interrupted while it waits between polls
    */
   public static void until(Duration timeout, String what, BooleanSupplier condition)
       throws TimeoutException, InterruptedException {
     until(timeout, () -> what, condition);
   }
 
-  /** As above, with a description made only on failure (it may show the state at that moment). */
+  /**
+   * As {@link #until(Duration, String, BooleanSupplier)}, with a description made only on failure:
+   * it may show the state at that moment.
+   *
+   * @param timeout how long to wait for the condition, from the call
+   * @param what called once, only if the condition does not hold in time, to say what was awaited
+   *     in the message of the {@link TimeoutException}
+   * @param condition checked on the calling thread at each poll until it returns true
+   * @throws TimeoutException if the condition still does not hold once {@code timeout} has passed;
+   *     its message gives the timeout in milliseconds and what {@code what} returned
+   * @throws InterruptedException if the calling thread is interrupted while it waits between polls
+   */
   public static void until(Duration timeout, Supplier<String> what, BooleanSupplier condition)
       throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -74,7 +74,14 @@ public final class FaultRelay implements AutoCloseable {
   private volatile int recordBytes;
   private volatile int recordDownstreamBytes;
 
-  /** Starts a relay on an ephemeral loopback port that forwards to {@code target}. */
+  /**
+   * Starts a relay on an ephemeral loopback port that forwards to {@code target}, with a backlog of
+   * 200 connections and a 32 KiB buffer for each direction of a link.
+   *
+   * @param target where each accepted connection is forwarded; the relay connects to it for each
+   *     link, waiting up to 5 s, and closes the link if that fails
+   * @throws IOException if the listening socket cannot be opened or bound
+   */
   public FaultRelay(InetSocketAddress target) throws IOException {
     this(target, 200, 32 * 1024);
   }
@@ -87,7 +94,14 @@ public final class FaultRelay implements AutoCloseable {
    * which is the relay's doing and not the network's being modelled. Each direction of a link
    * reads into a buffer of {@code bufferBytes}: links that each carry a few KiB need little, and
    * thousands of large buffers make the relay's own garbage collections long enough to stall every
-   * link.
+   * link. The relay listens on an ephemeral loopback port, as {@link
+   * #FaultRelay(InetSocketAddress)} does.
+   *
+   * @param target where each accepted connection is forwarded; the relay connects to it for each
+   *     link, waiting up to 5 s, and closes the link if that fails
+   * @param backlog how many connections the listening socket queues before they are accepted
+   * @param bufferBytes the length of the buffer each direction of a link reads into; positive
+   * @throws IOException if the listening socket cannot be opened or bound
    */
   public FaultRelay(InetSocketAddress target, int backlog, int bufferBytes) throws IOException {
     this.target = target;
@@ -98,7 +112,11 @@ public final class FaultRelay implements AutoCloseable {
     Thread.ofVirtual().name("fault-relay-accept").start(this::acceptLoop);
   }
 
-  /** Returns the address clients connect to. */
+  /**
+   * Returns the address clients connect to.
+   *
+   * @return the loopback address and the port the relay listens on
+   */
   public InetSocketAddress address() {
     return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
   }
@@ -157,12 +175,23 @@ public final class FaultRelay implements AutoCloseable {
     }
   }
 
-  /** Delays every forwarded chunk by {@code delay}; {@link Duration#ZERO} removes the delay. */
+  /**
+   * Delays every forwarded chunk by {@code delay}; {@link Duration#ZERO} removes the delay.
+   *
+   * @param delay how long the relay holds each chunk, from when it reads the chunk to when it may
+   *     write it on, in both directions of current and future links; it applies to chunks read
+   *     after this call, and chunks already on their way keep the delay they were given
+   */
   public void delay(Duration delay) {
     delayNanos = delay.toNanos();
   }
 
-  /** Ends a silent cut: links cut so far are closed, new ones are forwarded. */
+  /**
+   * Ends {@link #cutSilently()}, {@link #blackHole()} and {@link #dropFromServer()}: new
+   * connections are forwarded again, and every current link that was cut, black-holed (by {@link
+   * #blackHoleCurrentLinks()} too) or dropping what the server sends is closed. A {@link
+   * #delay(Duration)} stays as it is.
+   */
   public void restore() {
     cut = false;
     blackHole = false;
@@ -177,46 +206,89 @@ public final class FaultRelay implements AutoCloseable {
   /**
    * Records the first {@code byteCount} bytes each later link carries from client to server, as an
    * on-path observer would see them.
+   *
+   * @param byteCount how many bytes to record of each link the relay connects to the server after
+   *     this call; 0 records nothing
    */
   public void recordUpstream(int byteCount) {
     recordBytes = byteCount;
   }
 
-  /** Returns the recorded client-to-server prefixes, one per link, in the order links ended. */
+  /**
+   * Returns the recorded client-to-server prefixes, one per link, in the order links ended.
+   *
+   * @return a snapshot of the recordings, each the first bytes read from the client for forwarding
+   *     (fewer than asked for if the link carried fewer), added when the relay stopped reading from
+   *     that link's client
+   */
   public List<byte[]> upstreamRecordings() {
     return List.copyOf(recordings);
   }
 
-  /** Records the first {@code byteCount} bytes each later link carries from server to client. */
+  /**
+   * Records the first {@code byteCount} bytes each later link carries from server to client.
+   *
+   * @param byteCount how many bytes to record of each link the relay connects to the server after
+   *     this call; 0 records nothing
+   */
   public void recordDownstream(int byteCount) {
     recordDownstreamBytes = byteCount;
   }
 
-  /** Returns the recorded server-to-client prefixes, one per link, in the order links ended. */
+  /**
+   * Returns the recorded server-to-client prefixes, one per link, in the order links ended.
+   *
+   * @return a snapshot of the recordings, each the first bytes read from the server for forwarding
+   *     (fewer than asked for if the link carried fewer), added when the relay stopped reading from
+   *     that link's server
+   */
   public List<byte[]> downstreamRecordings() {
     return List.copyOf(downstreamRecordings);
   }
 
-  /** Returns how many links are open now. */
+  /**
+   * Returns how many links are open now.
+   *
+   * @return the links accepted and not closed yet, including cut and black-holed ones the relay
+   *     still holds open
+   */
   public int openLinks() {
     return links.size();
   }
 
-  /** Returns how many connections the relay has accepted. */
+  /**
+   * Returns how many connections the relay has accepted.
+   *
+   * @return the connections accepted since the relay started, closed ones included
+   */
   public int acceptedConnections() {
     return accepted.get();
   }
 
-  /** Returns how many faults ({@link #cutSilently()} and {@link #reset()} calls) were injected. */
+  /**
+   * Returns how many faults were injected.
+   *
+   * @return how many times {@link #cutSilently()}, {@link #blackHole()}, {@link
+   *     #blackHoleCurrentLinks()}, {@link #dropFromServer()} and {@link #reset()} were called,
+   *     whether or not a link was open
+   */
   public int faultsInjected() {
     return cuts.get();
   }
 
-  /** Returns the bytes forwarded in both directions so far. */
+  /**
+   * Returns the bytes forwarded in both directions so far.
+   *
+   * @return the bytes the relay has written to clients and servers, over all links
+   */
   public long forwardedBytes() {
     return forwardedBytes.get();
   }
 
+  /**
+   * Stops accepting connections and closes every open link, without a reset. Safe to call more
+   * than once.
+   */
   @Override
   public void close() {
     closed = true;

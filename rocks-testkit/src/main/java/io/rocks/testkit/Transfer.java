@@ -19,12 +19,28 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Transfer {
   private Transfer() {}
 
-  /** What one side sent or received: a byte count and the SHA-256 of those bytes, in hex. */
+  /**
+   * What one side sent or received: a byte count and the SHA-256 of those bytes, in hex. Two
+   * digests are equal when their counts and hashes are.
+   *
+   * @param bytes how many bytes were sent or received
+   * @param sha256 the SHA-256 of those bytes, as 64 lower-case hexadecimal digits
+   */
   public record Digest(long bytes, String sha256) {}
 
   /**
    * Writes {@code byteCount} bytes generated from {@code seed} in writes of {@code chunkBytes},
    * adding each write to {@code progress}, and returns their digest. Does not close the stream.
+   * Each write takes fresh bytes from the generator, so the bytes depend on {@code chunkBytes} as
+   * well as on {@code seed}: {@link #expected} needs both to compute the same digest.
+   *
+   * @param out the stream to write to; it is neither flushed nor closed
+   * @param byteCount how many bytes to write
+   * @param seed the seed of the pseudo-random bytes
+   * @param chunkBytes the length of each write (the last may be shorter); positive
+   * @param progress increased by the length of each write once the write has returned
+   * @return {@code byteCount} and the SHA-256 of the bytes written
+   * @throws IOException if a write fails; the writes before it stay counted in {@code progress}
    */
   public static Digest send(
       OutputStream out, long byteCount, long seed, int chunkBytes, AtomicLong progress)
@@ -44,7 +60,15 @@ public final class Transfer {
     return new Digest(byteCount, HexFormat.of().formatHex(sha.digest()));
   }
 
-  /** Returns the digest {@link #send} computes for the same arguments, without sending. */
+  /**
+   * Returns the digest {@link #send} computes for the same arguments, without sending: what a
+   * receiver of those bytes should get.
+   *
+   * @param byteCount how many bytes the sender writes
+   * @param seed the sender's seed
+   * @param chunkBytes the sender's length of each write; positive
+   * @return {@code byteCount} and the SHA-256 of the bytes {@link #send} would write
+   */
   public static Digest expected(long byteCount, long seed, int chunkBytes) {
     try {
       return send(OutputStream.nullOutputStream(), byteCount, seed, chunkBytes, new AtomicLong());
@@ -53,7 +77,15 @@ public final class Transfer {
     }
   }
 
-  /** Reads until end of stream, adding each read to {@code progress}, and returns the digest. */
+  /**
+   * Reads until end of stream, adding each read to {@code progress}, and returns the digest of all
+   * the bytes read. Reads into a buffer of 64 KiB. Does not close the stream.
+   *
+   * @param in the stream to read to its end
+   * @param progress increased by the length of each read
+   * @return how many bytes were read and their SHA-256
+   * @throws IOException if a read fails; the reads before it stay counted in {@code progress}
+   */
   public static Digest receive(InputStream in, AtomicLong progress) throws IOException {
     return receive(in, progress, 64 * 1024);
   }
@@ -61,6 +93,12 @@ public final class Transfer {
   /**
    * As {@link #receive(InputStream, AtomicLong)}, reading into a buffer of {@code bufferBytes}: for
    * thousands of receivers at once, each moving a few KiB.
+   *
+   * @param in the stream to read to its end
+   * @param progress increased by the length of each read
+   * @param bufferBytes the length of the read buffer, so the most one read takes; positive
+   * @return how many bytes were read and their SHA-256
+   * @throws IOException if a read fails; the reads before it stay counted in {@code progress}
    */
   public static Digest receive(InputStream in, AtomicLong progress, int bufferBytes) throws IOException {
     MessageDigest sha = sha256();
@@ -77,8 +115,15 @@ public final class Transfer {
 
   /**
    * Reads exactly {@code byteCount} bytes, adding each read to {@code progress}, and returns their
-   * digest; reads nothing beyond them, so the stream stays open for more. Throws {@link
-   * EOFException} if the stream ends first.
+   * digest; reads nothing beyond them, so the stream stays open for more.
+   *
+   * @param in the stream to read from; it is not closed
+   * @param byteCount how many bytes to read
+   * @param progress increased by the length of each read
+   * @return {@code byteCount} and the SHA-256 of the bytes read
+   * @throws EOFException if the stream ends before {@code byteCount} bytes; its message says how
+   *     many arrived
+   * @throws IOException if a read fails; the reads before it stay counted in {@code progress}
    */
   public static Digest receiveExactly(InputStream in, long byteCount, AtomicLong progress)
       throws IOException {
