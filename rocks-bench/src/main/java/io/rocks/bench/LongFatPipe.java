@@ -143,8 +143,13 @@ public final class LongFatPipe {
       }
       table.append("\nThe rock's windows start at 1 MiB and reach the path's size within a few round trips (PROTOCOL.md"
           + " §5.5); through Toxiproxy on loopback plain TCP has no slow start to make (the delay is in the proxy,"
-          + " not in TCP's own round trip), so at 200 ms the rock's ramp is what it loses. The memory of 10,000 idle rocks"
-          + " after such transfers is not measured here (idle rocks go back to 1 MiB windows: ToxiproxyChaosTest).\n");
+          + " not in TCP's own round trip), so at 200 ms the rock's ramp is what it loses. Both ways, each side's ACKs travel behind the data it sends,"
+          + " so the round trip each direction sees holds the other direction's queue too; the rock keeps both"
+          + " directions' windows equal (PROTOCOL.md §5.5, rule 3), without which the direction with the smaller window"
+          + " starved (45 and 27 MiB/s at 10 ms). At 200 ms both ways the windows reach the 32 MiB maximum and"
+          + " the acknowledgements come in bursts, one window per 0.7 s; a 64 MiB maximum did not do better (0.86–0.88 in"
+          + " a trial run). The memory of 10,000 idle rocks after such transfers is not measured here (idle rocks go back"
+          + " to 1 MiB windows: ToxiproxyChaosTest).\n");
       return table.toString();
     }
   }
