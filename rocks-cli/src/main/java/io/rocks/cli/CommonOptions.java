@@ -29,13 +29,18 @@ final class CommonOptions {
   @Option(
       names = {"-v", "--verbose"},
       description = "Also log the rock implementation's own messages, per rock (each suspension, resumption and"
-          + " reconnect attempt) as well as per process (each server socket listening).")
+          + " reconnect attempt) as well as per process (each server socket listening), and a gateway's"
+          + " announcement of each carried rock's suspension and resumption.")
   boolean verbose;
 
-  /** Applies --verbose to the logger levels: the implementation's per-rock events are at DEBUG. */
+  /**
+   * Applies --verbose to the logger levels: the implementation's per-rock events, and a gateway's
+   * per-link ones ({@link Display#detail}), are at DEBUG.
+   */
   void applyLogLevel() {
     if (verbose) {
       Configurator.setLevel("io.rocks.impl", Level.DEBUG);
+      Configurator.setLevel(Display.LOG.getName(), Level.DEBUG);
     }
   }
 

@@ -37,6 +37,17 @@ abstract class Display implements AutoCloseable {
   /** Says something that went wrong, as it happens. */
   abstract void warn(String message);
 
+  /**
+   * Says something one of many links did, as it happens, only when asked for ({@code --verbose}:
+   * the {@code io.rocks.cli} logger at DEBUG): a gateway with thousands of clients would otherwise
+   * write a line for every suspension and resumption of every client's link.
+   */
+  void detail(String message) {
+    if (LOG.isDebugEnabled()) {
+      info(message);
+    }
+  }
+
   /** Shows {@code status} from now on; a terminal redraws it, a log gets it every interval. */
   final synchronized void showStatus(Supplier<String> status, Duration logInterval) {
     if (timer != null) {
@@ -136,6 +147,11 @@ abstract class Display implements AutoCloseable {
     @Override
     void warn(String message) {
       LOG.warn(message);
+    }
+
+    @Override
+    void detail(String message) {
+      LOG.debug(message);
     }
 
     @Override

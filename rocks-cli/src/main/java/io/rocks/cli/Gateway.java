@@ -53,7 +53,7 @@ final class Gateway implements AutoCloseable {
     this.allowed = new LinkedHashSet<>(allowed);
     this.options = options;
     this.display = display;
-    this.links = new Links(display);
+    this.links = new Links(display, true); // per-link events only with --verbose; the status line counts them
   }
 
   /** Binds the listening address and starts accepting rocks. */

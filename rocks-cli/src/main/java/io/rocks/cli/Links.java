@@ -19,6 +19,8 @@ import java.util.function.Supplier;
  */
 final class Links {
   private final Display display;
+  /** Whether each link's suspensions and resumptions are details ({@link Display#detail}). */
+  private final boolean linkEventsAreDetails;
   private final List<Link> open = new CopyOnWriteArrayList<>();
   private long closedBytesWritten;
   private long closedBytesReceived;
@@ -27,8 +29,28 @@ final class Links {
   private int closedControlSuspensions;
   private int carried;
 
+  /** Links whose suspensions and resumptions are announced: a command carrying one user's rocks. */
   Links(Display display) {
+    this(display, false);
+  }
+
+  /**
+   * Links whose suspensions and resumptions are announced only as details if {@code
+   * linkEventsAreDetails}: a gateway, whose status line counts them instead.
+   */
+  Links(Display display, boolean linkEventsAreDetails) {
     this.display = display;
+    this.linkEventsAreDetails = linkEventsAreDetails;
+  }
+
+  private void announce(String message, boolean wrong) {
+    if (linkEventsAreDetails) {
+      display.detail(message);
+    } else if (wrong) {
+      display.warn(message);
+    } else {
+      display.info(message);
+    }
   }
 
   /** One tracked rock. */
@@ -56,8 +78,8 @@ final class Links {
     public void suspended(Rock r, Throwable cause) {
       suspendedSinceNanos.compareAndSet(-1, System.nanoTime());
       failedAttempts = 0;
-      display.warn(label.get() + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
-          + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"));
+      announce(label.get() + ": link to " + Format.address(r.peer()) + " lost (" + Format.cause(cause)
+          + "); suspended, " + (rock.reconnectAddresses().isEmpty() ? "waiting for the peer" : "reconnecting"), true);
     }
 
     @Override
@@ -68,8 +90,8 @@ final class Links {
     @Override
     public void resumed(Rock r, Duration suspendedFor, long bytesRetransmitted) {
       suspendedSinceNanos.set(-1);
-      display.info(label.get() + ": resumed after " + Format.duration(suspendedFor) + ", "
-          + Format.bytes(bytesRetransmitted) + " retransmitted");
+      announce(label.get() + ": resumed after " + Format.duration(suspendedFor) + ", "
+          + Format.bytes(bytesRetransmitted) + " retransmitted", false);
     }
 
     @Override

@@ -85,6 +85,11 @@ final class Cli {
     }
 
     @Override
+    void detail(String message) {
+      lines.add("DETAIL " + message);
+    }
+
+    @Override
     Duration refreshInterval(Duration logInterval) {
       return null;
     }

@@ -271,7 +271,7 @@ class LoopbackTest {
           assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
           // The relay's next connection to the gateway comes from a new port: the client moved.
           relay.reset();
-          String resumed = "INFO rock #2 from 127\\.0\\.0\\.1:(\\d+) \\(first seen from 127\\.0\\.0\\.1:(\\d+)\\) -> "
+          String resumed = "DETAIL rock #2 from 127\\.0\\.0\\.1:(\\d+) \\(first seen from 127\\.0\\.0\\.1:(\\d+)\\) -> "
               + Pattern.quote(target.toString()) + ": resumed after .*";
           Await.until(Duration.ofSeconds(15), () -> "the gateway saw the carried rock resume: " + said.lines,
               () -> !said.matching(resumed).isEmpty());
@@ -280,6 +280,12 @@ class LoopbackTest {
           assertTrue(!moved.group(1).equals(moved.group(2)), moved.group(0));
           assertEquals(List.of("INFO rock #2 from 127.0.0.1:" + moved.group(2) + ": connected to " + target),
               said.matching("INFO rock #2 from .*: connected to .*"));
+          // A gateway's log does not grow with its clients' link events: the suspension and the
+          // resumption are details (shown with --verbose), the connection itself is logged.
+          assertEquals(List.of("INFO rock #2 from 127.0.0.1:" + moved.group(2) + ": connected to " + target),
+              said.matching("(INFO|WARN) rock #2 .*"), said.lines::toString);
+          assertEquals(1, said.matching("DETAIL rock #2 .*: link to \\S+ lost \\(.*\\); suspended, waiting for the peer").size(),
+              said.lines::toString);
         }
       }
     }
