@@ -36,7 +36,9 @@ public class SuspendedRockTest {
         }
       });
       pair.relay.close(); // both connections end and every reconnection is refused at once
-      Await.until(Duration.ofSeconds(20), "both ends suspended, the client after two failed attempts",
+      Await.until(Duration.ofSeconds(20),
+          () -> "both ends suspended, the client after two failed attempts; client " + pair.client.rock().state()
+              + ", server " + pair.accepted.rock().state() + ", " + attempts.get() + " failed attempts",
           () -> pair.client.rock().state() == RockState.SUSPENDED
               && pair.accepted.rock().state() == RockState.SUSPENDED
               && attempts.get() >= 2);
