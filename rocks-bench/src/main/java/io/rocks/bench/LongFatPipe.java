@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * policy: the windows start at 1 MiB and grow with the path. Each transfer's time runs from the
  * start of {@code connect()} to the server's one-byte answer after it read everything (the
  * client sends the length first: Toxiproxy does not pass a half-close on). Also
- * records the receive window the rock's server reached. Writes a Markdown section to {@code
- * docs/benchmarks.md} between its markers ({@code scripts/bench --long-fat-pipe}; about 4
- * minutes), which {@link Report} carries over.
+ * records the receive window the rock's server reached. The rocks of the longest round trip are
+ * left open after their transfers until they go idle, to show what they hold then ({@link
+ * #afterwards}). Writes a Markdown section to {@code docs/benchmarks.md} between its markers
+ * ({@code scripts/bench --long-fat-pipe}; about 6 minutes), which {@link Report} carries over.
  */
 public final class LongFatPipe {
   static final String BEGIN = "<!-- scripts/bench --long-fat-pipe: begin -->";
@@ -51,6 +52,8 @@ public final class LongFatPipe {
   }
 
   private final AtomicInteger lastServerWindow = new AtomicInteger();
+  /** Rocks the sink serves now: their server sides close when the client closes. */
+  private final AtomicInteger openServerRocks = new AtomicInteger();
 
   public static void main(String[] args) throws Exception {
     Path page = Path.of(args.length > 0 ? args[0] : "docs/benchmarks.md");
@@ -92,6 +95,7 @@ public final class LongFatPipe {
         ServerSocket rockServer = Rocks.rockServerSocket(new InetSocketAddress(loopback, 0), 50, Rocks.defaultOptions())) {
       Thread.ofVirtual().start(() -> sink(plainServer));
       Thread.ofVirtual().start(() -> sink(rockServer));
+      List<Socket> kept = new ArrayList<>(); // the last round trip's rocks, left open to go idle
       StringBuilder table = new StringBuilder();
       table.append("## Long fat pipes (bulk through Toxiproxy)\n\n")
           .append(String.format(Locale.ROOT,
@@ -114,6 +118,7 @@ public final class LongFatPipe {
         }
         InetSocketAddress plainAt = Toxi.listenAddress(plainProxy);
         InetSocketAddress rockAt = Toxi.listenAddress(rockProxy);
+        boolean last = rtt == ROUND_TRIPS_MILLIS[ROUND_TRIPS_MILLIS.length - 1];
         for (boolean both : new boolean[] {false, true}) {
         List<Run> plain = new ArrayList<>();
         List<Run> rock = new ArrayList<>();
@@ -122,11 +127,11 @@ public final class LongFatPipe {
           Run r;
           Run p;
           if (pair % 2 == 0) {
-            r = transfer(true, rockAt, both);
-            p = transfer(false, plainAt, both);
+            r = transfer(true, rockAt, both, last ? kept : null);
+            p = transfer(false, plainAt, both, null);
           } else {
-            p = transfer(false, plainAt, both);
-            r = transfer(true, rockAt, both);
+            p = transfer(false, plainAt, both, null);
+            r = transfer(true, rockAt, both, last ? kept : null);
           }
           rock.add(r);
           plain.add(p);
@@ -141,6 +146,7 @@ public final class LongFatPipe {
             String.join(", ", rock.stream().map(x -> (x.serverWindow() >> 20) + " MiB").toList())));
         }
       }
+      table.append(afterwards(kept));
       table.append("\nThe rock's windows start at 1 MiB and reach the path's size within a few round trips (PROTOCOL.md"
           + " §5.5); through Toxiproxy on loopback plain TCP has no slow start to make (the delay is in the proxy,"
           + " not in TCP's own round trip), so at 200 ms the rock's ramp is what it loses. Both ways, each side's ACKs travel behind the data it sends,"
@@ -148,20 +154,25 @@ public final class LongFatPipe {
           + " directions' windows equal (PROTOCOL.md §5.5, rule 3), without which the direction with the smaller window"
           + " starved (45 and 27 MiB/s at 10 ms). At 200 ms both ways the windows reach the 32 MiB maximum and"
           + " the acknowledgements come in bursts, one window per 0.7 s; a 64 MiB maximum did not do better (0.86–0.88 in"
-          + " a trial run). The memory of 10,000 idle rocks after such transfers is not measured here (idle rocks go back"
-          + " to 1 MiB windows: ToxiproxyChaosTest).\n");
+          + " a trial run). An idle rock's memory does not depend on how large its windows grew: what the rocks above"
+          + " hold once idle is what figure 5's 10,000 idle rocks hold each.\n");
       return table.toString();
     }
   }
 
-  private Run transfer(boolean rock, InetSocketAddress at, boolean both) throws IOException {
+  /**
+   * One transfer; a rock's socket is left open (and added to {@code keep}) if {@code keep} is not
+   * null, its server side waiting for the close.
+   */
+  private Run transfer(boolean rock, InetSocketAddress at, boolean both, List<Socket> keep) throws IOException {
     byte[] chunk = new byte[CHUNK];
     for (int i = 0; i < chunk.length; i++) {
       chunk[i] = (byte) (i * 31 + 7);
     }
     long start = System.nanoTime();
     Socket socket = rock ? Rocks.connectRock(at, Rocks.defaultOptions()) : new Socket(at.getAddress(), at.getPort());
-    try (socket) {
+    boolean keepOpen = rock && keep != null;
+    try {
       OutputStream out = socket.getOutputStream();
       // The length first: Toxiproxy does not pass a half-close on, so the end is not a shutdown.
       out.write(java.nio.ByteBuffer.allocate(9).putLong(BYTES).put((byte) (both ? 1 : 0)).array());
@@ -188,8 +199,73 @@ public final class LongFatPipe {
         throw new IOException("the server answered " + answer + " after " + BYTES + " bytes, not 1 (" + socket + ")");
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      if (keepOpen) {
+        keep.add(socket);
+      }
       return new Run(rock, seconds, rock ? lastServerWindow.get() : 0, clientBound);
+    } finally {
+      if (!keepOpen) {
+        socket.close();
+      }
     }
+  }
+
+  /**
+   * The rocks of the last round trip, left open after their transfers, once they have gone idle:
+   * their windows, the memory their buffers hold, the process's window budget in use, and the heap
+   * they hold per rock end (used heap after full collections with them open, less after they and
+   * their server sides closed, over twice their number).
+   */
+  private String afterwards(List<Socket> kept) throws Exception {
+    List<RealRock> rocks = kept.stream().map(s -> (RealRock) ((RockSocket) s).rock()).toList();
+    long grownBuffers = rocks.stream().mapToLong(RealRock::bufferBytesNow).sum();
+    long grownBudget = io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.used();
+    long deadline = System.nanoTime() + Rocks.defaultOptions().idleAfter().plusSeconds(30).toNanos();
+    while (!rocks.stream().allMatch(io.rocks.impl.rock.IdleModeProbe::idle)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IOException("the kept rocks did not all go idle: " + rocks.stream().map(r -> r.state() + "/" + io.rocks.impl.rock.IdleModeProbe.idle(r)).toList());
+      }
+      Thread.sleep(500);
+    }
+    long idleBuffers = rocks.stream().mapToLong(RealRock::bufferBytesNow).sum();
+    List<String> windows = rocks.stream().map(r -> (r.windowsNow()[0] >> 10) + "/" + (r.windowsNow()[1] >> 10)).distinct().toList();
+    long idleBudget = io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.used();
+    long withThem = usedHeapAfterGc();
+    int ends = 2 * kept.size();
+    int serverRocks = openServerRocks.get();
+    for (Socket socket : kept) {
+      socket.close();
+    }
+    long closeDeadline = System.nanoTime() + 30_000_000_000L;
+    while (openServerRocks.get() > serverRocks - kept.size() || rocks.stream().anyMatch(r -> !r.state().isTerminal())) {
+      if (System.nanoTime() - closeDeadline > 0) {
+        throw new IOException("the kept rocks did not all close");
+      }
+      Thread.sleep(100);
+    }
+    long without = usedHeapAfterGc();
+    return String.format(Locale.ROOT,
+        "%nAfter the transfers: the %d rocks of the %d ms rows were left open. Just after their transfers their"
+            + " buffers held %,d bytes and the process's window budget had %,d bytes in use; once they had gone idle"
+            + " (%d s without application data) their buffers held %,d bytes, every window (receive / in-flight, KiB) was"
+            + " %s, and the budget had %,d bytes in use: what an idle rock that never moved a byte holds. Heap per rock end"
+            + " then, used heap after full collections with them open less after closing them, over %d ends: %.1f KiB"
+            + " (figure 5 measures 10,000 idle rocks at 7.9 and 8.8 KiB per end; %d ends make this figure coarse).%n",
+        kept.size(), ROUND_TRIPS_MILLIS[ROUND_TRIPS_MILLIS.length - 1], grownBuffers, grownBudget,
+        Rocks.defaultOptions().idleAfter().toSeconds(), idleBuffers, String.join(", ", windows), idleBudget,
+        ends, (withThem - without) / 1024.0 / ends, ends);
+  }
+
+  /** Used heap after full collections, the least of three a moment apart. */
+  private static long usedHeapAfterGc() throws InterruptedException {
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+      Runtime runtime = Runtime.getRuntime();
+      least = Math.min(least, runtime.totalMemory() - runtime.freeMemory());
+    }
+    return least;
   }
 
   /** Reads each connection to its end, then answers one byte; records a rock's receive window. */
@@ -200,6 +276,10 @@ public final class LongFatPipe {
         socket = server.accept();
       } catch (IOException e) {
         return;
+      }
+      boolean isRock = socket instanceof RockSocket;
+      if (isRock) {
+        openServerRocks.incrementAndGet();
       }
       Thread.ofVirtual().start(() -> {
         try (socket) {
@@ -228,6 +308,10 @@ public final class LongFatPipe {
           in.read(); // the client closes first
         } catch (IOException | InterruptedException e) {
           System.err.println("sink: " + e);
+        } finally {
+          if (isRock) {
+            openServerRocks.decrementAndGet();
+          }
         }
       });
     }
