@@ -291,21 +291,30 @@ public final class WindowTuning {
         return false;
       }
     }
+    grewTo(grown, nowNanos);
+    return true;
+  }
+
+  /**
+   * The receive window is now {@code grown} bytes (the budget already holds the difference): for
+   * about a round trip after this, nothing is measured ({@link #quiet}).
+   */
+  private void grewTo(int grown, long nowNanos) {
     receiveWindow = grown;
     growths++;
     quietUntilNanos = nowNanos + minRttNanos;
     quiet = true;
     epochOpen = false;
-    return true;
   }
 
   /**
    * Bytes flow both ways and the peer's window let this side's in-flight bound grow beyond what
-   * this side lets the peer keep: the receive window grows to the in-flight bound. Each side's acknowledgements travel behind its
-   * own data, so the delay a sender sees holds the other direction's queue too, and with windows
-   * of different sizes the larger one's queue starves the smaller one's direction (measured
-   * through a 10 ms path at 45 MiB/s each way: 45 and 27 MiB/s). Equal windows cover both.
-   * Looked at each time half a window has been read. Returns true if the window grew.
+   * this side lets the peer keep: the receive window grows to the in-flight bound. Each side's
+   * acknowledgements travel behind its own data, so the delay a sender sees holds the other
+   * direction's queue too, and with windows of different sizes the larger one's queue starves the
+   * smaller one's direction (measured through a 10 ms path at 45 MiB/s each way: 45 and 27
+   * MiB/s). Equal windows cover both. Looked at each time half a window has been read. Returns
+   * true if the window grew.
    */
   private boolean matchSendBound(long nowNanos) {
     if (sendBound <= sendStart || sendBound <= receiveWindow) {
@@ -315,11 +324,7 @@ public final class WindowTuning {
     if (target <= receiveWindow || !budget.tryReserve(target - receiveWindow)) {
       return false;
     }
-    receiveWindow = target;
-    growths++;
-    quietUntilNanos = nowNanos + minRttNanos;
-    quiet = true;
-    epochOpen = false;
+    grewTo(target, nowNanos);
     return true;
   }
 
