@@ -317,8 +317,8 @@ public final class WindowTuning {
    * true if the window grew.
    */
   private boolean matchSendBound(long nowNanos) {
-    if (sendBound <= sendStart || sendBound <= receiveWindow) {
-      return false;
+    if (sendBound <= sendStart || sendBound <= receiveWindow || (samples > 0 && minRttNanos < SHORT_PATH_NANOS)) {
+      return false; // on a short path no window grows, however large a fixed-size peer's is
     }
     int target = Math.min(max, sendBound);
     if (target <= receiveWindow || !budget.tryReserve(target - receiveWindow)) {

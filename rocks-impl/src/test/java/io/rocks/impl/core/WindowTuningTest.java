@@ -284,5 +284,14 @@ class WindowTuningTest {
     sender.consumed(0, 0);
     assertFalse(sender.consumed(100, 1_000 * MS), "a few bytes back are no transfer");
     assertEquals(1024 * KIB, sender.receiveWindow());
+    // A peer with a fixed 8 MiB window on loopback: the bound follows it, the window stays.
+    WindowTuning loopback = new WindowTuning(1024 * KIB, 1024 * KIB, 32 * 1024 * KIB, new CountingBudget(Long.MAX_VALUE));
+    loopback.handshakeSample(200_000L);
+    assertTrue(loopback.peerGranted(8 * 1024 * KIB));
+    loopback.consumed(0, 0);
+    for (int half = 1; half <= 10; half++) {
+      assertFalse(loopback.consumed(half * 512L * KIB, half * MS));
+    }
+    assertEquals(1024 * KIB, loopback.receiveWindow());
   }
 }
