@@ -220,30 +220,21 @@ public final class LongFatPipe {
     List<RealRock> rocks = kept.stream().map(s -> (RealRock) ((RockSocket) s).rock()).toList();
     long grownBuffers = rocks.stream().mapToLong(RealRock::bufferBytesNow).sum();
     long grownBudget = io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.used();
-    long deadline = System.nanoTime() + Rocks.defaultOptions().idleAfter().plusSeconds(30).toNanos();
-    while (!rocks.stream().allMatch(io.rocks.impl.rock.IdleModeProbe::idle)) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new IOException("the kept rocks did not all go idle: " + rocks.stream().map(r -> r.state() + "/" + io.rocks.impl.rock.IdleModeProbe.idle(r)).toList());
-      }
-      Thread.sleep(500);
-    }
+    io.rocks.testkit.Await.until(Rocks.defaultOptions().idleAfter().plusSeconds(30),
+        () -> "the kept rocks all idle: " + rocks.stream().map(r -> r.state() + "/" + io.rocks.impl.rock.IdleModeProbe.idle(r)).toList(),
+        () -> rocks.stream().allMatch(io.rocks.impl.rock.IdleModeProbe::idle));
     long idleBuffers = rocks.stream().mapToLong(RealRock::bufferBytesNow).sum();
     List<String> windows = rocks.stream().map(r -> (r.windowsNow()[0] >> 10) + "/" + (r.windowsNow()[1] >> 10)).distinct().toList();
     long idleBudget = io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.used();
-    long withThem = usedHeapAfterGc();
+    long withThem = Snapshot.take().heapUsed();
     int ends = 2 * kept.size();
     int serverRocks = openServerRocks.get();
     for (Socket socket : kept) {
       socket.close();
     }
-    long closeDeadline = System.nanoTime() + 30_000_000_000L;
-    while (openServerRocks.get() > serverRocks - kept.size() || rocks.stream().anyMatch(r -> !r.state().isTerminal())) {
-      if (System.nanoTime() - closeDeadline > 0) {
-        throw new IOException("the kept rocks did not all close");
-      }
-      Thread.sleep(100);
-    }
-    long without = usedHeapAfterGc();
+    io.rocks.testkit.Await.until(Duration.ofSeconds(30), "the kept rocks and their server sides closed",
+        () -> openServerRocks.get() <= serverRocks - kept.size() && rocks.stream().allMatch(r -> r.state().isTerminal()));
+    long without = Snapshot.take().heapUsed();
     return String.format(Locale.ROOT,
         "%nAfter the transfers: the %d rocks of the %d ms rows were left open. Just after their transfers their"
             + " buffers held %,d bytes and the process's window budget had %,d bytes in use; once they had gone idle"
@@ -254,18 +245,6 @@ public final class LongFatPipe {
         kept.size(), ROUND_TRIPS_MILLIS[ROUND_TRIPS_MILLIS.length - 1], grownBuffers, grownBudget,
         Rocks.defaultOptions().idleAfter().toSeconds(), idleBuffers, String.join(", ", windows), idleBudget,
         ends, (withThem - without) / 1024.0 / ends, ends);
-  }
-
-  /** Used heap after full collections, the least of three a moment apart. */
-  private static long usedHeapAfterGc() throws InterruptedException {
-    long least = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(200);
-      Runtime runtime = Runtime.getRuntime();
-      least = Math.min(least, runtime.totalMemory() - runtime.freeMemory());
-    }
-    return least;
   }
 
   /** Reads each connection to its end, then answers one byte; records a rock's receive window. */
