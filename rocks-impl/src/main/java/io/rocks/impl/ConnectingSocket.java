@@ -25,6 +25,8 @@ public final class ConnectingSocket extends DelegatingSocket {
   private Boolean tcpNoDelay;
   private Boolean keepAlive;
   private int lingerSeconds = -1;
+  /** Where {@link #bind} asked to connect from; null if it was not called. */
+  private volatile InetSocketAddress local;
   /** Other options set before connecting, applied in order once connected. */
   private final java.util.List<PendingOption> pending = new java.util.ArrayList<>();
 
@@ -66,7 +68,8 @@ public final class ConnectingSocket extends DelegatingSocket {
       throw new UnknownHostException(address.getHostString());
     }
     Duration timeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null;
-    Socket socket = provider.connectByPolicy(address.getHostString(), address.getAddress(), address.getPort(), timeout);
+    Socket socket =
+        provider.connectByPolicy(address.getHostString(), address.getAddress(), address.getPort(), timeout, local);
     socket.setSoTimeout(soTimeout);
     if (tcpNoDelay != null) {
       socket.setTcpNoDelay(tcpNoDelay);
@@ -88,6 +91,34 @@ public final class ConnectingSocket extends DelegatingSocket {
       }
     }
     delegate = socket;
+  }
+
+  /**
+   * Remembers the local address to connect from. A plain connection binds to it; a rock cannot
+   * keep it (see {@link RealRocksProvider#connectByPolicy(String, java.net.InetAddress, int,
+   * Duration, InetSocketAddress)}).
+   */
+  @Override
+  public void bind(SocketAddress bindpoint) throws IOException {
+    if (delegate != null || closedBeforeConnect) {
+      throw new SocketException(closedBeforeConnect ? "Socket is closed" : "Already bound");
+    }
+    if (local != null) {
+      throw new SocketException("Already bound");
+    }
+    if (bindpoint != null && !(bindpoint instanceof InetSocketAddress)) {
+      throw new IllegalArgumentException("Unsupported address type");
+    }
+    InetSocketAddress address = bindpoint == null ? new InetSocketAddress(0) : (InetSocketAddress) bindpoint;
+    if (address.isUnresolved()) {
+      throw new SocketException("Unresolved address");
+    }
+    local = address;
+  }
+
+  @Override
+  public boolean isBound() {
+    return delegate != null ? super.isBound() : local != null;
   }
 
   @Override

@@ -14,6 +14,7 @@ import io.rocks.impl.core.Role;
 import io.rocks.impl.crypto.KeyPairPool;
 import io.rocks.impl.crypto.PendingKey;
 import io.rocks.impl.io.Addresses;
+import io.rocks.impl.io.Channels;
 import io.rocks.impl.io.Connection;
 import io.rocks.impl.io.Tls;
 import io.rocks.impl.rock.Handshake;
@@ -34,7 +35,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
@@ -55,7 +55,7 @@ public final class RealRocksProvider implements RocksProvider {
   static final Supervisor.Dialer DIALER =
       (address, options) -> {
         // A channel's socket, so frames are written from direct buffers (Connection#channel).
-        Socket socket = SocketChannel.open().socket();
+        Socket socket = Channels.openSocket();
         try {
           socket.setTcpNoDelay(true);
           socket.connect(address, (int) Math.max(1, options.connectTimeout().toMillis()));
@@ -124,6 +124,19 @@ public final class RealRocksProvider implements RocksProvider {
     this.policy = policy;
   }
 
+  /**
+   * Returns a provider that applies {@code policy} instead of the application's configuration, as
+   * the agent does with the file it was given.
+   *
+   * @param policy the policy to apply
+   * @return a new provider with its own detection cache
+   */
+  public static RealRocksProvider withPolicy(RocksPolicy policy) {
+    KeyPairPool.warmUp();
+    io.rocks.impl.rock.ProcessWindowBudget.INSTANCE.limit(policy.windowBudget());
+    return new RealRocksProvider(java.util.Objects.requireNonNull(policy, "policy"));
+  }
+
   private RocksPolicy policy() {
     if (policy != null) {
       return policy;
@@ -154,12 +167,35 @@ public final class RealRocksProvider implements RocksProvider {
    */
   Socket connectByPolicy(String host, InetAddress address, int port, Duration connectTimeout)
       throws IOException {
+    return connectByPolicy(host, address, port, connectTimeout, null);
+  }
+
+  /**
+   * As {@link #connectByPolicy(String, InetAddress, int, Duration)}, from {@code local} if not null
+   * (a socket the application bound before connecting). Only a plain connection can keep a local
+   * address (a rock's connections change it when they reconnect): a bound socket connects plain
+   * where detection would decide, and fails with a {@link java.net.SocketException} saying why where
+   * the policy makes only rocks (assume-rock, TLS or a pre-shared secret).
+   */
+  Socket connectByPolicy(
+      String host, InetAddress address, int port, Duration connectTimeout, InetSocketAddress local)
+      throws IOException {
     InetSocketAddress remote = new InetSocketAddress(address, port);
     Optional<RockOptions> decided = policy().forConnect(host, address, port);
     if (decided.isEmpty()) {
-      return plainSocket(remote, policy().defaults(), connectTimeout);
+      return plainSocket(remote, policy().defaults(), connectTimeout, local);
     }
     RockOptions options = decided.get();
+    if (local != null) {
+      if (options.detection() == RockDetection.ASSUME_ROCK || isAuthenticated(options)) {
+        throw new java.net.SocketException("a rock cannot keep the local address " + Addresses.format(local)
+            + " the socket was bound to (its connections change it when they reconnect), and the policy"
+            + " makes connections to " + Addresses.format(remote) + " rocks only: exclude them to bind");
+      }
+      log.debug("{}: connecting plain, since the socket was bound to {} before connecting", Addresses.format(remote),
+          Addresses.format(local));
+      return plainSocket(remote, options, connectTimeout, local);
+    }
     if (connectTimeout != null) {
       options = options.toBuilder().connectTimeout(connectTimeout).build();
     }
@@ -171,7 +207,7 @@ public final class RealRocksProvider implements RocksProvider {
       return connect(remote, options);
     }
     if (known == EndpointCache.Kind.PLAIN) {
-      return plainSocket(remote, options, null);
+      return plainSocket(remote, options, null, null);
     }
     return probe(remote, options);
   }
@@ -238,7 +274,7 @@ public final class RealRocksProvider implements RocksProvider {
     Connection.closeQuietly(socket);
     endpoints.put(remote, EndpointCache.Kind.PLAIN, options.detectCacheTtl().toNanos());
     log.debug("{} {}: connecting plain (remembered for {})", Addresses.format(remote), verdict, options.detectCacheTtl());
-    return plainSocket(remote, options, null);
+    return plainSocket(remote, options, null, null);
   }
 
   /**
@@ -249,10 +285,18 @@ public final class RealRocksProvider implements RocksProvider {
     return options.tls() != null || options.preSharedSecret() != null;
   }
 
-  private static Socket plainSocket(InetSocketAddress remote, RockOptions options, Duration timeout)
+  /**
+   * Connects a plain socket, from {@code local} if not null. A channel's socket (see {@link
+   * Channels}), so that this works under an agent's socket implementation factory too.
+   */
+  private static Socket plainSocket(
+      InetSocketAddress remote, RockOptions options, Duration timeout, InetSocketAddress local)
       throws IOException {
-    Socket socket = new Socket();
+    Socket socket = Channels.openSocket();
     try {
+      if (local != null) {
+        socket.bind(local);
+      }
       Duration limit = timeout != null ? timeout : options.connectTimeout();
       socket.connect(remote, (int) Math.max(1, limit.toMillis()));
       return socket;
@@ -267,7 +311,14 @@ public final class RealRocksProvider implements RocksProvider {
     RocksPolicy rules = policy();
     Optional<RockOptions> decided = rules.forListen(local.getPort());
     if (decided.isEmpty()) {
-      return new ServerSocket(local.getPort(), backlog, local.getAddress());
+      ServerSocket plain = Channels.openServerSocket();
+      try {
+        plain.bind(local, backlog);
+      } catch (IOException e) {
+        plain.close();
+        throw e;
+      }
+      return plain;
     }
     RockOptions options = decided.get();
     // A port that demands authentication serves rocks only: plain clients would bypass it.

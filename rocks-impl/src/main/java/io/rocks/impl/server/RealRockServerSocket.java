@@ -79,7 +79,7 @@ public final class RealRockServerSocket extends RockServerSocket {
     int queueLimit = backlog > 0 ? backlog : 50;
     // A channel's server socket: it accepts channels' sockets, which frames are written to from
     // direct buffers (Connection#channel).
-    this.listener = ServerSocketChannel.open().socket();
+    this.listener = io.rocks.impl.io.Channels.openServerSocket();
     try {
       listener.setReuseAddress(true);
       listener.bind(local, Math.max(queueLimit, MAX_PENDING_HANDSHAKES));
