@@ -27,7 +27,10 @@ import java.util.function.Supplier;
 
 /**
  * {@code rocks serve}: accepts rocks and connects each to the plain TCP target it names, if that
- * target is on the allow list, then carries bytes both ways (see {@link GatewayProtocol}).
+ * target is on the allow list, then carries bytes both ways (see {@link GatewayProtocol}). As
+ * {@code rocks front} it has one target and no protocol: every rock is connected to that target
+ * and carries the client's bytes from its first, so a program whose sockets are rocks (the library,
+ * or the agent) reaches a plain server such as PostgreSQL as if the server were a rocks server.
  *
  * <p>Targets are matched exactly, after {@linkplain Endpoint normalisation}, against the allow list;
  * the gateway connects to the allowed entry as written there, never to anything else. Each rock is
@@ -45,11 +48,23 @@ final class Gateway implements AutoCloseable {
   private final AtomicInteger sequence = new AtomicInteger();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The one target of {@code rocks front}; null for a gateway that reads each rock's request. */
+  private final Endpoint front;
   private volatile RockServerSocket server;
   private volatile boolean closing;
 
   Gateway(Endpoint listen, List<Endpoint> allowed, RockOptions options, Display display) {
+    this(listen, allowed, null, options, display);
+  }
+
+  /** A front for {@code target}: each rock is carried to it, without a request line. */
+  static Gateway front(Endpoint listen, Endpoint target, RockOptions options, Display display) {
+    return new Gateway(listen, List.of(target), target, options, display);
+  }
+
+  private Gateway(Endpoint listen, List<Endpoint> allowed, Endpoint front, RockOptions options, Display display) {
     this.listen = listen;
+    this.front = front;
     this.allowed = new LinkedHashSet<>(allowed);
     this.options = options;
     this.display = display;
@@ -131,35 +146,40 @@ final class Gateway implements AutoCloseable {
     try {
       InputStream in = rock.getInputStream();
       OutputStream out = rock.getOutputStream();
-      GatewayProtocol.Request request;
-      try {
-        rock.setSoTimeout((int) REQUEST_TIMEOUT.toMillis());
-        request = GatewayProtocol.parseRequest(GatewayProtocol.readLine(in));
-        rock.setSoTimeout(0);
-      } catch (ProtocolException e) {
-        display.warn(label.get() + ": " + e.getMessage());
-        GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + e.getMessage());
-        rock.close();
-        return;
-      } catch (SocketTimeoutException e) {
-        display.warn(label.get() + ": no request within " + Links.Format.duration(REQUEST_TIMEOUT) + "; closed");
-        Pump.abort(rock);
-        return;
-      }
-      Endpoint target = request.target();
-      if (!allowed.contains(target)) {
-        String message = "target " + target + " is not allowed by this gateway (allowed: " + allowedList() + ")";
-        display.warn(label.get() + ": " + request.verb() + " " + target + " refused: not in the --allow list");
-        GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + message);
-        rock.close();
-        return;
-      }
-      if (request.verb().equals(GatewayProtocol.CHECK)) {
-        link = links.add(() -> label.get() + " (control)", rock.rock(), true);
-        GatewayProtocol.writeLine(out, GatewayProtocol.OK);
-        answerPings(in, out);
-        rock.close();
-        return;
+      Endpoint target;
+      if (front != null) {
+        target = front;
+      } else {
+        GatewayProtocol.Request request;
+        try {
+          rock.setSoTimeout((int) REQUEST_TIMEOUT.toMillis());
+          request = GatewayProtocol.parseRequest(GatewayProtocol.readLine(in));
+          rock.setSoTimeout(0);
+        } catch (ProtocolException e) {
+          display.warn(label.get() + ": " + e.getMessage());
+          GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + e.getMessage());
+          rock.close();
+          return;
+        } catch (SocketTimeoutException e) {
+          display.warn(label.get() + ": no request within " + Links.Format.duration(REQUEST_TIMEOUT) + "; closed");
+          Pump.abort(rock);
+          return;
+        }
+        target = request.target();
+        if (!allowed.contains(target)) {
+          String message = "target " + target + " is not allowed by this gateway (allowed: " + allowedList() + ")";
+          display.warn(label.get() + ": " + request.verb() + " " + target + " refused: not in the --allow list");
+          GatewayProtocol.writeLine(out, GatewayProtocol.REFUSED + " " + message);
+          rock.close();
+          return;
+        }
+        if (request.verb().equals(GatewayProtocol.CHECK)) {
+          link = links.add(() -> label.get() + " (control)", rock.rock(), true);
+          GatewayProtocol.writeLine(out, GatewayProtocol.OK);
+          answerPings(in, out);
+          rock.close();
+          return;
+        }
       }
       Socket plain = new Socket();
       try {
@@ -169,6 +189,10 @@ final class Gateway implements AutoCloseable {
         Pump.closeQuietly(plain);
         String message = "cannot connect to " + target + ": " + Links.Format.cause(e);
         display.warn(label.get() + ": " + message);
+        if (front != null) {
+          Pump.abort(rock); // as a server that refused the connection would: the client sees a reset
+          return;
+        }
         GatewayProtocol.writeLine(out, GatewayProtocol.UNREACHABLE + " " + message);
         rock.close();
         return;
@@ -182,7 +206,9 @@ final class Gateway implements AutoCloseable {
       }
       try {
         link = links.add(() -> label.get() + " -> " + target, rock.rock(), false);
-        GatewayProtocol.writeLine(out, GatewayProtocol.OK);
+        if (front == null) {
+          GatewayProtocol.writeLine(out, GatewayProtocol.OK);
+        }
         display.info(label.get() + ": connected to " + target);
         Pump.Outcome outcome = Pump.splice(rock, "tunnel", plain, "target", "rocks-gateway-" + number);
         if (outcome.ok()) {

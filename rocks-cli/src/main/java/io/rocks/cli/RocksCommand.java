@@ -87,11 +87,12 @@ public final class RocksCommand implements Runnable {
   }
 
   /** The subcommands, in the order {@code rocks --help} lists them. */
-  static final List<String> COMMANDS = List.of("serve", "tunnel", "cat", "demo", "help");
+  static final List<String> COMMANDS = List.of("serve", "front", "tunnel", "cat", "demo", "help");
 
   private static Object newCommand(String name) {
     return switch (name) {
       case "serve" -> new ServeCommand();
+      case "front" -> new FrontCommand();
       case "tunnel" -> new TunnelCommand();
       case "cat" -> new CatCommand();
       case "demo" -> new DemoCommand();
