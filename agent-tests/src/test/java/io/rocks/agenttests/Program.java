@@ -27,9 +27,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class Program implements AutoCloseable {
   /** The agent jar the build made (rocks-agent's package phase). */
-  static final Path AGENT = Path.of(System.getProperty("rocks.agent.jar", "../rocks-agent/target/rocks-agent.jar"));
+  static final Path AGENT = Path.of(System.getProperty("agenttests.agent.jar", "../rocks-agent/target/rocks-agent.jar"));
   /** The programs' classes, and nothing else. */
-  static final String CLASSES = System.getProperty("programs.classes", "target/classes");
+  static final String CLASSES = System.getProperty("agenttests.programs", "target/classes");
 
   private final String name;
   private final Process process;
@@ -54,8 +54,14 @@ final class Program implements AutoCloseable {
     return options;
   }
 
-  /** Starts {@code example.MAIN args} with {@code jvmOptions}. */
+  /** Starts {@code example.MAIN args} with {@code jvmOptions}, on the programs' classes alone. */
   static Program start(String name, List<String> jvmOptions, String main, String... args) throws IOException {
+    return startJava(name, jvmOptions, CLASSES, "example." + main, args);
+  }
+
+  /** Starts {@code mainClass args} with {@code jvmOptions} and {@code classPath}. */
+  static Program startJava(String name, List<String> jvmOptions, String classPath, String mainClass, String... args)
+      throws IOException {
     if (!Files.isRegularFile(AGENT)) {
       throw new IOException("the agent jar " + AGENT + " is missing: build rocks-agent (mvn package) first");
     }
@@ -63,8 +69,8 @@ final class Program implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(CLASSES);
-    command.add("example." + main);
+    command.add(classPath);
+    command.add(mainClass);
     command.addAll(List.of(args));
     Path log = Path.of("target", "programs", name + ".log");
     Files.createDirectories(log.getParent());

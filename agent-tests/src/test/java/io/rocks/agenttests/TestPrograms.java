@@ -1,0 +1,32 @@
+package io.rocks.agenttests;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real servers these tests need from the machine's packages. A missing one fails the test
+ * where {@code ROCKS_REQUIRE_TEST_PROGRAMS=1} (CI, after {@code scripts/install-test-programs}) and
+ * skips it, with the reason, elsewhere.
+ */
+final class TestPrograms {
+  private TestPrograms() {}
+
+  static Path postgres() throws IOException {
+    Path bin = Postgres.installed();
+    if (bin == null) {
+      missing("PostgreSQL (/usr/lib/postgresql/VERSION/bin/postgres; Debian package postgresql)");
+    }
+    return bin;
+  }
+
+  private static void missing(String what) {
+    String message = what + " is not installed; scripts/install-test-programs installs it in CI";
+    if ("1".equals(System.getenv("ROCKS_REQUIRE_TEST_PROGRAMS"))) {
+      fail(message);
+    }
+    Assumptions.abort(message);
+  }
+}
