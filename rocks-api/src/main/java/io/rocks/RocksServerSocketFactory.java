@@ -27,6 +27,15 @@ public final class RocksServerSocketFactory extends ServerSocketFactory {
     return DEFAULT;
   }
 
+  /**
+   * Returns an unbound server socket; binding it makes the server socket the policy says for the
+   * port.
+   */
+  @Override
+  public ServerSocket createServerSocket() throws IOException {
+    return Rocks.spi().unboundServerSocket();
+  }
+
   @Override
   public ServerSocket createServerSocket(int port) throws IOException {
     return Rocks.spi().bind(new InetSocketAddress(port), 50);

@@ -54,6 +54,18 @@ public interface RocksProvider {
   Socket unconnectedSocket() throws IOException;
 
   /**
+   * Returns an unbound server socket that becomes, when it is bound, the server socket {@link
+   * #bind(InetSocketAddress, int)} makes for its address; for {@link
+   * javax.net.ServerSocketFactory#createServerSocket()}.
+   *
+   * @return an unbound server socket
+   * @throws IOException if the server socket cannot be made
+   */
+  default ServerSocket unboundServerSocket() throws IOException {
+    throw new java.net.SocketException("Unbound server sockets not implemented");
+  }
+
+  /**
    * Returns the rock behind {@code socket}, if it is (or became) one. {@link io.rocks.Rocks#rockOf}
    * calls this only for sockets that are not a {@link RockSocket}, such as one from {@link
    * #unconnectedSocket()}.

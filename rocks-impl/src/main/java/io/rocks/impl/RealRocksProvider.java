@@ -334,6 +334,11 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   @Override
+  public ServerSocket unboundServerSocket() throws IOException {
+    return new BindingServerSocket(this);
+  }
+
+  @Override
   public Optional<Rock> rockOf(Socket socket) {
     if (socket instanceof ConnectingSocket connecting
         && connecting.connected() instanceof RockSocket rockSocket) {
