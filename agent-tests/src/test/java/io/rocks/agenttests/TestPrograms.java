@@ -22,6 +22,17 @@ final class TestPrograms {
     return bin;
   }
 
+  static Path redisServer() {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(java.io.File.pathSeparator)) {
+      Path candidate = Path.of(dir, "redis-server");
+      if (java.nio.file.Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    missing("redis-server (Debian package redis-server)");
+    return null;
+  }
+
   private static void missing(String what) {
     String message = what + " is not installed; scripts/install-test-programs installs it in CI";
     if ("1".equals(System.getenv("ROCKS_REQUIRE_TEST_PROGRAMS"))) {
