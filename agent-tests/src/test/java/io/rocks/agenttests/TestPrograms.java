@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real servers these tests need from the machine's packages. A missing one fails the test
- * where {@code ROCKS_REQUIRE_TEST_PROGRAMS=1} (CI, after {@code scripts/install-test-programs}) and
+ * The real servers these tests need from the machine's packages. A missing one fails the test in
+ * CI ({@code CI=true}, after {@code scripts/install-test-programs} installed what was missing) and
  * skips it, with the reason, elsewhere.
  */
 final class TestPrograms {
@@ -35,7 +35,7 @@ final class TestPrograms {
 
   private static void missing(String what) {
     String message = what + " is not installed; scripts/install-test-programs installs it in CI";
-    if ("1".equals(System.getenv("ROCKS_REQUIRE_TEST_PROGRAMS"))) {
+    if ("true".equals(System.getenv("CI"))) {
       fail(message);
     }
     Assumptions.abort(message);
