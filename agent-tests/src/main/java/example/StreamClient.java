@@ -10,13 +10,17 @@ import java.net.Socket;
  * socket's input to stdout, and exits 0 when the server has closed its side. Any exception is
  * printed with the word EXCEPTION, and the program exits 1.
  *
- * <p>Usage: {@code StreamClient HOST PORT}.
+ * <p>Usage: {@code StreamClient HOST PORT [tls]} ({@code tls}: an {@code SSLSocket} from the
+ * default context, whose trust store the {@code javax.net.ssl} properties name).
  */
 public final class StreamClient {
   private StreamClient() {}
 
   public static void main(String[] args) throws Exception {
-    try (Socket socket = new Socket(args[0], Integer.parseInt(args[1]))) {
+    boolean tls = args.length > 2 && args[2].equals("tls");
+    try (Socket socket = tls
+        ? javax.net.ssl.SSLSocketFactory.getDefault().createSocket(args[0], Integer.parseInt(args[1]))
+        : new Socket(args[0], Integer.parseInt(args[1]))) {
       socket.setTcpNoDelay(true);
       Thread sender = Thread.ofPlatform().start(() -> {
         try {
