@@ -10,7 +10,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -18,22 +20,24 @@ import org.junit.jupiter.api.Timeout;
  * talk through Toxiproxy while the proxy drops every connection 100 times (disabled, then enabled
  * again). Both programs' sockets are rocks (the client's detection finds the server's rocks server
  * socket); neither program sees an exception, every byte comes back once, and each side resumed
- * exactly once per cut.
+ * exactly once per cut. On Java 21 and on the JDK running the tests.
  */
 class EchoAcrossCutsTest {
   private static final int CUTS = 100;
   private static final Duration STEP = Duration.ofSeconds(30);
   static final String RESUMED = " resumed with ";
 
-  @Test
+  @ParameterizedTest(name = "on Java {0}")
+  @MethodSource("io.rocks.agenttests.Jdks#versions")
   @Timeout(300)
-  void anEchoSessionOfTwoUnmodifiedProgramsCarriesOnAcrossAHundredCuts() throws Exception {
-    try (Proxies proxies = Proxies.start("echo-cuts");
-        Program server = Program.start("echo-server", Program.agent(null), "EchoServer", "127.0.0.1", "0")) {
+  void anEchoSessionOfTwoUnmodifiedProgramsCarriesOnAcrossAHundredCuts(int feature) throws Exception {
+    Path home = Jdks.home(feature);
+    try (Proxies proxies = Proxies.start("echo-cuts-" + feature);
+        Program server = Program.start("echo-server-" + feature, home, Program.agent(null), "EchoServer", "127.0.0.1", "0")) {
       int port = Integer.parseInt(server.awaitFirstLine(STEP).split(" ")[1]);
       Proxy proxy = proxies.toxi.createProxy("echo", new InetSocketAddress("127.0.0.1", port));
       InetSocketAddress via = Toxi.listenAddress(proxy);
-      try (Program client = Program.start("stream-client", Program.agent(null), "StreamClient",
+      try (Program client = Program.start("stream-client-" + feature, home, Program.agent(null), "StreamClient",
           via.getAddress().getHostAddress(), String.valueOf(via.getPort()))) {
         client.awaitCount("is a rocks server", 1, STEP);
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
@@ -58,8 +62,8 @@ class EchoAcrossCutsTest {
         assertEquals(CUTS, server.count(RESUMED), "the server's rock resumed once per cut" + server.tail());
         assertEquals(0, client.count("EXCEPTION"), "exceptions the client saw" + client.tail());
         assertEquals(0, server.count("EXCEPTION"), "exceptions the server saw" + server.tail());
-        System.out.printf("echo across %d cuts: %d bytes, client and server resumed %d times each%n",
-            CUTS, sentBytes, client.count(RESUMED));
+        System.out.printf("echo on Java %d across %d cuts: %d bytes, client and server resumed %d times each%n",
+            feature, CUTS, sentBytes, client.count(RESUMED));
       }
     }
   }

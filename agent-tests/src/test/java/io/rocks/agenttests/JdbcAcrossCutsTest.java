@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -20,15 +21,17 @@ import org.junit.jupiter.api.Timeout;
  * run with only {@code -javaagent} added, against a real PostgreSQL server behind {@code rocks
  * front}, through Toxiproxy, which drops every connection again each time 40,000 more rows have
  * arrived. The query's checksum is exact, the program sees no exception, and its rock resumed once
- * per cut.
+ * per cut. On Java 21 and on the JDK running the tests.
  */
 class JdbcAcrossCutsTest {
   private static final int ROWS = 400_000;
   private static final Duration STEP = Duration.ofSeconds(30);
 
-  @Test
+  @ParameterizedTest(name = "on Java {0}")
+  @MethodSource("io.rocks.agenttests.Jdks#versions")
   @Timeout(300)
-  void aLongQueryOfAnUnmodifiedJdbcProgramCarriesOnAcrossCuts() throws Exception {
+  void aLongQueryOfAnUnmodifiedJdbcProgramCarriesOnAcrossCuts(int feature) throws Exception {
+    Path home = Jdks.home(feature);
     Path bin = TestPrograms.postgres();
     try (Postgres pg = Postgres.start(bin);
         Front front = Front.start("jdbc-front", pg.port());
@@ -36,7 +39,7 @@ class JdbcAcrossCutsTest {
       Proxy proxy = proxies.toxi.createProxy("postgres", new InetSocketAddress("127.0.0.1", front.port));
       InetSocketAddress via = Toxi.listenAddress(proxy);
       String url = pg.url(via.getAddress().getHostAddress(), via.getPort(), "");
-      try (Program query = Program.startJava("jdbc-query", Program.agent(null),
+      try (Program query = Program.startJava("jdbc-query-" + feature, home, Program.agent(null),
           Program.CLASSES + java.io.File.pathSeparator + driverJar(), "example.JdbcQuery", url, String.valueOf(ROWS))) {
         int cuts = 0;
         while (true) {
@@ -58,7 +61,7 @@ class JdbcAcrossCutsTest {
         assertEquals(cuts, query.count(EchoAcrossCutsTest.RESUMED), "resumed once per cut" + query.tail());
         assertEquals(0, query.count("EXCEPTION"), "exceptions" + query.tail());
         assertTrue(front.program.isAlive(), "rocks front runs" + front.program.tail());
-        System.out.printf("JDBC query of %d rows across %d cuts%n", ROWS, cuts);
+        System.out.printf("JDBC query on Java %d: %d rows across %d cuts%n", feature, ROWS, cuts);
       }
     }
   }

@@ -54,19 +54,34 @@ final class Program implements AutoCloseable {
     return options;
   }
 
+  /** The runtime of the tests' own JVM. */
+  static final Path THIS_JAVA = Path.of(System.getProperty("java.home"));
+
   /** Starts {@code example.MAIN args} with {@code jvmOptions}, on the programs' classes alone. */
   static Program start(String name, List<String> jvmOptions, String main, String... args) throws IOException {
-    return startJava(name, jvmOptions, CLASSES, "example." + main, args);
+    return startJava(name, THIS_JAVA, jvmOptions, CLASSES, "example." + main, args);
+  }
+
+  /** As {@link #start(String, List, String, String...)}, on the runtime at {@code javaHome}. */
+  static Program start(String name, Path javaHome, List<String> jvmOptions, String main, String... args)
+      throws IOException {
+    return startJava(name, javaHome, jvmOptions, CLASSES, "example." + main, args);
   }
 
   /** Starts {@code mainClass args} with {@code jvmOptions} and {@code classPath}. */
   static Program startJava(String name, List<String> jvmOptions, String classPath, String mainClass, String... args)
       throws IOException {
+    return startJava(name, THIS_JAVA, jvmOptions, classPath, mainClass, args);
+  }
+
+  /** Starts {@code mainClass args} on the runtime at {@code javaHome}. */
+  static Program startJava(String name, Path javaHome, List<String> jvmOptions, String classPath, String mainClass,
+      String... args) throws IOException {
     if (!Files.isRegularFile(AGENT)) {
       throw new IOException("the agent jar " + AGENT + " is missing: build rocks-agent (mvn package) first");
     }
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin").resolve("java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classPath);
