@@ -77,10 +77,21 @@ final class Program implements AutoCloseable {
   /** Starts {@code mainClass args} on the runtime at {@code javaHome}. */
   static Program startJava(String name, Path javaHome, List<String> jvmOptions, String classPath, String mainClass,
       String... args) throws IOException {
+    return startJava(name, List.of(), javaHome, jvmOptions, classPath, mainClass, args);
+  }
+
+  /** Starts {@code example.MAIN args} behind {@code prefix} (such as {@code ip netns exec NS}). */
+  static Program startIn(String name, List<String> prefix, List<String> jvmOptions, String main, String... args)
+      throws IOException {
+    return startJava(name, prefix, THIS_JAVA, jvmOptions, CLASSES, "example." + main, args);
+  }
+
+  private static Program startJava(String name, List<String> prefix, Path javaHome, List<String> jvmOptions,
+      String classPath, String mainClass, String... args) throws IOException {
     if (!Files.isRegularFile(AGENT)) {
       throw new IOException("the agent jar " + AGENT + " is missing: build rocks-agent (mvn package) first");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(prefix);
     command.add(javaHome.resolve("bin").resolve("java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");

@@ -91,6 +91,7 @@ public final class Report {
       text = StartupSection.carryOver(old, text);
       text = StartupSection.carryOver(old, text, LongFatPipe.BEGIN, LongFatPipe.END);
       text = StartupSection.carryOver(old, text, ConnectVariants.BEGIN, ConnectVariants.END);
+      text = StartupSection.carryOver(old, text, AgentFigure.BEGIN, AgentFigure.END);
     }
     Files.createDirectories(md.toAbsolutePath().getParent());
     Files.writeString(md, text, StandardCharsets.UTF_8);

@@ -12,30 +12,32 @@ import java.util.regex.Pattern;
 
 /**
  * Two network namespaces made for one test, a client host and a server host, joined by a veth
- * pair, with addresses that exist only inside them. {@link #close} deletes both namespaces, which
+ * pair, with addresses that exist only inside them (for the chaos tests and the agent's). {@link #close} deletes both namespaces, which
  * also removes the veth pair; a shutdown hook does the same if the JVM ends first.
  *
  * <pre>
  *   [rocks-c-PID-N]  veth-c 10.213.0.2/24  <----->  veth-s 10.213.0.1/24  [rocks-s-PID-N]
  * </pre>
  */
-final class NetnsLab implements AutoCloseable {
-  static final String CLIENT_DEV = "veth-c";
-  static final String SERVER_DEV = "veth-s";
-  static final String SERVER_ADDRESS = "10.213.0.1";
-  static final String CLIENT_ADDRESS = "10.213.0.2";
+public final class NetnsLab implements AutoCloseable {
+  public static final String CLIENT_DEV = "veth-c";
+  public static final String SERVER_DEV = "veth-s";
+  public static final String SERVER_ADDRESS = "10.213.0.1";
+  public static final String CLIENT_ADDRESS = "10.213.0.2";
   /** The client's address after an address change. */
-  static final String CLIENT_NEW_ADDRESS = "10.213.0.3";
-  static final int PREFIX = 24;
+  public static final String CLIENT_NEW_ADDRESS = "10.213.0.3";
+  public static final int PREFIX = 24;
 
   private static final Duration COMMAND_LIMIT = Duration.ofSeconds(10);
   private static final AtomicInteger COUNTER = new AtomicInteger();
   /** The names this class gives namespaces; the group is the process id of the JVM that made them. */
   private static final Pattern LEFTOVER = Pattern.compile("rocks-[cs]-(\\d+)-\\d+");
 
-  final String ip;
-  final String clientNs;
-  final String serverNs;
+  private final String ip;
+  /** The client host's namespace. */
+  public final String clientNs;
+  /** The server host's namespace. */
+  public final String serverNs;
   private final List<String> created = new ArrayList<>();
   private final Thread shutdownHook;
 
@@ -48,19 +50,19 @@ final class NetnsLab implements AutoCloseable {
   }
 
   /** Returns why namespaces cannot be made here (not root, no {@code ip}), or empty if they can. */
-  static Optional<String> unavailableReason() {
+  public static Optional<String> unavailableReason() {
     if (findIp().isEmpty()) {
       return Optional.of("the 'ip' command (iproute2) is not installed");
     }
     return HostCommands.notRootReason();
   }
 
-  static Optional<Path> findIp() {
+  public static Optional<Path> findIp() {
     return HostCommands.find("ip");
   }
 
   /** Makes the two namespaces, the veth pair and the addresses, and brings the links up. */
-  static NetnsLab create() throws IOException, InterruptedException {
+  public static NetnsLab create() throws IOException, InterruptedException {
     NetnsLab lab = new NetnsLab(findIp().orElseThrow(() -> new IOException("no 'ip' command")).toString());
     lab.deleteLeftoversOfDeadRuns();
     Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
@@ -84,7 +86,7 @@ final class NetnsLab implements AutoCloseable {
   }
 
   /** Runs {@code ip args...}; throws with its output if it fails or takes longer than 10 s. */
-  String ip(String... args) throws IOException, InterruptedException {
+  public String ip(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(ip);
     command.addAll(List.of(args));
@@ -92,14 +94,14 @@ final class NetnsLab implements AutoCloseable {
   }
 
   /** Runs {@code command} inside namespace {@code ns} ({@code ip netns exec}). */
-  String exec(String ns, String... command) throws IOException, InterruptedException {
+  public String exec(String ns, String... command) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>(List.of(ip, "netns", "exec", ns));
     full.addAll(List.of(command));
     return run(full);
   }
 
   /** The command prefix that runs a program in {@code ns}. */
-  List<String> execPrefix(String ns) {
+  public List<String> execPrefix(String ns) {
     return List.of(ip, "netns", "exec", ns);
   }
 
@@ -122,7 +124,7 @@ final class NetnsLab implements AutoCloseable {
   }
 
   /** Returns the namespaces whose names start with {@code prefix} that exist now. */
-  List<String> namespaces(String prefix) throws IOException, InterruptedException {
+  public List<String> namespaces(String prefix) throws IOException, InterruptedException {
     List<String> found = new ArrayList<>();
     for (String line : ip("netns", "list").split("\n")) {
       String name = line.trim().split("\\s+")[0];
