@@ -37,8 +37,8 @@ public final class AgentFigure {
   static final String END = "<!-- scripts/bench --agent: end -->";
   static final int ROUNDS = 5;
   static final int CONNECTS = 1000;
-  static final int WARMUP = 1000;
-  static final int BULK_MIB = 256;
+  static final int WARMUP = 2000;
+  static final int BULK_MIB = 1024;
   static final int STARTS = 15;
 
   /** An agent that does nothing: what {@code -javaagent} itself costs. */
@@ -130,7 +130,7 @@ public final class AgentFigure {
                 + " same with `-javaagent:rocks-agent.jar`, default policy: detection finds the other side's rocks"
                 + " server) and **library** (`Rocks.connect`, `RocksServerSocketFactory`). Per round and way: %,d"
                 + " connects to the first echoed byte after %,d of warm-up, each right after the previous close, and"
-                + " %d MiB one way; %d rounds, the order of the ways rotating. Ratios are per round (way / plain),"
+                + " %d MiB one way (timed after the same again on another connection, to warm the JIT up); %d rounds, the order of the ways rotating. Ratios are per round (way / plain),"
                 + " median with the range. `scripts/bench --agent` writes this section.%n%n",
             LocalDate.now(), Runtime.getRuntime().availableProcessors(), CONNECTS, WARMUP, BULK_MIB, ROUNDS))
         .append("| way | connect p50 µs | connect p99 µs | bulk MiB/s | p50 / plain | p99 / plain | bulk / plain |\n")

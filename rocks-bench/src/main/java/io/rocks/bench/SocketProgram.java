@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
  * <pre>
  *   SocketProgram server MODE                       prints "listening PORT", serves until killed
  *   SocketProgram connects MODE HOST PORT N WARMUP  prints "p50 US p99 US"
- *   SocketProgram bulk MODE HOST PORT BYTES         prints "mibps X"
+ *   SocketProgram bulk MODE HOST PORT BYTES         sends BYTES to warm up, then again: prints "mibps X"
  *   SocketProgram hello                             prints "hello" (for start-up time)
  *   SocketProgram linger MILLIS                     prints "hello", then waits
  * </pre>
@@ -123,10 +123,18 @@ public final class SocketProgram {
     System.out.println("p50 " + micros[n / 2] + " p99 " + micros[(int) (n * 0.99)]);
   }
 
+  /** Sends {@code bytes} twice, on a connection each: the first warms the JIT up, the second is timed. */
   private static void bulk(boolean library, String host, int port, long bytes) throws Exception {
+    send(library, host, port, bytes);
+    long start = System.nanoTime();
+    send(library, host, port, bytes);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(java.util.Locale.ROOT, "mibps %.1f%n", bytes / 1048576.0 / seconds);
+  }
+
+  private static void send(boolean library, String host, int port, long bytes) throws Exception {
     byte[] block = new byte[65536];
     Arrays.fill(block, (byte) 7);
-    long start = System.nanoTime();
     try (Socket socket = connect(library, host, port)) {
       OutputStream out = socket.getOutputStream();
       out.write('S');
@@ -140,7 +148,5 @@ public final class SocketProgram {
         throw new IOException("the server counted " + counted + " bytes of " + bytes);
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf(java.util.Locale.ROOT, "mibps %.1f%n", bytes / 1048576.0 / seconds);
   }
 }
