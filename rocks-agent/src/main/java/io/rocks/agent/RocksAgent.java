@@ -3,13 +3,16 @@ package io.rocks.agent;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.rocks.impl.RealRocksProvider;
 import io.rocks.impl.io.Channels;
 import io.rocks.policy.RocksPolicy;
 import java.io.File;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
+import java.net.SocketImpl;
+import java.net.SocketImplFactory;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,19 +49,104 @@ public final class RocksAgent {
    * @param args the path of a HOCON policy file, or null or empty for {@code application.conf}
    * @param instrumentation used only to let this agent reach the platform's selector provider
    */
+  // The two factory setters are deprecated (since 17), not for removal: they are the hook the JDK
+  // still gives for every java.net socket.
+  @SuppressWarnings("deprecation")
   public static void premain(String args, Instrumentation instrumentation) {
     long start = System.nanoTime();
     AgentLogging.configure();
-    String describedAs = args == null || args.isBlank() ? "application.conf" : args.strip();
-    ProviderLoad provider = ProviderLoad.start(() -> loadPolicy(args), describedAs, start);
+    ProviderLoad provider = new ProviderLoad();
     List<String> notes = new ArrayList<>();
-    boolean noticing = noticeChannels(instrumentation, notes);
-    boolean clients = install("Socket", () -> Socket.setSocketImplFactory(() -> new RockSocketImpl(provider)), notes);
-    boolean servers =
-        install("ServerSocket", () -> ServerSocket.setSocketFactory(() -> new RockServerSocketImpl(provider)), notes);
-    long tookMicros = (System.nanoTime() - start) / 1000;
-    // Logged from the loading thread: making the first logger takes longer than all of the above.
-    Thread.ofPlatform().daemon().name("rocks-agent-notes").start(() -> {
+    boolean clients = true;
+    try {
+      Socket.setSocketImplFactory(new ClientFactory(provider));
+    } catch (IOException | RuntimeException e) {
+      notes.add("WARN rocks-agent: cannot install the Socket implementation factory (" + e.getMessage()
+          + "; another agent's?): Sockets stay plain");
+      clients = false;
+    }
+    boolean servers = true;
+    try {
+      ServerSocket.setSocketFactory(new ServerFactory(provider));
+    } catch (IOException | RuntimeException e) {
+      notes.add("WARN rocks-agent: cannot install the ServerSocket implementation factory (" + e.getMessage()
+          + "; another agent's?): ServerSockets stay plain");
+      servers = false;
+    }
+    String installed = "sockets " + (clients ? "follow the policy" : "plain") + ", server sockets "
+        + (servers ? "follow the policy" : "plain");
+    Startup startup = new Startup(args, instrumentation, provider, notes, installed, start);
+    startup.premainMicros = (System.nanoTime() - start) / 1000;
+    Thread.ofPlatform().daemon().name("rocks-agent-start").start(startup);
+  }
+
+  /** Makes a {@link RockSocketImpl} for every {@code Socket}. */
+  private static final class ClientFactory implements SocketImplFactory {
+    private final ProviderLoad provider;
+
+    ClientFactory(ProviderLoad provider) {
+      this.provider = provider;
+    }
+
+    @Override
+    public SocketImpl createSocketImpl() {
+      return new RockSocketImpl(provider);
+    }
+  }
+
+  /** Makes a {@link RockServerSocketImpl} for every {@code ServerSocket}. */
+  private static final class ServerFactory implements SocketImplFactory {
+    private final ProviderLoad provider;
+
+    ServerFactory(ProviderLoad provider) {
+      this.provider = provider;
+    }
+
+    @Override
+    public SocketImpl createSocketImpl() {
+      return new RockServerSocketImpl(provider);
+    }
+  }
+
+  /**
+   * The agent's start-up off the main thread (premain returns in a few milliseconds; most of
+   * what it would otherwise wait for is class loading): notices channels, reads the policy and
+   * makes the provider, then logs what it did. Logging comes last because making the first logger
+   * is the slowest step of all.
+   */
+  private static final class Startup implements Runnable {
+    private final String args;
+    private final Instrumentation instrumentation;
+    private final ProviderLoad provider;
+    private final List<String> notes;
+    private final String installed;
+    private final long start;
+    /** How long premain took on the main thread; set before this thread starts. */
+    long premainMicros;
+
+    Startup(String args, Instrumentation instrumentation, ProviderLoad provider, List<String> notes, String installed,
+        long start) {
+      this.args = args;
+      this.instrumentation = instrumentation;
+      this.provider = provider;
+      this.notes = notes;
+      this.installed = installed;
+      this.start = start;
+    }
+
+    @Override
+    public void run() {
+      boolean noticing = noticeChannels(instrumentation, notes);
+      String describedAs = args == null || args.isBlank() ? "application.conf" : args.strip();
+      try {
+        provider.loaded(RealRocksProvider.withPolicy(loadPolicy(args)));
+      } catch (RuntimeException e) {
+        System.err.println("rocks-agent: cannot read the rocks policy (" + describedAs + "): " + e.getMessage()
+            + "; every socket the program makes will fail with this message");
+        provider.failed(e);
+        return;
+      }
+      long readyMillis = (System.nanoTime() - start) / 1_000_000;
       Logger log = LogManager.getLogger(LOGGER);
       for (String note : notes) {
         if (note.startsWith("WARN ")) {
@@ -67,9 +155,9 @@ public final class RocksAgent {
           log.debug(note);
         }
       }
-      log.debug("rocks-agent: premain took {} us (sockets {}, server sockets {}, channels noticed: {})",
-          tookMicros, clients ? "follow the policy" : "plain", servers ? "follow the policy" : "plain", noticing);
-    });
+      log.debug("rocks-agent: premain took {} us ({}); channels noticed: {}; policy {} ready {} ms after start",
+          premainMicros, installed, noticing, describedAs, readyMillis);
+    }
   }
 
   /** Reads the policy file named by {@code args}, or the application's policy. */
@@ -84,25 +172,6 @@ public final class RocksAgent {
         .withFallback(ConfigFactory.defaultReference(loader))
         .resolve();
     return RocksPolicy.load(config, loader);
-  }
-
-  private interface Installation {
-    void run() throws Exception;
-  }
-
-  private static boolean install(String kind, Installation installation, List<String> notes) {
-    try {
-      installation.run();
-      return true;
-    } catch (SocketException alreadySet) {
-      notes.add("WARN rocks-agent: the " + kind + " implementation factory was already set (by another agent?); "
-          + kind + "s stay plain");
-      return false;
-    } catch (Exception e) {
-      notes.add("WARN rocks-agent: cannot install the " + kind + " implementation factory (" + e + "); " + kind
-          + "s stay plain");
-      return false;
-    }
   }
 
   /**
