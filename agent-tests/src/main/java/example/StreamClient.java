@@ -10,17 +10,23 @@ import java.net.Socket;
  * socket's input to stdout, and exits 0 when the server has closed its side. Any exception is
  * printed with the word EXCEPTION, and the program exits 1.
  *
- * <p>Usage: {@code StreamClient HOST PORT [tls]} ({@code tls}: an {@code SSLSocket} from the
- * default context, whose trust store the {@code javax.net.ssl} properties name).
+ * <p>Usage: {@code StreamClient HOST PORT [tls | tls-layered]} ({@code tls}: an {@code SSLSocket}
+ * from the default context, whose trust store the {@code javax.net.ssl} properties name; {@code
+ * tls-layered}: the same, layered over a connected {@code Socket}, as {@code HttpsURLConnection}
+ * does).
  */
 public final class StreamClient {
   private StreamClient() {}
 
   public static void main(String[] args) throws Exception {
-    boolean tls = args.length > 2 && args[2].equals("tls");
-    try (Socket socket = tls
-        ? javax.net.ssl.SSLSocketFactory.getDefault().createSocket(args[0], Integer.parseInt(args[1]))
-        : new Socket(args[0], Integer.parseInt(args[1]))) {
+    String tls = args.length > 2 ? args[2] : "";
+    int port = Integer.parseInt(args[1]);
+    try (Socket socket = switch (tls) {
+      case "tls" -> javax.net.ssl.SSLSocketFactory.getDefault().createSocket(args[0], port);
+      case "tls-layered" -> ((javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault())
+          .createSocket(new Socket(args[0], port), args[0], port, true);
+      default -> new Socket(args[0], port);
+    }) {
       socket.setTcpNoDelay(true);
       Thread sender = Thread.ofPlatform().start(() -> {
         try {
