@@ -45,6 +45,17 @@ final class CommonOptions {
   }
 
   /**
+   * Returns the options the policy gives a server socket on {@code port}; {@code what} (such as
+   * "a gateway") names the command in the error if the policy makes the port plain.
+   *
+   * @throws CliException with {@link ExitCode#CONFIG} if the port is excluded
+   */
+  static io.rocks.RockOptions listenOptions(RocksPolicy policy, int port, String what) throws CliException {
+    return policy.forListen(port).orElseThrow(() -> new CliException(ExitCode.CONFIG,
+        "the policy makes port " + port + " a plain socket (excluded); " + what + " needs rocks"));
+  }
+
+  /**
    * Loads the policy: the --config file over reference.conf, else application.conf.
    *
    * @throws CliException with {@link ExitCode#CONFIG} if the file is missing or unreadable; a bad

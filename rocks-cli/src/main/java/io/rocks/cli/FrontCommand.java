@@ -2,7 +2,6 @@ package io.rocks.cli;
 
 import io.rocks.RockOptions;
 import io.rocks.policy.RocksPolicy;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,24 +44,13 @@ final class FrontCommand implements Callable<Integer> {
       description = "The plain TCP server each rock is connected to.")
   Endpoint target;
 
-  @Option(
-      names = "--status-interval",
-      paramLabel = "DURATION",
-      defaultValue = "5s",
-      converter = CommonOptions.DurationConverter.class,
-      description = "When output is not a terminal, log a status line this often (default: ${DEFAULT-VALUE}; 0: never).")
-  Duration statusInterval;
+  @Mixin StatusOptions status;
 
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
     RocksPolicy policy = common.policy();
-    RockOptions options =
-        policy
-            .forListen(listen.port())
-            .orElseThrow(
-                () -> new CliException(ExitCode.CONFIG,
-                    "the policy makes port " + listen.port() + " a plain socket (excluded); a front needs rocks"));
+    RockOptions options = CommonOptions.listenOptions(policy, listen.port(), "a front");
     Display display = Display.forProcess(root.io.out(), root.io.terminal());
     Gateway front = Gateway.front(listen, target, options, display);
     front.start();
@@ -75,7 +63,7 @@ final class FrontCommand implements Callable<Integer> {
     display.info("front listening on " + Links.Format.address(front.address()) + " for rocks to " + target
         + "; silent cuts detected within " + Links.Format.duration(options.failureDetectionTime())
         + ", reconnect timeout " + Links.Format.duration(options.reconnectTimeout()));
-    display.showStatus(front::statusLine, statusInterval);
+    display.showStatus(front::statusLine, status.interval);
     front.awaitClosed();
     display.close();
     return ExitCode.OK;

@@ -2,7 +2,6 @@ package io.rocks.cli;
 
 import io.rocks.RockOptions;
 import io.rocks.policy.RocksPolicy;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,13 +44,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "A target tunnels may reach; repeat for each (for example --allow db:5432 --allow 127.0.0.1:6379).")
   List<Endpoint> allow;
 
-  @Option(
-      names = "--status-interval",
-      paramLabel = "DURATION",
-      defaultValue = "5s",
-      converter = CommonOptions.DurationConverter.class,
-      description = "When output is not a terminal, log a status line this often (default: ${DEFAULT-VALUE}; 0: never).")
-  Duration statusInterval;
+  @Mixin StatusOptions status;
 
   @Option(
       names = "--metrics",
@@ -64,12 +57,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.applyLogLevel();
     RocksPolicy policy = common.policy();
-    RockOptions options =
-        policy
-            .forListen(listen.port())
-            .orElseThrow(
-                () -> new CliException(ExitCode.CONFIG,
-                    "the policy makes port " + listen.port() + " a plain socket (excluded); a gateway needs rocks"));
+    RockOptions options = CommonOptions.listenOptions(policy, listen.port(), "a gateway");
     Display display = Display.forProcess(root.io.out(), root.io.terminal());
     Gateway gateway = new Gateway(listen, List.copyOf(allow), options, display);
     gateway.start();
@@ -97,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
     if (endpoint != null) {
       display.info("metrics at http://" + Links.Format.address(endpoint.address()) + "/metrics");
     }
-    display.showStatus(gateway::statusLine, statusInterval);
+    display.showStatus(gateway::statusLine, status.interval);
     gateway.awaitClosed();
     if (endpoint != null) {
       endpoint.close();

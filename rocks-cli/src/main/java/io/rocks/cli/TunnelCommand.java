@@ -3,7 +3,6 @@ package io.rocks.cli;
 import io.rocks.RockOptions;
 import io.rocks.policy.RocksPolicy;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,13 +56,7 @@ final class TunnelCommand implements Callable<Integer> {
       description = "The target the gateway connects each connection to, as the gateway's --allow names it.")
   Endpoint to;
 
-  @Option(
-      names = "--status-interval",
-      paramLabel = "DURATION",
-      defaultValue = "5s",
-      converter = CommonOptions.DurationConverter.class,
-      description = "When output is not a terminal, log a status line this often (default: ${DEFAULT-VALUE}; 0: never).")
-  Duration statusInterval;
+  @Mixin StatusOptions status;
 
   @Override
   public Integer call() throws Exception {
@@ -88,7 +81,7 @@ final class TunnelCommand implements Callable<Integer> {
     display.info("tunnel " + Links.Format.address(tunnel.localAddress()) + " -> " + to + " via " + via
         + ": the gateway allows it; silent cuts detected within " + Links.Format.duration(options.failureDetectionTime())
         + ", reconnect timeout " + Links.Format.duration(options.reconnectTimeout()));
-    display.showStatus(tunnel::statusLine, statusInterval);
+    display.showStatus(tunnel::statusLine, status.interval);
     tunnel.awaitClosed();
     display.close();
     return ExitCode.OK;
