@@ -11,7 +11,9 @@ import java.net.StandardSocketOptions;
  * line each, so that runs with and without the agent can be compared line by line. Then tries to
  * set its own socket implementation factory and prints what happened. Connects to an echo server.
  *
- * <p>Usage: {@code SocketBehaviour HOST PORT}.
+ * <p>Usage: {@code SocketBehaviour HOST PORT [interrupt]} ({@code interrupt}: also what a read on
+ * an interrupted platform thread does: a socket of the JDK's own implementation ignores the
+ * interrupt, a channel's socket closes).
  */
 public final class SocketBehaviour {
   private SocketBehaviour() {}
@@ -44,6 +46,21 @@ public final class SocketBehaviour {
       socket.getOutputStream().write(new byte[] {1, 2, 3});
       socket.getOutputStream().flush();
       System.out.println("echo " + in.read() + " " + in.read() + " " + in.read() + " available " + in.available());
+      if (args.length > 2 && args[2].equals("interrupt")) {
+        socket.setSoTimeout(0);
+        socket.getOutputStream().write(7);
+        socket.getOutputStream().flush();
+        Thread reader = Thread.ofPlatform().start(() -> {
+          Thread.currentThread().interrupt();
+          try {
+            System.out.println("interrupted platform thread read " + in.read());
+          } catch (java.io.IOException e) {
+            System.out.println("interrupted platform thread read: " + e.getClass().getSimpleName());
+          }
+        });
+        reader.join();
+        System.out.println("closed after the interrupt " + socket.isClosed());
+      }
       socket.shutdownOutput();
       System.out.println("output shut down " + socket.isOutputShutdown() + ", then read " + in.read());
       try {

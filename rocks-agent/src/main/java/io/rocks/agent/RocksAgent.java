@@ -137,6 +137,10 @@ public final class RocksAgent {
     @Override
     public void run() {
       boolean noticing = noticeChannels(instrumentation, notes);
+      PlatformSockets platform = PlatformSockets.open(instrumentation, notes);
+      if (platform != null) {
+        Channels.plainSocketsFrom(platform);
+      }
       String describedAs = args == null || args.isBlank() ? "application.conf" : args.strip();
       try {
         provider.loaded(RealRocksProvider.withPolicy(loadPolicy(args)));

@@ -286,13 +286,14 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   /**
-   * Connects a plain socket, from {@code local} if not null. A channel's socket (see {@link
-   * Channels}), so that this works under an agent's socket implementation factory too.
+   * Connects a plain socket, from {@code local} if not null: a channel's socket, or what the agent
+   * gave {@link Channels#plainSocketsFrom} (the JDK's own implementation); never one a socket
+   * implementation factory makes.
    */
   private static Socket plainSocket(
       InetSocketAddress remote, RockOptions options, Duration timeout, InetSocketAddress local)
       throws IOException {
-    Socket socket = Channels.openSocket();
+    Socket socket = Channels.openPlainSocket();
     try {
       if (local != null) {
         socket.bind(local);
@@ -311,7 +312,7 @@ public final class RealRocksProvider implements RocksProvider {
     RocksPolicy rules = policy();
     Optional<RockOptions> decided = rules.forListen(local.getPort());
     if (decided.isEmpty()) {
-      ServerSocket plain = Channels.openServerSocket();
+      ServerSocket plain = Channels.openPlainServerSocket();
       try {
         plain.bind(local, backlog);
       } catch (IOException e) {

@@ -18,6 +18,31 @@ import java.nio.channels.spi.SelectorProvider;
 public final class Channels {
   /** The provider to open with; null for {@link SelectorProvider#provider()}. */
   private static volatile SelectorProvider provider;
+  /** Where plain sockets come from instead of channels; null for channels' sockets. */
+  private static volatile PlainSockets plain;
+
+  /**
+   * Makes the library's plain sockets (excluded ports, detection's fallback) where channels' sockets
+   * would differ from what the application would have had: under the agent, the JDK's own socket
+   * implementation, which no factory reaches either.
+   */
+  public interface PlainSockets {
+    /**
+     * Returns an unconnected socket.
+     *
+     * @return a new socket
+     * @throws IOException if it cannot be made
+     */
+    Socket socket() throws IOException;
+
+    /**
+     * Returns an unbound server socket.
+     *
+     * @return a new server socket
+     * @throws IOException if it cannot be made
+     */
+    ServerSocket serverSocket() throws IOException;
+  }
 
   private Channels() {}
 
@@ -28,6 +53,27 @@ public final class Channels {
    */
   public static void openWith(SelectorProvider platform) {
     provider = platform;
+  }
+
+  /**
+   * Makes the library's plain sockets with {@code sockets} from now on.
+   *
+   * @param sockets the source of plain sockets
+   */
+  public static void plainSocketsFrom(PlainSockets sockets) {
+    plain = sockets;
+  }
+
+  /** Returns an unconnected plain socket: the {@link PlainSockets}' if set, else a channel's. */
+  public static Socket openPlainSocket() throws IOException {
+    PlainSockets chosen = plain;
+    return chosen != null ? chosen.socket() : openSocket();
+  }
+
+  /** Returns an unbound plain server socket: the {@link PlainSockets}' if set, else a channel's. */
+  public static ServerSocket openPlainServerSocket() throws IOException {
+    PlainSockets chosen = plain;
+    return chosen != null ? chosen.serverSocket() : openServerSocket();
   }
 
   private static SelectorProvider provider() {
