@@ -138,9 +138,9 @@ public final class RocksAgent {
     public void run() {
       boolean noticing = noticeChannels(instrumentation, notes);
       PlatformSockets platform = PlatformSockets.open(instrumentation, notes);
-      if (platform != null) {
-        Channels.plainSocketsFrom(platform);
-      }
+      // new Socket() would reach this agent's own factory: without the JDK's implementation, plain
+      // connections are channels' sockets.
+      Channels.plainSocketsFrom(platform != null ? platform : Channels.CHANNEL_SOCKETS);
       String describedAs = args == null || args.isBlank() ? "application.conf" : args.strip();
       try {
         provider.loaded(RealRocksProvider.withPolicy(loadPolicy(args)));

@@ -286,9 +286,8 @@ public final class RealRocksProvider implements RocksProvider {
   }
 
   /**
-   * Connects a plain socket, from {@code local} if not null: a channel's socket, or what the agent
-   * gave {@link Channels#plainSocketsFrom} (the JDK's own implementation); never one a socket
-   * implementation factory makes.
+   * Connects a plain socket, from {@code local} if not null: the JDK's own, or under the agent what
+   * it gave {@link Channels#plainSocketsFrom}.
    */
   private static Socket plainSocket(
       InetSocketAddress remote, RockOptions options, Duration timeout, InetSocketAddress local)

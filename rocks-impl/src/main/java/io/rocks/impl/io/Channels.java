@@ -6,10 +6,11 @@ import java.net.Socket;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
- * Opens every TCP socket the library itself uses, rocks' connections and plain ones alike, as a
- * channel's socket. A channel's socket is never made by a {@link java.net.SocketImplFactory}, so
- * the library works unchanged under an agent that installs one (it would otherwise open its own
- * connections through itself), and frames are written from direct buffers ({@link Connection}).
+ * Opens the TCP sockets the library itself uses. Rocks' connections are channels' sockets: frames
+ * are written to them from direct buffers ({@link Connection}), and a {@link
+ * java.net.SocketImplFactory} never makes one, so the library works unchanged under an agent that
+ * installs one (it would otherwise open its own connections through itself). Plain connections are
+ * the JDK's own sockets, or what the agent sets with {@link #plainSocketsFrom}.
  *
  * <p>The channels come from {@link SelectorProvider#provider()} unless {@link #openWith} named
  * another provider: an agent that replaces the process's provider to notice the program's own
@@ -18,13 +19,13 @@ import java.nio.channels.spi.SelectorProvider;
 public final class Channels {
   /** The provider to open with; null for {@link SelectorProvider#provider()}. */
   private static volatile SelectorProvider provider;
-  /** Where plain sockets come from instead of channels; null for channels' sockets. */
+  /** Where plain sockets come from; null for {@code new Socket()} and {@code new ServerSocket()}. */
   private static volatile PlainSockets plain;
 
   /**
-   * Makes the library's plain sockets (excluded ports, detection's fallback) where channels' sockets
-   * would differ from what the application would have had: under the agent, the JDK's own socket
-   * implementation, which no factory reaches either.
+   * Makes the library's plain sockets (excluded ports, detection's fallback). Without one, they are
+   * the JDK's {@code new Socket()} and {@code new ServerSocket()}, as the application's own would
+   * be; under the agent, whose factories those constructors would reach, the agent sets one.
    */
   public interface PlainSockets {
     /**
@@ -64,17 +65,30 @@ public final class Channels {
     plain = sockets;
   }
 
-  /** Returns an unconnected plain socket: the {@link PlainSockets}' if set, else a channel's. */
+  /** Returns an unconnected plain socket: the {@link PlainSockets}' if set, else {@code new Socket()}. */
   public static Socket openPlainSocket() throws IOException {
     PlainSockets chosen = plain;
-    return chosen != null ? chosen.socket() : openSocket();
+    return chosen != null ? chosen.socket() : new Socket();
   }
 
-  /** Returns an unbound plain server socket: the {@link PlainSockets}' if set, else a channel's. */
+  /** Returns an unbound plain server socket: the {@link PlainSockets}' if set, else {@code new ServerSocket()}. */
   public static ServerSocket openPlainServerSocket() throws IOException {
     PlainSockets chosen = plain;
-    return chosen != null ? chosen.serverSocket() : openServerSocket();
+    return chosen != null ? chosen.serverSocket() : new ServerSocket();
   }
+
+  /** Plain sockets that are channels' sockets, which no factory makes. */
+  public static final PlainSockets CHANNEL_SOCKETS = new PlainSockets() {
+    @Override
+    public Socket socket() throws IOException {
+      return openSocket();
+    }
+
+    @Override
+    public ServerSocket serverSocket() throws IOException {
+      return openServerSocket();
+    }
+  };
 
   private static SelectorProvider provider() {
     SelectorProvider chosen = provider;
