@@ -220,18 +220,39 @@ public final class AgentFigure {
     return ms;
   }
 
+  /**
+   * Starts the program under the agent at DEBUG and reads its output until the agent's start-up
+   * line, which a thread of the agent's own logs once the policy is ready; then closes the
+   * program's stdin, which ends it. A program that says nothing of the kind within 60 s is killed.
+   */
   private static double premainMillis(String classPath, Path agent) throws Exception {
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-javaagent:" + agent.toAbsolutePath(), "-Dorg.apache.logging.log4j.simplelog.level=DEBUG",
-        "-cp", classPath, SocketProgram.class.getName(), "linger", "3000");
+        "-cp", classPath, SocketProgram.class.getName(), "linger");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor(60, TimeUnit.SECONDS);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("premain took (\\d+) us").matcher(output);
-    if (!m.find()) {
-      throw new IOException("no premain time in: " + output);
+    Thread.ofVirtual().start(() -> {
+      try {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+      }
+    });
+    java.util.regex.Pattern premain = java.util.regex.Pattern.compile("premain took (\\d+) us");
+    StringBuilder seen = new StringBuilder();
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = lines.readLine()) != null; ) {
+        seen.append(line).append('\n');
+        java.util.regex.Matcher m = premain.matcher(line);
+        if (m.find()) {
+          process.getOutputStream().close();
+          process.waitFor(60, TimeUnit.SECONDS);
+          return Long.parseLong(m.group(1)) / 1000.0;
+        }
+      }
     }
-    return Long.parseLong(m.group(1)) / 1000.0;
+    throw new IOException("no premain time in: " + seen);
   }
 
   private static void copyClass(Class<?> type, Path root) throws IOException {

@@ -24,7 +24,7 @@ import java.util.concurrent.Executors;
  *   SocketProgram connects MODE HOST PORT N WARMUP  prints "p50 US p99 US"
  *   SocketProgram bulk MODE HOST PORT BYTES         sends BYTES to warm up, then again: prints "mibps X"
  *   SocketProgram hello                             prints "hello" (for start-up time)
- *   SocketProgram linger MILLIS                     prints "hello", then waits
+ *   SocketProgram linger                            prints "hello", then waits for the end of stdin
  * </pre>
  *
  * A connection's first byte says what it wants: {@code E} an echo, {@code S} a sink that answers
@@ -37,9 +37,11 @@ public final class SocketProgram {
     switch (args[0]) {
       case "hello" -> System.out.println("hello");
       case "linger" -> {
-        // For the agent's own start-up line, which a thread of its own logs after main began.
+        // Lives until the caller, having read the agent's start-up line (logged by a thread of
+        // the agent's own after main began), closes stdin.
         System.out.println("hello");
-        Thread.sleep(Long.parseLong(args[1]));
+        System.out.flush();
+        System.in.transferTo(OutputStream.nullOutputStream());
       }
       case "server" -> serve(args[1].equals("library"));
       case "connects" -> connects(args[1].equals("library"), args[2], Integer.parseInt(args[3]),
