@@ -53,6 +53,13 @@ public final class NoticingSelectorProvider extends SelectorProvider {
     }
   }
 
+  /** Notices a channel of {@code family}: TCP ones only, not Unix-domain ones. */
+  private static void noticeUnlessUnix(ProtocolFamily family, String kind) {
+    if (family != java.net.StandardProtocolFamily.UNIX) {
+      notice(kind);
+    }
+  }
+
   /** The first frame outside the JDK and this agent, or the JDK class that opened the channel. */
   private static String opener() {
     StackWalker walker = StackWalker.getInstance();
@@ -98,9 +105,7 @@ public final class NoticingSelectorProvider extends SelectorProvider {
 
   @Override
   public ServerSocketChannel openServerSocketChannel(ProtocolFamily family) throws IOException {
-    if (family != java.net.StandardProtocolFamily.UNIX) {
-      notice("ServerSocketChannel");
-    }
+    noticeUnlessUnix(family, "ServerSocketChannel");
     return delegate.openServerSocketChannel(family);
   }
 
@@ -112,9 +117,7 @@ public final class NoticingSelectorProvider extends SelectorProvider {
 
   @Override
   public SocketChannel openSocketChannel(ProtocolFamily family) throws IOException {
-    if (family != java.net.StandardProtocolFamily.UNIX) {
-      notice("SocketChannel");
-    }
+    noticeUnlessUnix(family, "SocketChannel");
     return delegate.openSocketChannel(family);
   }
 

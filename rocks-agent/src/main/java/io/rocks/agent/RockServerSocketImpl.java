@@ -12,39 +12,26 @@ import java.net.SocketException;
 import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.SocketOptions;
-import java.net.StandardSocketOptions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 
 /**
  * The implementation behind every {@link ServerSocket} the program makes once the agent is
- * installed. {@code ServerSocket.bind} calls {@link #bind} and then {@link #listen}; the server
- * socket is made at {@code listen}, by the provider, as the policy says for the port: a rocks
- * server socket that also serves plain clients, one that serves only rocks, or a plain one. Each
- * accepted connection becomes the {@link RockSocketImpl} that the program's new {@code Socket}
- * brings.
+ * installed: it stands for the provider's unbound server socket ({@code
+ * RocksProvider.unboundServerSocket}), which becomes, when bound, the server socket the policy says
+ * for the port (one that also serves plain clients, one that serves only rocks, or a plain one) and
+ * keeps the options set before that. {@code ServerSocket.bind} calls {@link #bind} and then {@link
+ * #listen}; the server socket is bound at {@code listen}, when the backlog is known. Each accepted
+ * connection becomes the {@link RockSocketImpl} that the program's new {@code Socket} brings.
  *
- * <p>Options set before {@code listen} are kept and applied once the server socket exists; {@code
- * lock} guards them, {@code server} and {@code closed}, and is never held while accepting.
+ * <p>Used by the threads of the program's {@code ServerSocket}; {@code server} is volatile so a
+ * thread that closes sees what another made. No lock is held here; the server socket has its own.
  */
 final class RockServerSocketImpl extends SocketImpl {
   private final ProviderLoad provider;
-  private final Object lock = new Object();
-  /** Guarded by lock; read without it by accept. */
+  /** The provider's server socket, from {@link #create}; null before. */
   private volatile ServerSocket server;
-  /** Guarded by lock. */
-  private boolean closed;
-  /** Guarded by lock. */
-  private int soTimeout;
-  /** Options set before listen, applied in order after it. Guarded by lock. */
-  private final List<Option> pending = new ArrayList<>();
   private InetAddress bindAddress;
   private int bindPort;
-
-  private interface Option {
-    void apply(ServerSocket server) throws IOException;
-  }
 
   RockServerSocketImpl(ProviderLoad provider) {
     this.provider = provider;
@@ -53,7 +40,7 @@ final class RockServerSocketImpl extends SocketImpl {
   private ServerSocket server() throws SocketException {
     ServerSocket current = server;
     if (current == null) {
-      throw new SocketException("Socket is not bound yet");
+      throw new SocketException("Socket is not created");
     }
     return current;
   }
@@ -62,6 +49,9 @@ final class RockServerSocketImpl extends SocketImpl {
   protected void create(boolean stream) throws IOException {
     if (!stream) {
       throw new SocketException("rocks-agent: datagram server sockets are not supported");
+    }
+    if (server == null) {
+      server = provider.get().unboundServerSocket();
     }
   }
 
@@ -73,29 +63,10 @@ final class RockServerSocketImpl extends SocketImpl {
 
   @Override
   protected void listen(int backlog) throws IOException {
-    ServerSocket made = provider.get().bind(new InetSocketAddress(bindAddress, bindPort), backlog);
-    try {
-      synchronized (lock) {
-        if (closed) {
-          throw new SocketException("Socket is closed");
-        }
-        made.setSoTimeout(soTimeout);
-        for (Option option : pending) {
-          try {
-            option.apply(made);
-          } catch (UnsupportedOperationException | SocketException moot) {
-            // A rocks server socket picks its own buffers; the option has no meaning there.
-          }
-        }
-        pending.clear();
-        server = made;
-      }
-    } catch (IOException | RuntimeException e) {
-      made.close();
-      throw e;
-    }
-    address = made.getInetAddress();
-    localport = made.getLocalPort();
+    ServerSocket bound = server();
+    bound.bind(new InetSocketAddress(bindAddress, bindPort), backlog);
+    address = bound.getInetAddress();
+    localport = bound.getLocalPort();
   }
 
   @Override
@@ -111,11 +82,7 @@ final class RockServerSocketImpl extends SocketImpl {
 
   @Override
   protected void close() throws IOException {
-    ServerSocket current;
-    synchronized (lock) {
-      closed = true;
-      current = server;
-    }
+    ServerSocket current = server;
     if (current != null) {
       current.close();
     }
@@ -123,37 +90,36 @@ final class RockServerSocketImpl extends SocketImpl {
 
   @Override
   public void setOption(int optID, Object value) throws SocketException {
+    ServerSocket s = server();
     switch (optID) {
-      case SocketOptions.SO_TIMEOUT -> {
-        synchronized (lock) {
-          soTimeout = (Integer) value;
-          if (server != null) {
-            server.setSoTimeout(soTimeout);
-          }
-        }
-      }
-      case SocketOptions.SO_REUSEADDR -> later(s -> s.setReuseAddress((Boolean) value));
-      case SocketOptions.SO_RCVBUF -> later(s -> s.setReceiveBufferSize((Integer) value));
+      case SocketOptions.SO_TIMEOUT -> s.setSoTimeout((Integer) value);
+      case SocketOptions.SO_REUSEADDR -> s.setReuseAddress((Boolean) value);
+      case SocketOptions.SO_RCVBUF -> s.setReceiveBufferSize((Integer) value);
       default -> throw new SocketException("rocks-agent: server socket option " + optID + " is not supported");
     }
   }
 
   @Override
   public Object getOption(int optID) throws SocketException {
-    synchronized (lock) {
+    ServerSocket s = server();
+    try {
       return switch (optID) {
-        case SocketOptions.SO_TIMEOUT -> soTimeout;
-        case SocketOptions.SO_REUSEADDR -> server == null || server.getReuseAddress();
-        case SocketOptions.SO_RCVBUF -> server().getReceiveBufferSize();
-        case SocketOptions.SO_BINDADDR -> server == null ? bindAddress : server.getInetAddress();
+        case SocketOptions.SO_TIMEOUT -> s.getSoTimeout();
+        case SocketOptions.SO_REUSEADDR -> s.getReuseAddress();
+        case SocketOptions.SO_RCVBUF -> s.getReceiveBufferSize();
+        case SocketOptions.SO_BINDADDR -> s.getInetAddress();
         default -> throw new SocketException("rocks-agent: server socket option " + optID + " is not supported");
       };
+    } catch (SocketException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new SocketException(e.getMessage(), e);
     }
   }
 
   @Override
   protected <T> void setOption(SocketOption<T> name, T value) throws IOException {
-    later(s -> s.setOption(name, value));
+    server().setOption(name, value);
   }
 
   @Override
@@ -164,26 +130,7 @@ final class RockServerSocketImpl extends SocketImpl {
   @Override
   protected Set<SocketOption<?>> supportedOptions() {
     ServerSocket current = server;
-    return current != null
-        ? current.supportedOptions()
-        : Set.of(StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_REUSEADDR);
-  }
-
-  /** Applies {@code option} now if the server socket exists, else after {@link #listen}. */
-  private void later(Option option) throws SocketException {
-    synchronized (lock) {
-      if (server == null) {
-        pending.add(option);
-        return;
-      }
-      try {
-        option.apply(server);
-      } catch (SocketException e) {
-        throw e;
-      } catch (IOException e) {
-        throw new SocketException(e.getMessage(), e);
-      }
-    }
+    return current != null ? current.supportedOptions() : Set.of();
   }
 
   // A server socket has no streams, no peer and no urgent data.
